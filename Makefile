@@ -1,0 +1,56 @@
+# Masar: `make run` serves the demo, `make test` runs the whole suite. Nothing else to install.
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+PORT ?= 5000
+FLASK := $(BIN)/flask --app wsgi
+STAMP := $(VENV)/.installed
+
+.PHONY: run test test-fast lint translations check-translations compile-translations migrate-check demo clean bench
+
+$(STAMP): requirements.txt requirements-dev.txt
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -r requirements-dev.txt
+	touch $(STAMP)
+
+# Compiled catalogues (.mo) are build products; the .po files are committed.
+compile-translations: $(STAMP)
+	@$(BIN)/pybabel compile -q -d translations
+
+run: $(STAMP) compile-translations
+	$(FLASK) db upgrade
+	$(FLASK) demo --if-empty
+	@echo ""
+	@echo "  Masar is starting on http://127.0.0.1:$(PORT)"
+	@echo "  Demo logins (username, password, TOTP secret): instance/demo-accounts.json"
+	@echo "  Print a current code: $(BIN)/python -m referral.tools.totp_code USERNAME"
+	@echo ""
+	$(FLASK) run --host 127.0.0.1 --port $(PORT)
+
+test: $(STAMP) compile-translations
+	$(BIN)/python -m pytest
+
+test-fast: $(STAMP) compile-translations
+	$(BIN)/python -m pytest -m "not slow and not browser and not postgres"
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+
+# Extract new strings and merge them into the catalogues; translate, then commit the .po files.
+translations: $(STAMP)
+	$(BIN)/pybabel extract -q -F babel.cfg -k _l -k lazy_gettext -o translations/messages.pot --no-location --omit-header .
+	$(BIN)/pybabel update -q -i translations/messages.pot -d translations --no-fuzzy-matching --omit-header --no-location
+
+check-translations: $(STAMP)
+	$(BIN)/python -m pytest tests/test_translations.py -q
+
+demo: $(STAMP)
+	$(FLASK) db upgrade
+	$(FLASK) demo
+
+bench: $(STAMP)
+	$(BIN)/python -m bench.run
+
+clean:
+	rm -rf $(VENV) instance/masar.sqlite instance/demo-accounts.json

@@ -1,0 +1,160 @@
+"""Masar configuration: defaults per environment, every value overridable from the environment.
+
+`load_config(name)` reads the environment when the app is created (not at import), so a test or a
+command can change a variable and build a new app. The development and test environments carry
+*demo* secrets so that `make run` and `make test` work on a fresh machine; they are public (they are
+in this file), so production refuses to start with any of them, or with any secret missing.
+"""
+
+from __future__ import annotations
+
+import os
+from datetime import timedelta
+from pathlib import Path
+
+BASE_DIR = Path(__file__).resolve().parent
+INSTANCE_DIR = BASE_DIR / "instance"
+
+# Demo secrets: public, for development and tests only. Production refuses every one of them.
+DEMO_SECRET_KEY = "demo-secret-key-not-for-production"
+DEMO_MASTER_KEYS = "demo2026:ZGVtby1tYXN0ZXIta2V5LW5vdC1mb3ItcHJvZHVjdG4="
+DEMO_BLIND_INDEX_KEY = "ZGVtby1ibGluZC1pbmRleC1rZXktbm90LWZvci1wcm8="
+DEMO_AUDIT_SIGNING_KEY = "ZGVtby1hdWRpdC1rZXktbm90LWZvci1wcm9kdWN0aW8="
+DEMO_VALUES = {DEMO_SECRET_KEY, DEMO_MASTER_KEYS, DEMO_BLIND_INDEX_KEY, DEMO_AUDIT_SIGNING_KEY}
+
+ENVIRONMENTS = ("development", "test", "production")
+
+# (setting, environment variable) pairs production insists on.
+PRODUCTION_REQUIRED = (
+    ("SECRET_KEY", "SECRET_KEY"),
+    ("MASTER_KEYS", "MASAR_MASTER_KEYS"),
+    ("BLIND_INDEX_KEY", "MASAR_BLIND_INDEX_KEY"),
+    ("AUDIT_SIGNING_KEY", "MASAR_AUDIT_SIGNING_KEY"),
+    ("SQLALCHEMY_DATABASE_URI", "DATABASE_URL"),
+)
+
+
+class ConfigurationError(RuntimeError):
+    """Raised at start-up when the configuration is unsafe or incomplete."""
+
+
+def _env(name: str, default: str | None = None) -> str | None:
+    value = os.environ.get(name)
+    return value if value not in (None, "") else default
+
+
+def _env_int(name: str, default: int) -> int:
+    value = _env(name)
+    if value is None:
+        return default
+    try:
+        return int(value)
+    except ValueError as exc:
+        raise ConfigurationError(f"{name} must be a whole number, got {value!r}") from exc
+
+
+def _env_bool(name: str, default: bool) -> bool:
+    value = _env(name)
+    if value is None:
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def normalize_database_url(url: str) -> str:
+    """Accept the URL forms operators paste (`postgres://`, `postgresql://`) as given."""
+    if url.startswith("postgres://"):
+        return "postgresql://" + url[len("postgres://") :]
+    return url
+
+
+def environment_name(name: str | None = None) -> str:
+    name = name or _env("MASAR_CONFIG", "development")
+    if name not in ENVIRONMENTS:
+        raise ConfigurationError(f"MASAR_CONFIG must be one of {', '.join(ENVIRONMENTS)}, got {name!r}")
+    return name
+
+
+def load_config(name: str | None = None) -> dict:
+    """Every setting of environment `name`, read from the environment now."""
+    env = environment_name(name)
+    production = env == "production"
+    testing = env == "test"
+    default_db = "sqlite://" if testing else f"sqlite:///{INSTANCE_DIR / 'masar.sqlite'}"
+    db_url = _env("TEST_DATABASE_URL", default_db) if testing else _env("DATABASE_URL", default_db)
+    return {
+        "ENV_NAME": env,
+        "TESTING": testing,
+        "DEBUG": False,
+        "SECRET_KEY": _env("SECRET_KEY", None if production else DEMO_SECRET_KEY),
+        "SQLALCHEMY_DATABASE_URI": normalize_database_url(db_url),
+        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+        #: Master keys wrap every survivor file's data key: "kid:base64key,kid:base64key".
+        "MASTER_KEYS": _env("MASAR_MASTER_KEYS", None if production else DEMO_MASTER_KEYS),
+        #: Which master key wraps new data keys (default: the first); the others stay readable.
+        "ACTIVE_MASTER_KEY_ID": _env("MASAR_ACTIVE_MASTER_KEY"),
+        #: Root key (base64) from which one HMAC key per blind-indexed column is derived.
+        "BLIND_INDEX_KEY": _env("MASAR_BLIND_INDEX_KEY", None if production else DEMO_BLIND_INDEX_KEY),
+        #: Bits kept of each blind index: fewer bits, more candidates per value, less leaked.
+        "BLIND_INDEX_BITS": _env_int("MASAR_BLIND_INDEX_BITS", 18),
+        #: Ed25519 seed (base64, 32 bytes) signing the audit chain head; kept outside the database.
+        "AUDIT_SIGNING_KEY": _env("MASAR_AUDIT_SIGNING_KEY", None if production else DEMO_AUDIT_SIGNING_KEY),
+        #: Country assumed for phone numbers typed without an international prefix.
+        "DEFAULT_PHONE_REGION": _env("MASAR_DEFAULT_PHONE_REGION", "MA"),
+        #: Time zone of agencies that do not set their own.
+        "DEFAULT_TIMEZONE": _env("MASAR_DEFAULT_TIMEZONE", "Africa/Casablanca"),
+        #: Address of the app as users reach it, for links in emails (never survivor data).
+        "BASE_URL": _env("MASAR_BASE_URL", "http://127.0.0.1:5000"),
+        "SESSION_IDLE_TIMEOUT": timedelta(minutes=_env_int("MASAR_SESSION_IDLE_MINUTES", 15)),
+        "SESSION_ABSOLUTE_LIFETIME": timedelta(hours=_env_int("MASAR_SESSION_MAX_HOURS", 10)),
+        "SESSION_COOKIE_NAME": "masar_session",
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SAMESITE": "Lax",
+        "SESSION_COOKIE_SECURE": _env_bool("MASAR_SECURE_COOKIES", production),
+        #: Failed logins on one account before it is locked, and for how long.
+        "LOGIN_LOCKOUT_THRESHOLD": _env_int("MASAR_LOGIN_LOCKOUT_THRESHOLD", 5),
+        "LOGIN_LOCKOUT_MINUTES": _env_int("MASAR_LOGIN_LOCKOUT_MINUTES", 15),
+        #: Flask-Limiter storage; use redis:// or memcached:// when several app processes run.
+        "RATELIMIT_STORAGE_URI": "memory://" if testing else _env("RATELIMIT_STORAGE_URI", "memory://"),
+        "RATELIMIT_LOGIN": _env("MASAR_RATELIMIT_LOGIN", "30 per minute;300 per hour"),
+        "RATELIMIT_HEADERS_ENABLED": True,
+        "RATELIMIT_ENABLED": _env_bool("MASAR_RATELIMIT_ENABLED", True),
+        "MAIL_SERVER": _env("SMTP_HOST", "127.0.0.1"),
+        "MAIL_PORT": _env_int("SMTP_PORT", 25),
+        "MAIL_USERNAME": _env("SMTP_USERNAME"),
+        "MAIL_PASSWORD": _env("SMTP_PASSWORD"),
+        "MAIL_USE_STARTTLS": _env_bool("SMTP_STARTTLS", False),
+        "MAIL_FROM": _env("MAIL_FROM", "masar@localhost"),
+        #: Run the SLA sweeps inside the web process (single-node installs).
+        "SCHEDULER_IN_WEB": _env_bool("MASAR_SCHEDULER_IN_WEB", env == "development"),
+        "BABEL_DEFAULT_LOCALE": "ar",
+        "BABEL_DEFAULT_TIMEZONE": "UTC",
+        "BABEL_TRANSLATION_DIRECTORIES": str(BASE_DIR / "translations"),
+        "LANGUAGES": ("ar", "fr", "en"),
+        "WTF_CSRF_TIME_LIMIT": None,  # the token lives as long as the server-side session
+        "MAX_CONTENT_LENGTH": 12 * 1024 * 1024,  # attachments up to 10 MB plus form overhead
+        "PREFERRED_URL_SCHEME": "https" if production else "http",
+        "FORCE_HTTPS": _env_bool("MASAR_FORCE_HTTPS", production),
+    }
+
+
+def check_production(settings: dict) -> None:
+    """Refuse to start with a missing or demo secret: one message listing everything to fix."""
+    problems = []
+    for key, env_name in PRODUCTION_REQUIRED:
+        value = settings.get(key)
+        if not value or (key == "SQLALCHEMY_DATABASE_URI" and not _env("DATABASE_URL")):
+            problems.append(f"{env_name} is not set")
+        elif str(value) in DEMO_VALUES or any(part.strip() in DEMO_VALUES for part in str(value).split(",")):
+            problems.append(f"{env_name} holds a demo value")
+    demo_key_material = {DEMO_MASTER_KEYS.split(":", 1)[1]}
+    master_keys = [part.strip() for part in (settings.get("MASTER_KEYS") or "").split(",") if part.strip()]
+    demo_master = any(part.split(":", 1)[-1] in demo_key_material for part in master_keys)
+    if demo_master and "MASAR_MASTER_KEYS holds a demo value" not in problems:
+        problems.append("MASAR_MASTER_KEYS holds a demo value")
+    secret = settings.get("SECRET_KEY") or ""
+    if secret and len(secret) < 32:
+        problems.append("SECRET_KEY must be at least 32 characters")
+    if problems:
+        raise ConfigurationError(
+            "Masar refuses to start in production: " + "; ".join(problems) + ". See README.md, 'Keys'."
+        )

@@ -1,0 +1,1 @@
+"""The access log: who read or changed what, when, from where and why."""

@@ -1,0 +1,130 @@
+"""Command-line operations: demo data, bootstrap, key rotation, crypto-shredding, audit checks."""
+
+from __future__ import annotations
+
+import sys
+
+import click
+from flask import Flask, current_app
+from flask.cli import AppGroup
+from sqlalchemy import func, select
+
+from .audit.context import Actor, acting_as
+from .extensions import db
+
+CLI_ACTOR = Actor(username="cli", channel="cli")
+
+audit_cli = AppGroup("audit", help="Verify and sign the access log.")
+
+
+def register_cli(app: Flask) -> None:
+    app.cli.add_command(demo_command)
+    app.cli.add_command(bootstrap_command)
+    app.cli.add_command(rotate_keys_command)
+    app.cli.add_command(shred_case_command)
+    app.cli.add_command(audit_cli)
+
+
+@click.command("demo", help="Seed demo agencies, accounts and about 200 fictional files (never in production).")
+@click.option("--files", default=200, show_default=True, help="How many survivor files to create.")
+@click.option("--if-empty", is_flag=True, help="Do nothing if the database already has agencies.")
+@click.option("--seed", default=2026, show_default=True, help="Random seed, for repeatable demo data.")
+def demo_command(files: int, if_empty: bool, seed: int) -> None:
+    from .demo import DemoRefused, seed_demo
+
+    try:
+        with acting_as(CLI_ACTOR):
+            summary = seed_demo(files=files, if_empty=if_empty, seed=seed)
+    except DemoRefused as exc:
+        click.echo(f"demo: {exc}", err=True)
+        sys.exit(2)
+    click.echo(summary)
+
+
+@click.command("bootstrap", help="Create the network agency and a first administrator account.")
+@click.option("--username", required=True)
+@click.option("--display-name", default="Administrator")
+@click.option("--email", default=None)
+def bootstrap_command(username: str, display_name: str, email: str | None) -> None:
+    from .services.admin import bootstrap_admin
+
+    with acting_as(CLI_ACTOR):
+        user, password = bootstrap_admin(username=username, display_name=display_name, email=email)
+        db.session.commit()
+    click.echo(f"Administrator {user.username!r} created. One-time password (change it at first login):")
+    click.echo(password)
+
+
+@click.command("rotate-keys", help="Re-wrap every file's data key under the active master key.")
+@click.option("--batch", default=500, show_default=True, help="Data keys re-wrapped per transaction.")
+def rotate_keys_command(batch: int) -> None:
+    from .models import CaseKey
+    from .security.case_crypto import rewrap
+    from .security.keys import app_keys
+
+    active = app_keys().master.active_key_id
+    total = db.session.execute(select(func.count()).select_from(CaseKey)).scalar_one()
+    todo = db.session.execute(
+        select(func.count()).select_from(CaseKey).where(CaseKey.master_key_id != active)
+    ).scalar_one()
+    click.echo(f"{total} data keys, {todo} to re-wrap under master key {active!r}.")
+    done = 0
+    with acting_as(CLI_ACTOR):
+        while True:
+            # Each batch commits on its own: an interrupted run loses nothing and resumes here.
+            rows = db.session.execute(
+                select(CaseKey).where(CaseKey.master_key_id != active).limit(batch).with_for_update()
+            ).scalars().all()
+            if not rows:
+                break
+            for row in rows:
+                rewrap(row)
+            done += len(rows)
+            db.session.commit()
+            click.echo(f"  re-wrapped {done}/{todo}")
+        from .audit.log import record
+
+        record("keys.rotate", details={"active_key_id": active, "rewrapped": done})
+        db.session.commit()
+    click.echo(f"Done: {done} re-wrapped; every data key is now under {active!r}.")
+
+
+@click.command("shred-case", help="Erase a file's identity for good by destroying its data key.")
+@click.argument("case_number")
+@click.option("--yes", is_flag=True, help="Confirm: this cannot be undone.")
+def shred_case_command(case_number: str, yes: bool) -> None:
+    from .services.erasure import shred_case
+
+    if not yes:
+        click.echo("Refusing without --yes: crypto-shredding cannot be undone.", err=True)
+        sys.exit(2)
+    with acting_as(CLI_ACTOR):
+        shred_case(case_number)
+        db.session.commit()
+    click.echo(f"{case_number}: data key destroyed; identity unreadable, statistics kept.")
+
+
+@audit_cli.command("verify", help="Check every hash and link of the access log and its signatures.")
+def audit_verify() -> None:
+    from .audit.verify import verify_chain
+
+    result = verify_chain()
+    if result.valid:
+        click.echo(f"Access log intact: {result.checked} events checked.")
+        return
+    click.echo(f"Access log BROKEN at event {result.first_invalid_event} ({result.problem}); "
+               f"{result.checked} events checked before it.", err=True)
+    sys.exit(1)
+
+
+@audit_cli.command("sign", help="Sign the current chain head with the Ed25519 key (run periodically).")
+def audit_sign() -> None:
+    from .audit.verify import sign_head
+
+    checkpoint = sign_head()
+    db.session.commit()
+    if checkpoint is None:
+        click.echo("The access log is empty: nothing to sign.")
+    else:
+        click.echo(f"Signed event {checkpoint.event_id} with key {checkpoint.key_fingerprint[:16]}.")
+    current_app.logger.info("audit head signed")

@@ -1,0 +1,60 @@
+"""Languages: Arabic (default, right to left), French and English, through Flask-Babel."""
+
+from __future__ import annotations
+
+from flask import Blueprint, Flask, abort, g, redirect, request, session, url_for
+from flask_babel import get_locale
+
+from .extensions import babel
+
+RTL_LANGUAGES = frozenset({"ar"})
+LANGUAGE_NAMES = {"ar": "العربية", "fr": "Français", "en": "English"}
+
+bp = Blueprint("i18n", __name__)
+
+
+def select_locale() -> str:
+    from flask import current_app
+
+    languages = current_app.config["LANGUAGES"]
+    chosen = session.get("lang") if hasattr(session, "get") else None
+    if chosen in languages:
+        return chosen
+    user = g.get("user")
+    if user is not None and user.locale in languages:
+        return user.locale
+    return current_app.config["BABEL_DEFAULT_LOCALE"]
+
+
+def text_direction() -> str:
+    return "rtl" if str(get_locale()) in RTL_LANGUAGES else "ltr"
+
+
+@bp.post("/language")
+def set_language():
+    from flask import current_app
+
+    lang = request.form.get("lang", "")
+    if lang not in current_app.config["LANGUAGES"]:
+        abort(400)
+    session["lang"] = lang
+    if g.get("user") is not None:
+        g.user.locale = lang
+    target = request.form.get("next") or ""
+    # Only local paths: an open redirect would turn the switch into a phishing tool.
+    if not target.startswith("/") or target.startswith("//") or "\\" in target:
+        target = url_for("home.index")
+    return redirect(target)
+
+
+def init_i18n(app: Flask) -> None:
+    babel.init_app(app, locale_selector=select_locale)
+    app.register_blueprint(bp)
+
+    @app.context_processor
+    def language_context():
+        return {
+            "text_direction": text_direction(),
+            "current_language": str(get_locale()),
+            "language_names": LANGUAGE_NAMES,
+        }

@@ -1,0 +1,98 @@
+"""One request lifecycle: load the user, deny by default, commit once at the end, audit denials.
+
+Views never commit. A response under 400 commits the request's transaction (changes, audit
+events, notifications and outbox emails together); anything else rolls it all back. Denied
+accesses are then written in a transaction of their own, so a refusal is logged even though the
+request's work is undone.
+"""
+
+from __future__ import annotations
+
+from flask import Flask, g, redirect, request, session, url_for
+
+from .audit import deferred
+from .audit.context import Actor, reset_actor, set_actor
+from .extensions import db
+from .models import User
+from .security.tokens import short_ref
+
+#: Endpoints reachable without a logged-in user. Everything else is refused (deny by default).
+PUBLIC_ENDPOINTS = frozenset(
+    {
+        "static",
+        "auth.login",
+        "auth.second_factor",
+        "auth.enrol",
+        "auth.logout",
+        "i18n.set_language",
+        "health.health",
+    }
+)
+#: Reachable while the account must change its password first.
+PASSWORD_CHANGE_ENDPOINTS = frozenset({"auth.change_password", "auth.logout", "i18n.set_language", "static"})
+
+
+def client_ip() -> str | None:
+    # Behind a proxy, configure ProxyFix (see wsgi.py); remote_addr is then the client's address.
+    return request.remote_addr
+
+
+def _load_user() -> User | None:
+    user_id = getattr(session, "user_id", None)
+    if user_id is None:
+        return None
+    user = db.session.get(User, user_id)
+    if user is None or not user.active:
+        return None
+    return user
+
+
+def init_lifecycle(app: Flask) -> None:
+    @app.before_request
+    def load_user_and_deny_by_default():
+        g.user = _load_user()
+        g.actor_token = set_actor(actor_for(g.user, channel="web"))
+        endpoint = request.endpoint or ""
+        if endpoint.startswith("api."):
+            return None  # the API authenticates with bearer tokens (its own check)
+        if g.user is None:
+            if endpoint in PUBLIC_ENDPOINTS:
+                return None
+            return redirect(url_for("auth.login", next=request.full_path if request.method == "GET" else None))
+        if g.user.must_change_password and endpoint not in PASSWORD_CHANGE_ENDPOINTS:
+            return redirect(url_for("auth.change_password"))
+        return None
+
+    @app.after_request
+    def commit_or_roll_back(response):
+        if response.status_code < 400:
+            db.session.commit()
+        else:
+            db.session.rollback()
+        deferred.flush()
+        return response
+
+    @app.teardown_request
+    def roll_back_on_error(exc):
+        if exc is not None:
+            db.session.rollback()
+            deferred.flush()
+        token = g.pop("actor_token", None)
+        if token is not None:
+            reset_actor(token)
+
+
+def actor_for(user: User | None, *, channel: str, session_digest: str | None = None) -> Actor:
+    row = getattr(session, "row", None)
+    digest = session_digest or (row.token_hash if row is not None else None)
+    if user is None:
+        return Actor(ip_address=client_ip(), channel=channel, session_ref=short_ref(digest) if digest else None)
+    return Actor(
+        user_id=user.id,
+        username=user.username,
+        agency_id=user.agency_id,
+        roles=tuple(sorted(r.value for r in user.roles)),
+        session_ref=short_ref(digest) if digest else None,
+        ip_address=client_ip(),
+        channel=channel,
+    )

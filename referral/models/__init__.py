@@ -1,0 +1,21 @@
+"""The data model: one module per feature. Importing this package registers every table."""
+
+from .agency import Agency, Counter, Holiday, Region
+from .audit import AuditChainHead, AuditCheckpoint, AuditEvent
+from .case import Case, CaseBlindIndex, CaseEvent, CaseKey
+from .consent import Consent
+from .note import Attachment, Note
+from .notification import Notification, OutboxEmail
+from .referral import Referral, ReferralEvent, SlaTimer
+from .risk import RiskAssessment
+from .service import Service, service_regions
+from .sla import Breach, Escalation, JobLock, SlaPolicy
+from .user import ApiToken, LoginThrottle, RecoveryCode, User, UserRole, UserSession
+
+__all__ = [
+    "Agency", "ApiToken", "Attachment", "AuditChainHead", "AuditCheckpoint", "AuditEvent", "Breach",
+    "Case", "CaseBlindIndex", "CaseEvent", "CaseKey", "Consent", "Counter", "Escalation", "Holiday",
+    "JobLock", "LoginThrottle", "Note", "Notification", "OutboxEmail", "RecoveryCode", "Referral",
+    "ReferralEvent", "Region", "RiskAssessment", "Service", "SlaPolicy", "SlaTimer", "User",
+    "UserRole", "UserSession", "service_regions",
+]

@@ -1,0 +1,36 @@
+"""What agencies offer, and where: the service directory."""
+
+from __future__ import annotations
+
+from sqlalchemy import Boolean, Column, ForeignKey, Index, String, Table, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from ..extensions import db
+from .vocab import ServiceCategory, enum_column
+
+service_regions = Table(
+    "service_regions",
+    db.metadata,
+    Column("service_id", ForeignKey("services.id", ondelete="CASCADE"), primary_key=True),
+    Column("region_id", ForeignKey("regions.id", ondelete="CASCADE"), primary_key=True),
+    Index("ix_service_regions_region_id", "region_id"),
+)
+
+
+class Service(db.Model):
+    __tablename__ = "services"
+    __table_args__ = (Index("ix_services_category_active", "category", "active"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    agency_id: Mapped[int] = mapped_column(ForeignKey("agencies.id"), index=True)
+    category: Mapped[ServiceCategory] = mapped_column(enum_column(ServiceCategory, "service_category"))
+    name_ar: Mapped[str] = mapped_column(String(300))
+    name_fr: Mapped[str] = mapped_column(String(300))
+    name_en: Mapped[str] = mapped_column(String(300))
+    description: Mapped[str | None] = mapped_column(Text)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+
+    agency: Mapped["Agency"] = relationship(back_populates="services")  # noqa: F821
+    regions: Mapped[list["Region"]] = relationship(secondary=service_regions)  # noqa: F821
+
+    def name(self, locale: str) -> str:
+        return getattr(self, f"name_{locale}", None) or self.name_en

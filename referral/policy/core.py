@@ -1,0 +1,159 @@
+"""Per-record decisions."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from sqlalchemy import select
+
+from ..extensions import db
+from ..models import Agency, Case, Referral, User
+from ..models.vocab import ReferralStatus, Role
+from .actions import ACTIONS, NO_IDENTITY_ROLES, Action
+from .fields import consented_fields_for_agency
+
+
+class PolicyError(Exception):
+    def __init__(self, action: Action, reason: str):
+        super().__init__(f"{action}: {reason}")
+        self.action = action
+        self.reason = reason
+
+
+class NotFoundError(PolicyError):
+    """The record is outside the user's scope: answer as if it did not exist."""
+
+
+class PermissionDenied(PolicyError):
+    """The user sees the record but may not do this to it."""
+
+
+#: Referral states in which the receiving agency has been given the shared fields.
+DELIVERED_STATES = frozenset(set(ReferralStatus) - {ReferralStatus.DRAFT, ReferralStatus.WITHDRAWN})
+
+
+@dataclass(frozen=True)
+class Decision:
+    allowed: bool
+    #: "owner", "recipient", "sender", "oversight" or "none".
+    relation: str
+    #: SharedField groups the user may decrypt (empty for roles that never read identity).
+    fields: frozenset[str] = field(default_factory=frozenset)
+
+
+def _action(name: Action | str) -> Action:
+    try:
+        return Action(name)
+    except ValueError:
+        raise ValueError(f"unknown permission {name!r}") from None
+
+
+def can(user: User | None, action: Action | str, record: object = None) -> bool:
+    try:
+        require(user, action, record)
+    except PolicyError:
+        return False
+    return True
+
+
+def has_role_for(user: User | None, action: Action | str) -> bool:
+    action = _action(action)
+    return user is not None and user.active and bool(user.roles & ACTIONS[action])
+
+
+def require(user: User | None, action: Action | str, record: object = None) -> Decision:
+    """Raise NotFoundError or PermissionDenied unless `user` may do `action` (to `record`)."""
+    action = _action(action)
+    if user is None or not user.active:
+        raise NotFoundError(action, "no user")
+    if record is None:
+        if not has_role_for(user, action):
+            raise PermissionDenied(action, "role")
+        return Decision(True, "none")
+    if isinstance(record, Case):
+        return _require_case(user, action, record)
+    if isinstance(record, Referral):
+        return _require_referral(user, action, record)
+    raise TypeError(f"no policy for {type(record).__name__}")
+
+
+def case_access(user: User, case: Case) -> Decision:
+    """How `user` relates to `case`, and which field groups she may decrypt."""
+    if user.roles & NO_IDENTITY_ROLES and not user.roles & {Role.CASEWORKER, Role.OFFICER}:
+        return Decision(False, "none")
+    if case.owner_agency_id == user.agency_id and Role.CASEWORKER in user.roles:
+        from ..models.case import IDENTITY_COLUMNS
+
+        return Decision(True, "owner", frozenset(IDENTITY_COLUMNS.values()) | {"risk_assessment"})
+    if user.roles & {Role.CASEWORKER, Role.OFFICER}:
+        shared = _fields_shared_with_agency(case, user.agency_id)
+        if shared is not None:
+            return Decision(True, "recipient", shared)
+    return Decision(False, "none")
+
+
+def _fields_shared_with_agency(case: Case, agency_id: int) -> frozenset[str] | None:
+    """Union of what delivered referrals carried to the agency, cut by consent still in force."""
+    rows = db.session.execute(
+        select(Referral.shared_fields).where(
+            Referral.case_id == case.id,
+            Referral.to_agency_id == agency_id,
+            Referral.status.in_(DELIVERED_STATES),
+        )
+    ).scalars().all()
+    if not rows:
+        return None
+    carried = frozenset(f for fields in rows for f in (fields or []))
+    agency = db.session.get(Agency, agency_id)
+    return carried & consented_fields_for_agency(case, agency)
+
+
+def _require_case(user: User, action: Action, case: Case) -> Decision:
+    access = case_access(user, case)
+    if not access.allowed:
+        raise NotFoundError(action, "case outside scope")
+    if not user.roles & ACTIONS[action]:
+        raise PermissionDenied(action, "role")
+    owner_only = {
+        Action.CASE_UPDATE, Action.CASE_CLOSE, Action.CASE_CONSENT, Action.CASE_ASSESS_RISK,
+        Action.CASE_REFER,
+    }
+    if action in owner_only and access.relation != "owner":
+        raise PermissionDenied(action, "only the owning association")
+    if action in {Action.CASE_READ, Action.CASE_NOTE}:
+        return access
+    if action in owner_only:
+        return access
+    raise PermissionDenied(action, "not a file action")
+
+
+def _require_referral(user: User, action: Action, referral: Referral) -> Decision:
+    roles = user.roles
+    is_sender = referral.from_agency_id == user.agency_id and Role.CASEWORKER in roles
+    is_recipient = (
+        referral.to_agency_id == user.agency_id
+        and bool(roles & {Role.OFFICER, Role.CASEWORKER})
+        and referral.status != ReferralStatus.DRAFT
+    )
+    oversees = Role.COORDINATOR in roles and _in_region(user, referral)
+    if not (is_sender or is_recipient or oversees):
+        raise NotFoundError(action, "referral outside scope")
+    if not roles & ACTIONS[action]:
+        raise PermissionDenied(action, "role")
+    if action == Action.REFERRAL_READ:
+        relation = "sender" if is_sender else "recipient" if is_recipient else "oversight"
+        return Decision(True, relation)
+    if action == Action.REFERRAL_RECEIVE and is_recipient:
+        return Decision(True, "recipient")
+    if action == Action.REFERRAL_SEND and is_sender:
+        return Decision(True, "sender")
+    if action == Action.REFERRAL_NUDGE and oversees:
+        return Decision(True, "oversight")
+    raise PermissionDenied(action, "wrong side of the referral")
+
+
+def _in_region(user: User, referral: Referral) -> bool:
+    if user.region_id is None:
+        return True  # national coordinator
+    agency = db.session.get(Agency, referral.to_agency_id)
+    return agency is not None and agency.region_id == user.region_id

@@ -1,0 +1,48 @@
+"""Which survivor fields a user may see, following consent."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from ..extensions import db
+from ..models import Agency, Case, Consent, User
+
+
+def active_consents(case: Case) -> list[Consent]:
+    return list(
+        db.session.execute(
+            select(Consent).where(Consent.case_id == case.id, Consent.withdrawn_at.is_(None))
+        ).scalars()
+    )
+
+
+def consent_for(case: Case, agency: Agency | None, service_category=None) -> frozenset[str] | None:
+    """Field groups the survivor agreed to share with `agency` (named, or through the category of
+    its services), per the consents in force now; None when no consent covers the agency at all.
+
+    An empty set is a real answer: she agreed to the referral without sharing her identity.
+    """
+    if agency is None:
+        return None
+    categories = {s.category for s in agency.services if s.active}
+    if service_category is not None:
+        categories &= {service_category}
+    covered = False
+    allowed: set[str] = set()
+    for consent in active_consents(case):
+        if consent.agency_id == agency.id or (
+            consent.service_category is not None and consent.service_category in categories
+        ):
+            covered = True
+            allowed.update(consent.fields or [])
+    return frozenset(allowed) if covered else None
+
+
+def consented_fields_for_agency(case: Case, agency: Agency | None, service_category=None) -> frozenset[str]:
+    return consent_for(case, agency, service_category) or frozenset()
+
+
+def visible_case_fields(user: User, case: Case) -> frozenset[str]:
+    from .core import case_access
+
+    return case_access(user, case).fields

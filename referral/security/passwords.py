@@ -1,0 +1,52 @@
+"""Password hashing (argon2id) and the password policy."""
+
+from __future__ import annotations
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
+
+MIN_LENGTH = 12
+MAX_LENGTH = 256
+
+_hasher = PasswordHasher()  # argon2id with the library's current (RFC 9106 low-memory) parameters
+# Verified against when the username does not exist, so both paths cost the same time.
+_DUMMY_HASH = _hasher.hash("masar-dummy-password-for-timing")
+
+
+def configure_hasher(hasher: PasswordHasher) -> None:
+    """Swap the parameters (tests use cheap ones; a deployment may raise them: old hashes get
+    rehashed at their next login)."""
+    global _hasher, _DUMMY_HASH
+    _hasher = hasher
+    _DUMMY_HASH = hasher.hash("masar-dummy-password-for-timing")
+
+
+def hash_password(password: str) -> str:
+    return _hasher.hash(password)
+
+
+def verify_password(stored_hash: str | None, password: str) -> bool:
+    """True if `password` matches; always spends one argon2 verification."""
+    try:
+        return _hasher.verify(stored_hash or _DUMMY_HASH, password) and stored_hash is not None
+    except (VerifyMismatchError, VerificationError, InvalidHashError):
+        return False
+
+
+def needs_rehash(stored_hash: str) -> bool:
+    """True when the hash was made with weaker parameters than today's."""
+    return _hasher.check_needs_rehash(stored_hash)
+
+
+def password_problems(password: str, *, username: str = "") -> list[str]:
+    """Codes of the policy rules `password` breaks (translated by the forms)."""
+    problems = []
+    if len(password) < MIN_LENGTH:
+        problems.append("too_short")
+    if len(password) > MAX_LENGTH:
+        problems.append("too_long")
+    if len(set(password)) < 5:
+        problems.append("too_simple")
+    if username and username.casefold() in password.casefold():
+        problems.append("contains_username")
+    return problems

@@ -1,0 +1,137 @@
+"""Server-side, revocable browser sessions.
+
+The cookie carries only a random token; the database keeps its digest, the owner, the small
+session state and the two clocks (idle and absolute). Revoking a row ends the session everywhere,
+which a signed cookie cannot do. Works unchanged with any number of app processes.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from flask import Flask, Request, Response
+from flask.sessions import SessionInterface, SessionMixin
+from sqlalchemy import select, update
+from werkzeug.datastructures import CallbackDict
+
+from ..extensions import db
+from ..models import UserSession
+from ..models.base import utcnow
+from .tokens import new_token, token_digest
+
+#: last_seen_at is written at most this often, so reading a page is not a write each time.
+TOUCH_INTERVAL = timedelta(seconds=60)
+
+
+class ServerSession(CallbackDict, SessionMixin):
+    def __init__(self, initial=None, row: UserSession | None = None, expired: bool = False):
+        def on_update(session):
+            session.modified = True
+
+        super().__init__(initial or {}, on_update)
+        self.row = row
+        self.modified = False
+        #: The previous session ended by timeout: the login page says so.
+        self.expired = expired
+        #: Set by `start_authenticated_session`: issue a new token and forget the old one.
+        self.new_token: str | None = None
+        #: Set by `end_session`: the cookie is deleted.
+        self.ended = False
+
+    @property
+    def user_id(self) -> int | None:
+        return self.row.user_id if self.row is not None else None
+
+
+def _is_live(row: UserSession, now: datetime, idle: timedelta) -> bool:
+    return row.revoked_at is None and row.expires_at > now and row.last_seen_at + idle > now
+
+
+class DatabaseSessionInterface(SessionInterface):
+    def open_session(self, app: Flask, request: Request) -> ServerSession:
+        token = request.cookies.get(app.config["SESSION_COOKIE_NAME"])
+        if not token or len(token) > 100:
+            return ServerSession()
+        row = db.session.execute(
+            select(UserSession).where(UserSession.token_hash == token_digest(token))
+        ).scalar_one_or_none()
+        now = utcnow()
+        if row is None:
+            return ServerSession()
+        if not _is_live(row, now, app.config["SESSION_IDLE_TIMEOUT"]):
+            return ServerSession(expired=row.user_id is not None and row.revoked_at is None)
+        return ServerSession(dict(row.data or {}), row=row)
+
+    def save_session(self, app: Flask, session: ServerSession, response: Response) -> None:
+        name = app.config["SESSION_COOKIE_NAME"]
+        cookie_args = {
+            "domain": self.get_cookie_domain(app),
+            "path": self.get_cookie_path(app),
+            "secure": app.config["SESSION_COOKIE_SECURE"],
+            "httponly": True,
+            "samesite": app.config["SESSION_COOKIE_SAMESITE"],
+        }
+        now = utcnow()
+        row = session.row
+        if row is None and not session.modified:
+            if session.expired or session.ended:
+                response.delete_cookie(name, **{k: cookie_args[k] for k in ("domain", "path")})
+            return
+        if row is None or session.new_token:
+            token = session.new_token or new_token()
+            row = UserSession(
+                token_hash=token_digest(token),
+                user_id=session.pop("_bind_user_id", None),
+                data={},
+                created_at=now,
+                last_seen_at=now,
+                expires_at=now + app.config["SESSION_ABSOLUTE_LIFETIME"],
+            )
+            row.data = dict(session)
+            db.session.add(row)
+            db.session.commit()
+            response.set_cookie(name, token, expires=None, **cookie_args)
+            response.vary.add("Cookie")
+            return
+        if session.modified:
+            row.data = dict(session)
+            row.last_seen_at = now
+            db.session.commit()
+        elif now - row.last_seen_at > TOUCH_INTERVAL:
+            db.session.execute(
+                update(UserSession).where(UserSession.id == row.id).values(last_seen_at=now)
+            )
+            db.session.commit()
+        response.vary.add("Cookie")
+
+
+def start_authenticated_session(session: ServerSession, user_id: int, keep: dict | None = None) -> None:
+    """Log in: a new token and a new row (no session fixation); the old row is revoked."""
+    if session.row is not None:
+        session.row.revoked_at = utcnow()
+    session.clear()
+    session.update(keep or {})
+    session["_bind_user_id"] = user_id
+    session.row = None
+    session.new_token = new_token()
+
+
+def revoke_user_sessions(user_id: int, *, except_row_id: int | None = None) -> int:
+    """End every session of a user (logout everywhere, password change, account disabled)."""
+    statement = (
+        update(UserSession)
+        .where(UserSession.user_id == user_id, UserSession.revoked_at.is_(None))
+        .values(revoked_at=utcnow())
+    )
+    if except_row_id is not None:
+        statement = statement.where(UserSession.id != except_row_id)
+    return db.session.execute(statement).rowcount
+
+
+def end_session(session: ServerSession) -> None:
+    if session.row is not None:
+        session.row.revoked_at = utcnow()
+    session.clear()
+    session.row = None
+    session.modified = False
+    session.ended = True

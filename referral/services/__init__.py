@@ -1,0 +1,1 @@
+"""Use cases. Each takes domain objects and the acting user, never `request`."""

@@ -1,0 +1,179 @@
+"""Logging in (password, second factor, enrolment), changing passwords, managing accounts."""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass
+
+from sqlalchemy import delete, func, select
+
+from ..audit import deferred
+from ..audit.log import record
+from ..extensions import db
+from ..models import RecoveryCode, User
+from ..models.base import utcnow
+from ..models.vocab import AuditOutcome
+from ..security import totp
+from ..security.crypto import WrappedKey
+from ..security.keys import app_keys
+from ..security.passwords import hash_password, needs_rehash, password_problems, verify_password
+from ..security.sessions import revoke_user_sessions
+from . import throttle
+
+
+class LoginStatus(enum.StrEnum):
+    OK = "ok"
+    INVALID = "invalid"
+    THROTTLED = "throttled"
+
+
+@dataclass(frozen=True)
+class LoginResult:
+    status: LoginStatus
+    user: User | None = None
+
+
+def find_user(username: str) -> User | None:
+    name = (username or "").strip().casefold()
+    if not name:
+        return None
+    return db.session.execute(select(User).where(User.username == name)).scalar_one_or_none()
+
+
+def check_password(username: str, password: str, ip: str | None) -> LoginResult:
+    """First factor. The answer is the same for an unknown user, a wrong password and a disabled
+    account, and lockout applies to any typed username, so nothing tells which accounts exist."""
+    keys = (throttle.username_key(username), throttle.ip_key(ip))
+    if throttle.is_blocked(*keys):
+        deferred.record_after("login.throttled", outcome=AuditOutcome.DENIED,
+                              details={"username_typed": _safe_username(username)})
+        return LoginResult(LoginStatus.THROTTLED)
+    user = find_user(username)
+    valid = verify_password(user.password_hash if user else None, password or "")
+    if not valid or user is None or not user.active:
+        throttle.register_failure(*keys)
+        deferred.record_after("login.password_failed", outcome=AuditOutcome.FAILURE,
+                              details={"username_typed": _safe_username(username)})
+        return LoginResult(LoginStatus.INVALID)
+    if needs_rehash(user.password_hash):
+        user.password_hash = hash_password(password)
+    return LoginResult(LoginStatus.OK, user)
+
+
+def _safe_username(username: str) -> str:
+    # Typed usernames are logged (they are staff identifiers) but bounded, to keep junk out.
+    return (username or "").strip().casefold()[:80]
+
+
+def _totp_aad(user: User) -> bytes:
+    return f"masar:v1:users:totp_secret:{user.id}".encode()
+
+
+def totp_secret(user: User) -> str | None:
+    if user.totp_secret_ct is None:
+        return None
+    wrapped = WrappedKey(user.totp_key_id, user.totp_secret_ct)
+    return app_keys().master.decrypt(wrapped, _totp_aad(user)).decode()
+
+
+def begin_enrolment(user: User) -> str:
+    """A fresh secret for an account without a confirmed second factor."""
+    if user.totp_confirmed_at is not None:
+        raise ValueError("second factor already enrolled")
+    secret = totp.new_secret()
+    wrapped = app_keys().master.wrap_value(secret, _totp_aad(user))
+    user.totp_secret_ct, user.totp_key_id = wrapped.blob, wrapped.key_id
+    user.totp_last_step = None
+    return secret
+
+
+def check_second_factor(user: User, code: str, ip: str | None) -> LoginStatus:
+    """A TOTP code (each accepted once) or an unused recovery code."""
+    keys = (throttle.username_key(user.username), throttle.ip_key(ip))
+    if throttle.is_blocked(*keys):
+        deferred.record_after("login.throttled", outcome=AuditOutcome.DENIED, details={"step": "second_factor"})
+        return LoginStatus.THROTTLED
+    secret = totp_secret(user)
+    step = totp.matching_step(secret, code, last_step=user.totp_last_step) if secret else None
+    if step is not None:
+        user.totp_last_step = step
+        return LoginStatus.OK
+    if _use_recovery_code(user, code):
+        record("login.recovery_code_used", object_type="user", object_id=user.id)
+        return LoginStatus.OK
+    throttle.register_failure(*keys)
+    deferred.record_after("login.second_factor_failed", outcome=AuditOutcome.FAILURE,
+                          object_type="user", object_id=user.id)
+    return LoginStatus.INVALID
+
+
+def _use_recovery_code(user: User, code: str) -> bool:
+    if len(totp.normalize_recovery_code(code)) != 12:
+        return False
+    digest = totp.hash_recovery_code(code)
+    row = db.session.execute(
+        select(RecoveryCode).where(
+            RecoveryCode.user_id == user.id, RecoveryCode.code_hash == digest, RecoveryCode.used_at.is_(None)
+        )
+    ).scalar_one_or_none()
+    if row is None:
+        return False
+    row.used_at = utcnow()
+    return True
+
+
+def confirm_enrolment(user: User, code: str, ip: str | None) -> list[str] | None:
+    """Confirm the authenticator with a first code; returns the recovery codes to show once."""
+    secret = totp_secret(user)
+    step = totp.matching_step(secret, code, last_step=user.totp_last_step) if secret else None
+    if step is None:
+        throttle.register_failure(throttle.username_key(user.username), throttle.ip_key(ip))
+        return None
+    user.totp_last_step = step
+    user.totp_confirmed_at = utcnow()
+    codes = replace_recovery_codes(user)
+    record("account.second_factor_enrolled", object_type="user", object_id=user.id)
+    return codes
+
+
+def replace_recovery_codes(user: User) -> list[str]:
+    db.session.execute(delete(RecoveryCode).where(RecoveryCode.user_id == user.id))
+    codes = totp.new_recovery_codes()
+    db.session.add_all(RecoveryCode(user_id=user.id, code_hash=totp.hash_recovery_code(c)) for c in codes)
+    return codes
+
+
+def remaining_recovery_codes(user: User) -> int:
+    return db.session.execute(
+        select(func.count()).select_from(RecoveryCode).where(
+            RecoveryCode.user_id == user.id, RecoveryCode.used_at.is_(None)
+        )
+    ).scalar_one()
+
+
+def complete_login(user: User, ip: str | None) -> None:
+    throttle.clear(throttle.username_key(user.username))
+    user.last_login_at = utcnow()
+    record("login.success", object_type="user", object_id=user.id)
+
+
+class PasswordRejected(ValueError):
+    def __init__(self, problems: list[str]):
+        super().__init__(", ".join(problems))
+        self.problems = problems
+
+
+def change_password(user: User, current: str, new: str) -> None:
+    """Change one's own password; every session of the account ends (the caller starts a new one)."""
+    if not verify_password(user.password_hash, current):
+        raise PasswordRejected(["wrong_current"])
+    problems = password_problems(new, username=user.username)
+    if verify_password(user.password_hash, new):
+        problems.append("same_as_current")
+    if problems:
+        raise PasswordRejected(problems)
+    user.password_hash = hash_password(new)
+    user.password_changed_at = utcnow()
+    user.must_change_password = False
+    revoke_user_sessions(user.id)
+    record("account.password_changed", object_type="user", object_id=user.id)

@@ -1,0 +1,270 @@
+"""Survivor files: opening, reading (audited, per field), searching, duplicates, closing."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import delete, select
+
+from ..audit.log import record
+from ..extensions import db
+from ..models import Agency, Case, CaseBlindIndex, CaseEvent, User
+from ..models.base import utcnow, uuid7
+from ..models.case import IDENTITY_COLUMNS
+from ..models.vocab import CaseStatus, ClosureReason
+from ..policy import Action, require
+from ..security.blind_index import BlindIndexError
+from ..security.case_crypto import case_cipher, create_case_key, seal, unseal_text
+from ..security.keys import app_keys
+from .numbers import next_number
+
+#: Columns with a blind index, and the identity column each reads.
+BLIND_INDEXED = {"phone": "phone", "national_id": "national_id", "full_name": "full_name"}
+#: Statistics fields a caseworker sets in clear.
+DETAIL_FIELDS = (
+    "region_id", "age_band", "disability", "violence_type", "violence_flags", "perpetrator_relationship",
+    "incident_date", "incident_place", "channel",
+)
+
+
+class CaseInputError(ValueError):
+    def __init__(self, field: str, code: str):
+        super().__init__(f"{field}: {code}")
+        self.field = field
+        self.code = code
+
+
+class StaleCase(ValueError):
+    """The file changed since the user opened the form."""
+
+
+@dataclass(frozen=True)
+class DuplicateHint:
+    """Another association serves a survivor matching this file: who to contact, nothing more."""
+
+    agency_id: int
+    agency_code: str
+
+
+def _validated_identity(identity: dict) -> dict:
+    values = {k: (v.strip() if isinstance(v, str) else v) for k, v in identity.items() if k in IDENTITY_COLUMNS}
+    indexer = app_keys().blind_index
+    for column in ("phone", "national_id"):
+        if values.get(column):
+            try:
+                indexer.normalize(column, values[column])
+            except BlindIndexError:
+                raise CaseInputError(column, f"invalid_{column}") from None
+    return values
+
+
+def open_case(
+    user: User, identity: dict, details: dict, *, at: datetime | None = None
+) -> tuple[Case, list[DuplicateHint]]:
+    require(user, Action.CASE_CREATE)
+    values = _validated_identity(identity)
+    if not values.get("full_name"):
+        raise CaseInputError("full_name", "required")
+    at = at or utcnow()
+    case = Case(id=uuid7(), case_number=next_number("case", "CAS", at), owner_agency_id=user.agency_id,
+                caseworker_id=user.id, status=CaseStatus.OPEN, opened_at=at, last_activity_at=at,
+                violence_flags=[])
+    _apply_details(case, details)
+    db.session.add(case)
+    db.session.flush([case])
+    create_case_key(case.id)
+    written = write_identity(case, values)
+    db.session.add(CaseEvent(case_id=case.id, kind="opened", occurred_at=at, actor_user_id=user.id,
+                             actor_agency_id=user.agency_id, details={"channel": case.channel.value}))
+    record("case.create", object_type="case", object_id=case.id, case_id=case.id, fields=written,
+           details={"case_number": case.case_number})
+    return case, possible_duplicates(case)
+
+
+def _apply_details(case: Case, details: dict) -> None:
+    for name in DETAIL_FIELDS:
+        if name in details and details[name] is not None:
+            setattr(case, name, details[name])
+
+
+def write_identity(case: Case, values: dict) -> list[str]:
+    """Encrypt the given identity columns (None clears one) and refresh their blind indexes."""
+    written = []
+    for column, value in values.items():
+        if column not in IDENTITY_COLUMNS:
+            raise CaseInputError(column, "unknown_field")
+        setattr(case, f"{column}_ct", seal(case.id, "cases", column, case.id, value))
+        written.append(column)
+    indexer = app_keys().blind_index
+    for index_column, source in BLIND_INDEXED.items():
+        if source not in values:
+            continue
+        db.session.execute(delete(CaseBlindIndex).where(CaseBlindIndex.case_id == case.id,
+                                                        CaseBlindIndex.column == index_column))
+        if values[source]:
+            db.session.add(CaseBlindIndex(case_id=case.id, column=index_column,
+                                          value=indexer.compute(index_column, values[source])))
+    return written
+
+
+def update_case(user: User, case: Case, identity: dict, details: dict, *, expected_version: int) -> Case:
+    require(user, Action.CASE_UPDATE, case)
+    if case.version != expected_version:
+        raise StaleCase()
+    values = _validated_identity(identity)
+    if "full_name" in values and not values["full_name"]:
+        raise CaseInputError("full_name", "required")
+    current = read_identity(user, case, columns=[c for c in values], purpose="update", audit=False)
+    changed = {c: v for c, v in values.items() if (v or None) != (current.get(c) or None)}
+    written = write_identity(case, changed) if changed else []
+    before = {name: getattr(case, name) for name in DETAIL_FIELDS}
+    _apply_details(case, details)
+    changed_details = [name for name in DETAIL_FIELDS if getattr(case, name) != before[name]]
+    case.version += 1
+    case.last_activity_at = utcnow()
+    record("case.update", object_type="case", object_id=case.id, case_id=case.id,
+           fields=written + changed_details, details={"case_number": case.case_number})
+    return case
+
+
+def read_identity(user: User, case: Case, *, columns=None, purpose: str = "view",
+                  break_glass_reason: str | None = None, audit: bool = True) -> dict[str, str | None]:
+    """Decrypt the identity columns `user` may see (of `columns`, default all), and log which."""
+    if break_glass_reason is not None:
+        require(user, Action.CASE_BREAK_GLASS)
+        visible = set(IDENTITY_COLUMNS.values())
+    else:
+        visible = set(require(user, Action.CASE_READ, case).fields)
+    wanted = [c for c in (columns or IDENTITY_COLUMNS) if IDENTITY_COLUMNS[c] in visible]
+    if case.shredded_at is not None:
+        return {}
+    case_cipher(case.id)  # unwrap once, fail early and clearly if the key is missing
+    result = {c: unseal_text(case.id, "cases", c, case.id, getattr(case, f"{c}_ct")) for c in wanted}
+    if audit:
+        record("case.break_glass_read" if break_glass_reason else "case.read", object_type="case",
+               object_id=case.id, case_id=case.id, fields=[c for c in wanted if result.get(c) is not None],
+               purpose=purpose, break_glass_reason=break_glass_reason,
+               details={"case_number": case.case_number})
+    return result
+
+
+def search(user: User, column: str, value: str, *, limit: int = 20) -> list[Case]:
+    """Find the user's association's files by exact phone, national ID or name, via the blind index.
+
+    Candidates share a truncated hash; each is confirmed by decrypting the one column and
+    comparing normalised values, so only true matches come back.
+    """
+    require(user, Action.CASE_SEARCH)
+    if column not in BLIND_INDEXED:
+        raise CaseInputError("column", "unknown_field")
+    indexer = app_keys().blind_index
+    try:
+        wanted = indexer.normalize(column, value)
+        digest = indexer.compute(column, value)
+    except BlindIndexError:
+        raise CaseInputError("value", f"invalid_{column}") from None
+    candidates = db.session.execute(
+        select(Case)
+        .join(CaseBlindIndex, CaseBlindIndex.case_id == Case.id)
+        .where(CaseBlindIndex.column == column, CaseBlindIndex.value == digest,
+               Case.owner_agency_id == user.agency_id, Case.shredded_at.is_(None))
+        .order_by(Case.opened_at.desc())
+        .limit(200)
+    ).scalars().all()
+    matches = [c for c in candidates if _confirms(c, BLIND_INDEXED[column], column, wanted)][:limit]
+    record("case.search", object_type="case", fields=[BLIND_INDEXED[column]],
+           details={"column": column, "candidates": len(candidates), "matches": len(matches)})
+    return matches
+
+
+def _confirms(case: Case, source: str, column: str, wanted: str) -> bool:
+    plain = unseal_text(case.id, "cases", source, case.id, getattr(case, f"{source}_ct"))
+    if not plain:
+        return False
+    try:
+        return app_keys().blind_index.normalize(column, plain) == wanted
+    except BlindIndexError:
+        return False
+
+
+def possible_duplicates(case: Case) -> list[DuplicateHint]:
+    """Other associations' open files that match this one on phone, national ID or name.
+
+    The system decrypts the candidates to confirm them (logged as a system check); the caseworker
+    learns only which agency to contact, never the other file's content or number.
+    """
+    mine = db.session.execute(
+        select(CaseBlindIndex.column, CaseBlindIndex.value).where(CaseBlindIndex.case_id == case.id)
+    ).all()
+    if not mine:
+        return []
+    indexer = app_keys().blind_index
+    found: dict[int, DuplicateHint] = {}
+    own = {c: unseal_text(case.id, "cases", BLIND_INDEXED[c], case.id, getattr(case, f"{BLIND_INDEXED[c]}_ct"))
+           for c, _ in mine}
+    for column, value in mine:
+        rows = db.session.execute(
+            select(Case)
+            .join(CaseBlindIndex, CaseBlindIndex.case_id == Case.id)
+            .where(CaseBlindIndex.column == column, CaseBlindIndex.value == value,
+                   Case.owner_agency_id != case.owner_agency_id, Case.status == CaseStatus.OPEN,
+                   Case.shredded_at.is_(None))
+            .limit(50)
+        ).scalars().all()
+        wanted = indexer.normalize(column, own[column]) if own.get(column) else None
+        for other in rows:
+            if other.owner_agency_id in found or wanted is None:
+                continue
+            if _confirms(other, BLIND_INDEXED[column], column, wanted):
+                agency = db.session.get(Agency, other.owner_agency_id)
+                found[agency.id] = DuplicateHint(agency.id, agency.code)
+    if found:
+        record("case.duplicate_detected", object_type="case", object_id=case.id, case_id=case.id,
+               details={"agencies": sorted(found)})
+    return list(found.values())
+
+
+def close_case(user: User, case: Case, reason: ClosureReason, comment: str | None = None) -> None:
+    require(user, Action.CASE_CLOSE, case)
+    if case.status == CaseStatus.CLOSED:
+        raise CaseInputError("status", "already_closed")
+    at = utcnow()
+    case.status, case.closed_at, case.closure_reason = CaseStatus.CLOSED, at, ClosureReason(reason)
+    case.version += 1
+    _timeline(user, case, "closed", {"reason": ClosureReason(reason).value}, comment, at)
+    record("case.close", object_type="case", object_id=case.id, case_id=case.id,
+           details={"reason": ClosureReason(reason).value})
+
+
+def reopen_case(user: User, case: Case, comment: str) -> None:
+    require(user, Action.CASE_CLOSE, case)
+    if case.status != CaseStatus.CLOSED:
+        raise CaseInputError("status", "not_closed")
+    if not (comment or "").strip():
+        raise CaseInputError("comment", "required")
+    at = utcnow()
+    case.status, case.closed_at, case.closure_reason = CaseStatus.OPEN, None, None
+    case.version += 1
+    case.last_activity_at = at
+    _timeline(user, case, "reopened", {}, comment, at)
+    record("case.reopen", object_type="case", object_id=case.id, case_id=case.id)
+
+
+def _timeline(user: User, case: Case, kind: str, details: dict, comment: str | None, at: datetime) -> CaseEvent:
+    event = CaseEvent(case_id=case.id, kind=kind, occurred_at=at, actor_user_id=user.id,
+                      actor_agency_id=user.agency_id, details=details)
+    db.session.add(event)
+    db.session.flush([event])
+    if comment:
+        event.comment_ct = seal(case.id, "case_events", "comment", event.id, comment)
+    return event
+
+
+def get_case(case_id: uuid.UUID | str) -> Case | None:
+    try:
+        key = case_id if isinstance(case_id, uuid.UUID) else uuid.UUID(str(case_id))
+    except ValueError:
+        return None
+    return db.session.get(Case, key)

@@ -1,0 +1,40 @@
+"""Crypto-shredding: destroying a file's data key makes all its ciphertexts unreadable forever.
+
+Non-identifying statistics stay. The ciphertext columns are cleared too, which is tidy but not
+what protects her: without the key they are noise (see README, "Backups and erasure").
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import delete, select, update
+
+from ..audit.log import record
+from ..extensions import db
+from ..models import Attachment, Case, CaseBlindIndex, CaseKey, Note
+from ..models.base import utcnow
+from ..models.case import IDENTITY_COLUMNS
+from ..security.case_crypto import forget_cached_key
+
+
+class ShredError(LookupError):
+    pass
+
+
+def shred_case(case_number: str) -> Case:
+    case = db.session.execute(select(Case).where(Case.case_number == case_number)).scalar_one_or_none()
+    if case is None:
+        raise ShredError(f"no file {case_number}")
+    if case.shredded_at is not None:
+        raise ShredError(f"{case_number} was already erased")
+    db.session.execute(delete(CaseKey).where(CaseKey.case_id == case.id))
+    db.session.execute(delete(CaseBlindIndex).where(CaseBlindIndex.case_id == case.id))
+    for column in IDENTITY_COLUMNS:
+        setattr(case, f"{column}_ct", None)
+    db.session.execute(update(Note).where(Note.case_id == case.id).values(body_ct=b""))
+    db.session.execute(update(Attachment).where(Attachment.case_id == case.id)
+                       .values(content_ct=b"", filename_ct=b"", content_type_ct=b""))
+    case.shredded_at = utcnow()
+    forget_cached_key(case.id)
+    record("case.shred", object_type="case", object_id=case.id, case_id=case.id,
+           details={"case_number": case.case_number})
+    return case

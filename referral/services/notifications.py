@@ -1,0 +1,77 @@
+"""Telling people something happened: in-app notifications and queued emails.
+
+Both carry a kind, reference numbers and a link, never survivor data. Emails go through the
+outbox table in the same transaction as the change, and the scheduler delivers them after commit.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from flask import current_app
+from flask_babel import force_locale
+from flask_babel import gettext as _
+from sqlalchemy import select
+
+from ..extensions import db
+from ..models import Notification, OutboxEmail, Referral, User, UserRole
+from ..models.vocab import Role
+
+
+def notification_text(kind: str, params: dict) -> str:
+    """The sentence for a notification, in the current locale."""
+    ref = params.get("reference", "")
+    texts = {
+        "referral.send": lambda: _("New referral %(ref)s for your agency.", ref=ref),
+        "referral.acknowledge": lambda: _("Referral %(ref)s was acknowledged.", ref=ref),
+        "referral.accept": lambda: _("Referral %(ref)s was accepted.", ref=ref),
+        "referral.decline": lambda: _("Referral %(ref)s was declined. It is back with you.", ref=ref),
+        "referral.start": lambda: _("Care started for referral %(ref)s.", ref=ref),
+        "referral.complete": lambda: _("Referral %(ref)s was completed.", ref=ref),
+        "referral.return": lambda: _("Referral %(ref)s was returned. It is back with you.", ref=ref),
+        "referral.withdraw": lambda: _("Referral %(ref)s was withdrawn by the sender.", ref=ref),
+        "referral.info_request": lambda: _("More information is requested for referral %(ref)s.", ref=ref),
+        "referral.info_provided": lambda: _("Information was provided for referral %(ref)s.", ref=ref),
+        "referral.breach": lambda: _("Referral %(ref)s is overdue.", ref=ref),
+        "referral.escalation": lambda: _("Referral %(ref)s is still overdue and was escalated.", ref=ref),
+        "referral.reminder": lambda: _("A coordinator sent a reminder about referral %(ref)s.", ref=ref),
+    }
+    return texts.get(kind, lambda: _("Update on %(ref)s.", ref=ref))()
+
+
+def agency_staff(agency_id: int, roles: Iterable[Role]) -> list[User]:
+    return list(
+        db.session.execute(
+            select(User)
+            .join(UserRole, UserRole.user_id == User.id)
+            .where(User.agency_id == agency_id, User.active.is_(True), UserRole.role.in_(list(roles)))
+            .distinct()
+        ).scalars()
+    )
+
+
+def notify(users: Iterable[User], kind: str, *, referral: Referral | None = None, params: dict | None = None) -> None:
+    params = dict(params or {})
+    if referral is not None:
+        params.setdefault("reference", referral.reference)
+    link = _link(referral)
+    seen: set[int] = set()
+    for user in users:
+        if user.id in seen:
+            continue
+        seen.add(user.id)
+        db.session.add(Notification(user_id=user.id, kind=kind, params=params,
+                                    referral_id=referral.id if referral else None))
+        if user.email:
+            with force_locale(user.locale or current_app.config["BABEL_DEFAULT_LOCALE"]):
+                text = notification_text(kind, params)
+                body = _("%(text)s\n\nOpen Masar to see it: %(link)s\n\nThis message contains no personal "
+                         "information on purpose.", text=text, link=link)
+                db.session.add(OutboxEmail(to_address=user.email, subject=f"Masar: {text}", body=body))
+
+
+def _link(referral: Referral | None) -> str:
+    base = current_app.config["BASE_URL"].rstrip("/")
+    if referral is None:
+        return base + "/notifications"
+    return f"{base}/referrals/{referral.id}"

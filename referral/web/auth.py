@@ -1,0 +1,173 @@
+"""Login in two steps (password, then second factor or enrolment), logout, password change."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from flask import Blueprint, current_app, flash, g, redirect, render_template, request, session, url_for
+from flask_babel import gettext as _
+
+from ..extensions import db, limiter
+from ..lifecycle import client_ip
+from ..models import User
+from ..models.base import utcnow
+from ..security import totp
+from ..security.sessions import end_session, revoke_user_sessions, start_authenticated_session
+from ..services import accounts
+from ..services.accounts import LoginStatus, PasswordRejected
+from .forms.auth import ChangePasswordForm, ConfirmForm, EnrolForm, LoginForm, SecondFactorForm
+
+bp = Blueprint("auth", __name__)
+
+#: Time allowed between the password step and the second factor.
+PENDING_LOGIN_TTL = timedelta(minutes=5)
+
+PASSWORD_PROBLEMS = {
+    "too_short": lambda: _("Use at least 12 characters."),
+    "too_long": lambda: _("Use at most 256 characters."),
+    "too_simple": lambda: _("Use more different characters."),
+    "contains_username": lambda: _("Do not include your username."),
+    "same_as_current": lambda: _("Choose a password different from the current one."),
+    "wrong_current": lambda: _("The current password is not correct."),
+}
+
+
+def _login_limit() -> str:
+    return current_app.config["RATELIMIT_LOGIN"]
+
+
+def _safe_next(target: str | None) -> str | None:
+    if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
+        return target
+    return None
+
+
+def _pending_user() -> User | None:
+    pending = session.get("pending_login")
+    if not pending:
+        return None
+    started = pending.get("at", 0)
+    if utcnow().timestamp() - started > PENDING_LOGIN_TTL.total_seconds():
+        session.pop("pending_login", None)
+        return None
+    user = db.session.get(User, pending.get("user_id"))
+    return user if user is not None and user.active else None
+
+
+@bp.route("/login", methods=["GET", "POST"])
+@limiter.limit(_login_limit, methods=["POST"])
+def login():
+    if g.user is not None:
+        return redirect(url_for("home.index"))
+    form = LoginForm(next=request.args.get("next"))
+    error = None
+    if form.validate_on_submit():
+        result = accounts.check_password(form.username.data, form.password.data, client_ip())
+        if result.status is LoginStatus.OK:
+            session["pending_login"] = {
+                "user_id": result.user.id,
+                "at": utcnow().timestamp(),
+                "next": _safe_next(form.next.data),
+            }
+            if result.user.totp_confirmed_at is None:
+                return redirect(url_for("auth.enrol"))
+            return redirect(url_for("auth.second_factor"))
+        error = (
+            _("Too many attempts. Wait a few minutes and try again.")
+            if result.status is LoginStatus.THROTTLED
+            else _("Username or password is not correct.")
+        )
+    expired = getattr(session, "expired", False)
+    return render_template("auth/login.html", form=form, error=error, expired=expired)
+
+
+@bp.route("/login/verify", methods=["GET", "POST"])
+@limiter.limit(_login_limit, methods=["POST"])
+def second_factor():
+    user = _pending_user()
+    if user is None or user.totp_confirmed_at is None:
+        return redirect(url_for("auth.login"))
+    form = SecondFactorForm()
+    error = None
+    if form.validate_on_submit():
+        status = accounts.check_second_factor(user, form.code.data, client_ip())
+        if status is LoginStatus.OK:
+            return _finish_login(user)
+        error = (
+            _("Too many attempts. Wait a few minutes and try again.")
+            if status is LoginStatus.THROTTLED
+            else _("This code is not valid, or was already used.")
+        )
+    return render_template("auth/second_factor.html", form=form, error=error)
+
+
+@bp.route("/login/enrol", methods=["GET", "POST"])
+@limiter.limit(_login_limit, methods=["POST"])
+def enrol():
+    user = _pending_user()
+    if user is None or user.totp_confirmed_at is not None:
+        return redirect(url_for("auth.login"))
+    form = EnrolForm()
+    error = None
+    if form.validate_on_submit():
+        codes = accounts.confirm_enrolment(user, form.code.data, client_ip())
+        if codes is not None:
+            next_url = _finish_login(user).location
+            return render_template("auth/recovery_codes.html", codes=codes, next_url=next_url)
+        error = _("This code is not valid. Check the time on your phone and try again.")
+    secret = accounts.totp_secret(user) if request.method == "POST" else None
+    if secret is None:
+        secret = accounts.begin_enrolment(user)
+    uri = totp.provisioning_uri(secret, user.username)
+    return render_template(
+        "auth/enrol.html", form=form, error=error, qr_svg=_inline_svg(totp.qr_svg(uri)),
+        secret=" ".join(secret[i:i + 4] for i in range(0, len(secret), 4)),
+    )
+
+
+def _inline_svg(svg: str) -> str:
+    start = svg.find("<svg")
+    return svg[start:] if start >= 0 else ""
+
+
+def _finish_login(user: User):
+    pending = session.get("pending_login") or {}
+    lang = session.get("lang")
+    accounts.complete_login(user, client_ip())
+    start_authenticated_session(session, user.id, keep={"lang": lang} if lang else None)
+    return redirect(pending.get("next") or url_for("home.index"))
+
+
+@bp.post("/logout")
+def logout():
+    end_session(session)
+    return redirect(url_for("auth.login"))
+
+
+@bp.post("/logout/everywhere")
+def logout_everywhere():
+    form = ConfirmForm()
+    if form.validate_on_submit():
+        revoke_user_sessions(g.user.id)
+        from ..audit.log import record
+
+        record("account.logout_everywhere", object_type="user", object_id=g.user.id)
+        end_session(session)
+    return redirect(url_for("auth.login"))
+
+
+@bp.route("/account/password", methods=["GET", "POST"])
+def change_password():
+    form = ChangePasswordForm()
+    if form.validate_on_submit():
+        try:
+            accounts.change_password(g.user, form.current_password.data, form.new_password.data)
+        except PasswordRejected as exc:
+            field = form.current_password if "wrong_current" in exc.problems else form.new_password
+            field.errors = [PASSWORD_PROBLEMS[p]() for p in exc.problems]
+        else:
+            lang = session.get("lang")
+            start_authenticated_session(session, g.user.id, keep={"lang": lang} if lang else None)
+            flash(_("Your password was changed. Your other sessions were closed."), "success")
+            return redirect(url_for("home.index"))
+    return render_template("auth/change_password.html", form=form)

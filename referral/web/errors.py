@@ -1,0 +1,34 @@
+"""Error pages: translated, generic, never echoing the request (no survivor data in error pages)."""
+
+from __future__ import annotations
+
+import logging
+import traceback
+
+from flask import Flask, render_template
+from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import HTTPException
+
+log = logging.getLogger(__name__)
+
+
+def register_error_pages(app: Flask) -> None:
+    @app.errorhandler(CSRFError)
+    def csrf_error(exc):
+        return render_template("errors/error.html", code=400, kind="csrf"), 400
+
+    @app.errorhandler(HTTPException)
+    def http_error(exc: HTTPException):
+        code = exc.code or 500
+        return render_template("errors/error.html", code=code, kind=str(code)), code
+
+    @app.errorhandler(Exception)
+    def unexpected_error(exc: Exception):
+        # The log gets the exception type and where it happened, not its message: messages and
+        # arguments can carry survivor data.
+        frames = traceback.extract_tb(exc.__traceback__)
+        where = " <- ".join(f"{f.filename.rsplit('/', 1)[-1]}:{f.lineno}:{f.name}" for f in reversed(frames[-6:]))
+        log.error("unhandled %s at %s", type(exc).__name__, where)
+        if app.config.get("PROPAGATE_UNEXPECTED"):
+            raise exc
+        return render_template("errors/error.html", code=500, kind="500"), 500

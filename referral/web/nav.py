@@ -1,0 +1,54 @@
+"""The main menu, built from the user's permissions (never shows a page she cannot open)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from flask import Flask, g, request, url_for
+from flask_babel import lazy_gettext as _l
+
+from ..policy import Action
+from ..policy.core import has_role_for
+
+#: (endpoint, label, permission) in menu order; endpoints absent from the app are skipped.
+MENU = (
+    ("cases.index", _l("Survivor files"), Action.CASE_LIST),
+    ("referrals.inbox", _l("Inbox"), Action.REFERRAL_RECEIVE),
+    ("referrals.outbox", _l("Sent referrals"), Action.REFERRAL_SEND),
+    ("dashboard.index", _l("Response times"), Action.DASHBOARD_READ),
+    ("directory.index", _l("Service directory"), Action.DIRECTORY_READ),
+    ("audit.index", _l("Access log"), Action.AUDIT_READ),
+    ("admin.users", _l("Accounts"), Action.USERS_MANAGE),
+    ("notifications.index", _l("Notifications"), None),
+    ("auth.change_password", _l("My password"), None),
+)
+
+
+@dataclass(frozen=True)
+class NavItem:
+    url: str
+    label: str
+    active: bool
+
+
+def nav_items() -> list[NavItem]:
+    from flask import current_app
+
+    user = g.get("user")
+    if user is None:
+        return []
+    items = []
+    for endpoint, label, permission in MENU:
+        if endpoint not in current_app.view_functions:
+            continue
+        if permission is not None and not has_role_for(user, permission):
+            continue
+        items.append(NavItem(url_for(endpoint), str(label), request.endpoint == endpoint))
+    return items
+
+
+def init_nav(app: Flask) -> None:
+    from ..labels import label
+
+    app.jinja_env.globals["nav_items"] = nav_items
+    app.jinja_env.filters["label"] = label

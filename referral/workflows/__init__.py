@@ -1,0 +1,1 @@
+"""The referral pathway as data, and the engine that applies its transitions atomically."""

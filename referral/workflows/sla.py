@@ -1,0 +1,164 @@
+"""SLA timers: which policy applies, which calendar counts, and when each timer is due."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+
+from sqlalchemy import or_, select
+
+from ..extensions import db
+from ..models import Agency, Holiday, Referral, SlaPolicy, SlaTimer
+from ..models.vocab import ServiceCategory, SlaClock, TimerKind, Urgency
+from .calendar import BusinessCalendar, add_business_minutes, business_minutes_between
+
+#: Clinical deadlines after a sexual assault, counted in wall time from the assault.
+CLINICAL_DEADLINES = {
+    TimerKind.CLINICAL_PEP: timedelta(hours=72),  # HIV post-exposure prophylaxis
+    TimerKind.CLINICAL_EC: timedelta(hours=120),  # emergency contraception
+}
+CLINICAL_NEEDS = frozenset({ServiceCategory.POST_RAPE_CARE})
+
+# The design's defaults, seeded as policies and used when the database has none for an urgency.
+# Business clocks count open minutes of the receiving agency; a business day is 8 open hours.
+HOUR = 60
+BUSINESS_DAY = 8 * HOUR
+DEFAULT_POLICIES = {
+    Urgency.EMERGENCY: dict(clock=SlaClock.WALL, acknowledge_minutes=1 * HOUR, decide_minutes=4 * HOUR,
+                            first_action_minutes=24 * HOUR, complete_minutes=None),
+    Urgency.URGENT: dict(clock=SlaClock.BUSINESS, acknowledge_minutes=1 * BUSINESS_DAY,
+                         decide_minutes=2 * BUSINESS_DAY, first_action_minutes=5 * BUSINESS_DAY,
+                         complete_minutes=None),
+    Urgency.STANDARD: dict(clock=SlaClock.BUSINESS, acknowledge_minutes=3 * BUSINESS_DAY,
+                           decide_minutes=5 * BUSINESS_DAY, first_action_minutes=15 * BUSINESS_DAY,
+                           complete_minutes=None),
+}
+
+TIMER_BUDGET_COLUMNS = {
+    TimerKind.ACKNOWLEDGE: "acknowledge_minutes",
+    TimerKind.DECIDE: "decide_minutes",
+    TimerKind.FIRST_ACTION: "first_action_minutes",
+    TimerKind.COMPLETE: "complete_minutes",
+}
+
+
+def policy_for(urgency: Urgency, category: ServiceCategory | None) -> SlaPolicy | None:
+    """The category's own policy for this urgency, else the urgency's general one."""
+    rows = db.session.execute(
+        select(SlaPolicy).where(
+            SlaPolicy.urgency == urgency,
+            or_(SlaPolicy.service_category == category, SlaPolicy.service_category.is_(None)),
+        )
+    ).scalars().all()
+    rows.sort(key=lambda p: p.service_category is None)
+    return rows[0] if rows else None
+
+
+def calendar_for(agency: Agency, around: datetime | None = None) -> BusinessCalendar:
+    """The agency's business calendar, with the holidays of the coming year."""
+    if agency.open_24_7:
+        return BusinessCalendar(timezone=agency.timezone, opening_hours={}, open_24_7=True)
+    start = (around or datetime.now()).date() - timedelta(days=31)
+    holidays = db.session.execute(
+        select(Holiday.day).where(
+            Holiday.day >= start,
+            Holiday.day <= start + timedelta(days=800),
+            or_(Holiday.agency_id == agency.id, Holiday.agency_id.is_(None)),
+            or_(Holiday.region_id == agency.region_id, Holiday.region_id.is_(None)),
+        )
+    ).scalars().all()
+    return BusinessCalendar(
+        timezone=agency.timezone,
+        opening_hours=agency.opening_hours or {},
+        holidays=frozenset(d if isinstance(d, date) else date.fromisoformat(str(d)) for d in holidays),
+    )
+
+
+def _clock(referral: Referral, policy: SlaPolicy | None, agency: Agency) -> SlaClock:
+    if referral.urgency == Urgency.EMERGENCY:
+        return SlaClock.WALL
+    return SlaClock(policy.clock) if policy is not None else SlaClock.BUSINESS
+
+
+def _budget(kind: TimerKind, policy: SlaPolicy | None, urgency: Urgency, clock: SlaClock) -> int | None:
+    column = TIMER_BUDGET_COLUMNS[kind]
+    if policy is not None:
+        return getattr(policy, column)
+    return DEFAULT_POLICIES[urgency][column]
+
+
+def due_time(start: datetime, minutes: int, clock: SlaClock, calendar: BusinessCalendar) -> datetime:
+    if clock == SlaClock.WALL:
+        return start + timedelta(minutes=minutes)
+    return add_business_minutes(start, minutes, calendar)
+
+
+def elapsed_minutes(start: datetime, end: datetime, clock: SlaClock, calendar: BusinessCalendar) -> int:
+    if clock == SlaClock.WALL:
+        return max(0, int((end - start).total_seconds() // 60))
+    return business_minutes_between(start, end, calendar)
+
+
+def start_timers(referral: Referral, at: datetime) -> list[SlaTimer]:
+    """Timers a sent referral runs: the policy's, plus the clinical clocks for post-rape care."""
+    agency = db.session.get(Agency, referral.to_agency_id)
+    policy = policy_for(referral.urgency, referral.need)
+    calendar = calendar_for(agency, at)
+    clock = _clock(referral, policy, agency)
+    timers = []
+    for kind in TIMER_BUDGET_COLUMNS:
+        budget = _budget(kind, policy, referral.urgency, clock)
+        if budget is None:
+            continue
+        if clock == SlaClock.BUSINESS and agency.open_24_7:
+            # A business day of a service open around the clock is a whole day.
+            budget = budget * (24 * HOUR) // BUSINESS_DAY
+        timers.append(SlaTimer(referral_id=referral.id, kind=kind, clock=clock, started_at=at,
+                               budget_minutes=budget, due_at=due_time(at, budget, clock, calendar)))
+    if referral.need in CLINICAL_NEEDS and referral.assault_at is not None:
+        for kind, window in CLINICAL_DEADLINES.items():
+            due = referral.assault_at + window
+            timers.append(SlaTimer(referral_id=referral.id, kind=kind, clock=SlaClock.WALL, started_at=at,
+                                   budget_minutes=int(window.total_seconds() // 60), due_at=due))
+    db.session.add_all(timers)
+    return timers
+
+
+def running(referral: Referral) -> list[SlaTimer]:
+    return [t for t in referral.timers if t.state == "running"]
+
+
+def meet(referral: Referral, kinds: tuple[TimerKind, ...], at: datetime) -> None:
+    for timer in referral.timers:
+        if timer.kind in kinds and timer.state in ("running", "paused"):
+            timer.state, timer.met_at = "met", at
+
+
+def cancel_all(referral: Referral, at: datetime) -> None:
+    for timer in referral.timers:
+        if timer.state in ("running", "paused"):
+            timer.state = "cancelled"
+
+
+def pause_all(referral: Referral, at: datetime) -> None:
+    """Waiting for information stops the clocks; the budget already used is kept."""
+    agency = db.session.get(Agency, referral.to_agency_id)
+    calendar = calendar_for(agency, at)
+    for timer in referral.timers:
+        if timer.state == "running" and timer.kind not in CLINICAL_DEADLINES:
+            timer.consumed_minutes += elapsed_minutes(timer.started_at, at, SlaClock(timer.clock), calendar)
+            timer.state, timer.paused_at = "paused", at
+
+
+def resume_all(referral: Referral, at: datetime) -> None:
+    agency = db.session.get(Agency, referral.to_agency_id)
+    calendar = calendar_for(agency, at)
+    for timer in referral.timers:
+        if timer.state == "paused":
+            remaining = max(0, timer.budget_minutes - timer.consumed_minutes)
+            timer.state, timer.paused_at, timer.started_at = "running", None, at
+            timer.due_at = due_time(at, remaining, SlaClock(timer.clock), calendar)
+
+
+def next_due(referral: Referral) -> datetime | None:
+    dues = [t.due_at for t in referral.timers if t.state == "running"]
+    return min(dues) if dues else None

@@ -1,0 +1,174 @@
+"""Small factories and a standard test network: two associations, public services, every role."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import timedelta
+
+import pyotp
+import pytest
+
+from referral.audit.context import Actor, acting_as
+from referral.extensions import db
+from referral.models import Agency, Region, Service, SlaPolicy, User
+from referral.models.base import utcnow
+from referral.models.vocab import AgencyKind, Role, ServiceCategory, SharedField
+from referral.services import accounts, admin
+from referral.workflows.sla import DEFAULT_POLICIES
+
+PASSWORD = "correct horse battery staple"
+ALL_FIELDS = [f.value for f in SharedField]
+
+__all__ = ["World", "world", "make_agency", "make_user", "login", "totp_now", "PASSWORD", "ALL_FIELDS",
+           "as_user", "csrf_token", "make_case", "consent_and_refer"]
+
+
+def make_region(code="R1", name="Region one") -> Region:
+    region = Region(code=code, name_ar=name, name_fr=name, name_en=name)
+    db.session.add(region)
+    db.session.flush()
+    return region
+
+
+def make_agency(code, kind=AgencyKind.ASSOCIATION, region=None, categories=(), open_24_7=False) -> Agency:
+    agency = Agency(code=code, kind=kind, sector=kind.value, name_ar=f"{code} ar", name_fr=f"{code} fr",
+                    name_en=f"{code} en", region_id=region.id if region else None, open_24_7=open_24_7)
+    db.session.add(agency)
+    db.session.flush()
+    for category in categories:
+        service = Service(agency_id=agency.id, category=category, name_ar=f"{category} ar",
+                          name_fr=f"{category} fr", name_en=f"{category} en")
+        if region:
+            service.regions = [region]
+        db.session.add(service)
+    db.session.flush()
+    return agency
+
+
+def make_user(username, agency, *roles, region=None, enrolled=True, email=None) -> User:
+    user, _ = admin.new_user(username=username, display_name=username.title(), agency=agency, roles=set(roles),
+                             region_id=region.id if region else None, password=PASSWORD,
+                             must_change_password=False, email=email)
+    if enrolled:
+        user._test_totp_secret = accounts.begin_enrolment(user)
+        user.totp_confirmed_at = utcnow()
+    db.session.flush()
+    return user
+
+
+def totp_now(user: User, offset_steps: int = 0) -> str:
+    secret = accounts.totp_secret(user)
+    totp = pyotp.TOTP(secret)
+    return totp.at(utcnow() + timedelta(seconds=30 * offset_steps))
+
+
+CSRF_RE = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"|name="csrf_token" value="([^"]+)"')
+
+
+def csrf_token(client, path="/login") -> str:
+    html = client.get(path).get_data(as_text=True)
+    match = CSRF_RE.search(html)
+    assert match, f"no CSRF token on {path}"
+    return match.group(1) or match.group(2)
+
+
+def login(client, user: User, password: str = PASSWORD):
+    """The real two-step login through the pages, as a person does it."""
+    token = csrf_token(client)
+    response = client.post("/login", data={"username": user.username, "password": password, "csrf_token": token})
+    assert response.status_code == 302, response.get_data(as_text=True)[:500]
+    token = csrf_token(client, "/login/verify")
+    step = 0
+    response = client.post("/login/verify", data={"code": totp_now(user, step), "csrf_token": token})
+    assert response.status_code == 302, response.get_data(as_text=True)[:500]
+    return response
+
+
+def as_user(user: User):
+    return acting_as(Actor(user_id=user.id, username=user.username, agency_id=user.agency_id,
+                           roles=tuple(sorted(r.value for r in user.roles)), channel="test"))
+
+
+@dataclass
+class World:
+    r1: Region
+    r2: Region
+    assoc_a: Agency
+    assoc_b: Agency
+    police: Agency
+    hospital: Agency
+    network: Agency
+    cw_a: User
+    cw_b: User
+    officer_police: User
+    officer_hospital: User
+    coordinator: User
+    regional_coordinator: User
+    auditor: User
+    admin: User
+
+    def service(self, agency: Agency, category: ServiceCategory) -> Service:
+        return next(s for s in agency.services if s.category == category)
+
+
+@pytest.fixture
+def world() -> World:
+    r1, r2 = make_region("R1", "Region one"), make_region("R2", "Region two")
+    assoc_a = make_agency("ASSOC-A", AgencyKind.ASSOCIATION, r1, [ServiceCategory.PSYCHOSOCIAL])
+    assoc_b = make_agency("ASSOC-B", AgencyKind.ASSOCIATION, r1, [ServiceCategory.LEGAL, ServiceCategory.SHELTER])
+    police = make_agency("POLICE", AgencyKind.PUBLIC_SERVICE, r1, [ServiceCategory.POLICE_PROTECTION])
+    hospital = make_agency("HOSPITAL", AgencyKind.PUBLIC_SERVICE, r2,
+                           [ServiceCategory.MEDICAL, ServiceCategory.POST_RAPE_CARE], open_24_7=True)
+    network = admin.network_agency()
+    for urgency, values in DEFAULT_POLICIES.items():
+        db.session.add(SlaPolicy(urgency=urgency, service_category=None, **values))
+    w = World(
+        r1=r1, r2=r2, assoc_a=assoc_a, assoc_b=assoc_b, police=police, hospital=hospital, network=network,
+        cw_a=make_user("cw.a", assoc_a, Role.CASEWORKER, email="cw.a@example.org"),
+        cw_b=make_user("cw.b", assoc_b, Role.CASEWORKER),
+        officer_police=make_user("officer.police", police, Role.OFFICER, email="police@example.org"),
+        officer_hospital=make_user("officer.hospital", hospital, Role.OFFICER),
+        coordinator=make_user("coord", network, Role.COORDINATOR),
+        regional_coordinator=make_user("coord.r2", network, Role.COORDINATOR, region=r2),
+        auditor=make_user("auditor", network, Role.AUDITOR),
+        admin=make_user("admin", network, Role.ADMIN),
+    )
+    db.session.commit()
+    return w
+
+
+IDENTITY = {
+    "full_name": "فاطمة الزهراء بنعلي",
+    "phone": "0612345678",
+    "address": "12 زنقة الورود، الدار البيضاء",
+    "contact_instructions": "Call only in the morning",
+    "national_id": "BK123456",
+    "date_of_birth": "1990-04-02",
+    "narrative": "Beaten by her husband; afraid to go home.",
+}
+
+
+def make_case(user: User, **identity):
+    from referral.services.cases import open_case
+
+    values = dict(IDENTITY)
+    values.update(identity)
+    with as_user(user):
+        case, duplicates = open_case(user, values, {"region_id": user.agency.region_id})
+        db.session.commit()
+    case._duplicates = duplicates
+    return case
+
+
+def consent_and_refer(user: User, case, service: Service, *, fields=("name", "contact"), urgency="urgent",
+                      **kwargs):
+    from referral.services.consents import record_consent
+    from referral.services.referrals import create_referral
+
+    with as_user(user):
+        record_consent(user, case, fields=list(fields), agency_id=service.agency_id)
+        referral = create_referral(user, case, service=service, urgency=urgency, shared_fields=list(fields),
+                                   **kwargs)
+        db.session.commit()
+    return referral
