@@ -85,6 +85,8 @@ def load_config(name: str | None = None) -> dict:
         "ENV_NAME": env,
         "TESTING": testing,
         "DEBUG": False,
+        #: Tests see unexpected exceptions instead of the generic error page.
+        "PROPAGATE_UNEXPECTED": testing,
         "SECRET_KEY": _env("SECRET_KEY", None if production else DEMO_SECRET_KEY),
         "SQLALCHEMY_DATABASE_URI": normalize_database_url(db_url),
         "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},

@@ -56,6 +56,65 @@ LABELS = {
     "risk_standard": _l("Standard risk"),
     "risk_medium": _l("Medium risk"),
     "risk_high": _l("High risk"),
+    # Perpetrator relationship
+    "intimate_partner": _l("Husband or partner"),
+    "former_partner": _l("Former husband or partner"),
+    "family_member": _l("Family member"),
+    "acquaintance": _l("Acquaintance"),
+    "employer": _l("Employer or colleague"),
+    "stranger": _l("Stranger"),
+    "unknown": _l("Unknown"),
+    # Place of incident
+    "home": _l("Home"),
+    "public_space": _l("Public space"),
+    "workplace": _l("Workplace"),
+    "school": _l("School or university"),
+    "online": _l("Online"),
+    # Intake channel
+    "walk_in": _l("She came to us"),
+    "hotline_report": _l("Hotline: report of violence"),
+    "hotline_support": _l("Hotline: request for support or orientation"),
+    "referred_in": _l("Referred by another agency"),
+    "outreach": _l("Outreach"),
+    # Closure reasons
+    "needs_met": _l("Her needs were met"),
+    "survivor_withdrew": _l("She chose to stop"),
+    "lost_contact": _l("Contact lost"),
+    "transferred": _l("Transferred to another association"),
+    "duplicate": _l("Duplicate file"),
+    "other": _l("Other"),
+    # Decline reasons
+    "out_of_scope": _l("Outside what we offer"),
+    "no_capacity": _l("No capacity now"),
+    "outside_area": _l("Outside our area"),
+    "insufficient_information": _l("Not enough information"),
+    "survivor_unreachable": _l("Could not reach her"),
+    # Timers
+    "timer_acknowledge": _l("Acknowledge"),
+    "timer_decide": _l("Accept or decline"),
+    "timer_first_action": _l("First action"),
+    "timer_complete": _l("Completion"),
+    "timer_clinical_pep": _l("HIV prophylaxis (72 h)"),
+    "timer_clinical_ec": _l("Emergency contraception (120 h)"),
+    # Transitions (button labels)
+    "action_send": _l("Send"),
+    "action_acknowledge": _l("Acknowledge receipt"),
+    "action_accept": _l("Accept"),
+    "action_decline": _l("Decline"),
+    "action_start": _l("Start care"),
+    "action_complete": _l("Complete"),
+    "action_return": _l("Return"),
+    "action_withdraw": _l("Withdraw"),
+    "action_info_request": _l("Ask for information"),
+    "action_info_provided": _l("Provide information"),
+    # Timeline entries
+    "event_opened": _l("File opened"),
+    "event_closed": _l("File closed"),
+    "event_reopened": _l("File reopened"),
+    "event_consent_recorded": _l("Consent recorded"),
+    "event_consent_withdrawn": _l("Consent withdrawn"),
+    "event_risk_assessed": _l("Risk assessed"),
+    "event_note": _l("Note added"),
     # Shared field groups
     "name": _l("Name"),
     "contact": _l("Phone, address and safe contact instructions"),
@@ -72,3 +131,9 @@ def label(value, prefix: str = "") -> str:
         return ""
     key = getattr(value, "value", value)
     return str(LABELS.get(f"{prefix}{key}", LABELS.get(key, key)))
+
+
+def lazy_label(value, prefix: str = ""):
+    """The label, still lazy: for choices declared at import time and rendered later."""
+    key = getattr(value, "value", value)
+    return LABELS.get(f"{prefix}{key}", LABELS.get(key, key))

@@ -13,7 +13,16 @@ from ..extensions import db
 from ..models import Agency, Case, CaseBlindIndex, CaseEvent, User
 from ..models.base import utcnow, uuid7
 from ..models.case import IDENTITY_COLUMNS
-from ..models.vocab import CaseStatus, ClosureReason
+from ..models.vocab import (
+    AgeBand,
+    CaseStatus,
+    ClosureReason,
+    IncidentPlace,
+    IntakeChannel,
+    PerpetratorRelationship,
+    ViolenceFlag,
+    ViolenceType,
+)
 from ..policy import Action, require
 from ..security.blind_index import BlindIndexError
 from ..security.case_crypto import case_cipher, create_case_key, seal, unseal_text
@@ -61,11 +70,12 @@ def _validated_identity(identity: dict) -> dict:
 
 
 def open_case(
-    user: User, identity: dict, details: dict, *, at: datetime | None = None
+    user: User, identity: dict, details: dict, *, at: datetime | None = None, anonymous_ok: bool = False
 ) -> tuple[Case, list[DuplicateHint]]:
+    """Open a file owned by the user's association. A hotline call may stay anonymous."""
     require(user, Action.CASE_CREATE)
     values = _validated_identity(identity)
-    if not values.get("full_name"):
+    if not values.get("full_name") and not anonymous_ok:
         raise CaseInputError("full_name", "required")
     at = at or utcnow()
     case = Case(id=uuid7(), case_number=next_number("case", "CAS", at), owner_agency_id=user.agency_id,
@@ -83,10 +93,28 @@ def open_case(
     return case, possible_duplicates(case)
 
 
+DETAIL_ENUMS = {
+    "age_band": AgeBand, "violence_type": ViolenceType, "perpetrator_relationship": PerpetratorRelationship,
+    "incident_place": IncidentPlace, "channel": IntakeChannel,
+}
+
+
 def _apply_details(case: Case, details: dict) -> None:
+    """Set the statistics fields; an unknown code is an input error, not a database error."""
     for name in DETAIL_FIELDS:
-        if name in details and details[name] is not None:
-            setattr(case, name, details[name])
+        if name not in details:
+            continue
+        value = details[name]
+        if value is not None and name in DETAIL_ENUMS:
+            try:
+                value = DETAIL_ENUMS[name](value)
+            except ValueError:
+                raise CaseInputError(name, "unknown_value") from None
+        if name == "violence_flags":
+            value = sorted(set(value or []))
+            if set(value) - {f.value for f in ViolenceFlag}:
+                raise CaseInputError(name, "unknown_value")
+        setattr(case, name, value)
 
 
 def write_identity(case: Case, values: dict) -> list[str]:

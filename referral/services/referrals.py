@@ -62,3 +62,38 @@ def get_referral(referral_id: uuid.UUID | str) -> Referral | None:
     except ValueError:
         return None
     return db.session.get(Referral, key)
+
+
+def read_referral(user: User, referral: Referral, decision) -> dict:
+    """What `user` may read of a referral: for both sides, the message, comments and the survivor
+    fields the referral shares (cut by consent in force); for oversight, metadata only."""
+    from sqlalchemy import select
+
+    from ..audit.log import record
+    from ..models import ReferralEvent
+    from ..security.case_crypto import unseal_text
+    from .cases import read_identity
+
+    view: dict = {"identity": {}, "message": None, "outcome": None, "comments": {}}
+    if decision.relation not in ("sender", "recipient"):
+        record("referral.read", object_type="referral", object_id=referral.id,
+               details={"reference": referral.reference})
+        return view
+    case = db.session.get(Case, referral.case_id)
+    if case.shredded_at is not None:
+        return view
+    if decision.relation == "recipient":
+        from ..models.case import IDENTITY_COLUMNS
+
+        shared = set(referral.shared_fields or [])
+        columns = [c for c, group in IDENTITY_COLUMNS.items() if group in shared]
+        view["identity"] = read_identity(user, case, columns=columns, purpose="referral") if columns else {}
+    view["message"] = unseal_text(case.id, "referrals", "message", referral.id, referral.message_ct)
+    view["outcome"] = unseal_text(case.id, "referrals", "outcome", referral.id, referral.outcome_ct)
+    events = db.session.execute(select(ReferralEvent).where(ReferralEvent.referral_id == referral.id,
+                                                            ReferralEvent.comment_ct.is_not(None))).scalars()
+    view["comments"] = {e.id: unseal_text(case.id, "referral_events", "comment", e.id, e.comment_ct) for e in events}
+    record("referral.read", object_type="referral", object_id=referral.id, case_id=case.id,
+           fields=["message", "comments"] + (["outcome"] if view["outcome"] else []),
+           details={"reference": referral.reference})
+    return view

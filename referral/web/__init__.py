@@ -6,7 +6,7 @@ from flask import Flask
 
 
 def register_web(app: Flask) -> None:
-    from . import auth, errors, health, home
+    from . import auth, cases, directory, errors, health, home, hotline, notifications, referrals
     from .formatting import init_formatting
     from .nav import init_nav
 
@@ -16,4 +16,9 @@ def register_web(app: Flask) -> None:
     app.register_blueprint(auth.bp)
     app.register_blueprint(home.bp)
     app.register_blueprint(health.bp)
+    app.register_blueprint(cases.bp)
+    app.register_blueprint(referrals.bp)
+    app.register_blueprint(hotline.bp)
+    app.register_blueprint(directory.bp)
+    app.register_blueprint(notifications.bp)
     errors.register_error_pages(app)

@@ -32,7 +32,7 @@ _DAY = timedelta(days=1)
 #: Days scanned without any open time before giving up: a calendar whose open days are all holidays
 #: would otherwise loop forever looking for the next opening.
 _MAX_CLOSED_DAYS = 3 * 366
-_HHMM = re.compile(r"(\d\d):(\d\d)")
+_HHMM = re.compile(r"([0-9]{2}):([0-9]{2})")
 
 Span = tuple[datetime, datetime]
 
@@ -161,11 +161,12 @@ def _require_open_time(calendar: BusinessCalendar) -> None:
 def _spans_from(at: datetime, calendar: BusinessCalendar) -> Iterator[Span]:
     """Open intervals after UTC instant ``at``, in order, the first one clipped to start at ``at``.
 
-    Starts a day early: on DST days a local date's intervals can reach into the next local date.
-    Raises ``ValueError`` rather than looping forever if nothing opens for three years.
+    Starts on the local date of ``at``: earlier dates' intervals end by that date's midnight (fold=0),
+    which is never after ``at``. Raises ``ValueError`` rather than looping forever if nothing opens
+    for three years.
     """
     _require_open_time(calendar)
-    day = at.astimezone(calendar._zone).date() - _DAY
+    day = at.astimezone(calendar._zone).date()
     closed_days = 0
     while closed_days <= _MAX_CLOSED_DAYS:
         spans = [(max(s, at), e) for s, e in _day_spans(day, calendar) if e > at]
@@ -176,12 +177,16 @@ def _spans_from(at: datetime, calendar: BusinessCalendar) -> Iterator[Span]:
 
 
 def is_open(at: datetime, calendar: BusinessCalendar) -> bool:
-    """Whether ``at`` is business time (a never-open calendar is simply closed)."""
+    """Whether ``at`` is business time (a never-open calendar is simply closed).
+
+    Looks at tomorrow too: when clocks fall back across midnight, an instant still dated today (the
+    repeated hour) comes after tomorrow's 00:00 (fold=0), so tomorrow's first interval may hold it.
+    """
     at = _utc(at)
     if calendar.open_24_7:
         return True
     day = at.astimezone(calendar._zone).date()
-    return any(s <= at < e for d in (day - _DAY, day) for s, e in _day_spans(d, calendar))
+    return any(s <= at < e for d in (day, day + _DAY) for s, e in _day_spans(d, calendar))
 
 
 def next_opening(at: datetime, calendar: BusinessCalendar) -> datetime:
@@ -229,7 +234,8 @@ def business_minutes_between(start: datetime, end: datetime, calendar: BusinessC
     if calendar.open_24_7:
         return (end - start) // _MINUTE
     total = timedelta()
-    day, last = start.astimezone(calendar._zone).date() - _DAY, end.astimezone(calendar._zone).date()
+    # One day past the end's date, for a fall-back across midnight (see is_open).
+    day, last = start.astimezone(calendar._zone).date(), end.astimezone(calendar._zone).date() + _DAY
     while day <= last:
         for s, e in _day_spans(day, calendar):
             if min(e, end) > max(s, start):

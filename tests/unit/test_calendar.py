@@ -66,6 +66,8 @@ def test_malformed_time_zone_is_rejected():
         ["08:30", "16:60"],
         ["25:00", "26:00"],
         ["24:00", "24:00"],  # 24:00 is only an end
+        ["08:00", "24:30"],
+        ["٠٨:٣٠", "16:30"],  # Arabic-Indic digits: stored hours are ASCII
         ["16:30", "08:30"],  # backwards
         ["08:30", "08:30"],  # empty
         ["08:30"],
@@ -129,8 +131,12 @@ def test_business_day_ignores_an_odd_short_day():
 
 
 def test_business_day_tie_goes_to_the_longer_day():
-    hours = {"0": [["08:00", "14:00"]], "1": [["08:00", "14:00"]], "2": [["08:00", "16:00"]],
-             "3": [["08:00", "16:00"]]}
+    hours = {
+        "0": [["08:00", "14:00"]],
+        "1": [["08:00", "14:00"]],
+        "2": [["08:00", "16:00"]],
+        "3": [["08:00", "16:00"]],
+    }
     assert business_day_minutes(BusinessCalendar("Africa/Tunis", hours)) == 480
 
 
@@ -309,6 +315,23 @@ def test_interval_ending_at_midnight_continues_into_next_day():
     assert not is_open(datetime(2025, 1, 21, 4, 0, tzinfo=TUNIS), calendar)
 
 
+def test_fall_back_across_midnight_puts_late_evening_in_next_days_interval():
+    # Antarctica/Casey, 4 March 2010 15:00 UTC: clocks went from 5 March 02:00 (+11) back to 4 March
+    # 23:00 (+8). 00:00-04:00 of 5 March starts at its first occurrence (fold=0): 13:00 UTC.
+    zone = ZoneInfo("Antarctica/Casey")
+    assert utc(2010, 3, 4, 14, 59).astimezone(zone).utcoffset() == timedelta(hours=11)
+    assert utc(2010, 3, 4, 15, 0).astimezone(zone).utcoffset() == timedelta(hours=8)
+    calendar = BusinessCalendar("Antarctica/Casey", {d: [["00:00", "04:00"]] for d in "0123456"})
+    late_evening = utc(2010, 3, 4, 15, 30)  # 23:30 on 4 March, second time round
+    assert late_evening.astimezone(zone).day == 4
+    assert is_open(late_evening, calendar)
+    assert business_minutes_between(utc(2010, 3, 4, 15, 0), utc(2010, 3, 4, 15, 59), calendar) == 59
+    # Wall 00:00-02:00 is read at +11, 02:00-04:00 at +8: 7 real hours, 13:00-20:00 UTC.
+    assert business_minutes_between(utc(2010, 3, 4, 12, 0), utc(2010, 3, 4, 21, 0), calendar) == 420
+    assert add_business_minutes(utc(2010, 3, 4, 12, 0), 420, calendar) == utc(2010, 3, 4, 20, 0)
+    assert next_opening(utc(2010, 3, 4, 12, 0), calendar) == utc(2010, 3, 4, 13, 0)
+
+
 # --- 24/7 ----------------------------------------------------------------------------------
 
 
@@ -392,8 +415,9 @@ def _mondays(first: date, last: date) -> frozenset[date]:
 
 
 def test_calendar_whose_open_days_are_all_holidays_raises_instead_of_looping():
-    calendar = BusinessCalendar("Africa/Casablanca", {"0": [["08:30", "16:30"]]},
-                                _mondays(date(2025, 1, 1), date(2030, 12, 31)))
+    calendar = BusinessCalendar(
+        "Africa/Casablanca", {"0": [["08:30", "16:30"]]}, _mondays(date(2025, 1, 1), date(2030, 12, 31))
+    )
     with pytest.raises(ValueError, match="no open time"):
         add_business_minutes(casa(2025, 1, 1, 9, 0), 60, calendar)
     with pytest.raises(ValueError, match="no open time"):
@@ -401,8 +425,9 @@ def test_calendar_whose_open_days_are_all_holidays_raises_instead_of_looping():
 
 
 def test_two_years_of_holidays_are_scanned_through():
-    calendar = BusinessCalendar("Africa/Casablanca", {"0": [["08:30", "16:30"]]},
-                                _mondays(date(2025, 1, 1), date(2026, 12, 31)))
+    calendar = BusinessCalendar(
+        "Africa/Casablanca", {"0": [["08:30", "16:30"]]}, _mondays(date(2025, 1, 1), date(2026, 12, 31))
+    )
     assert next_opening(casa(2025, 1, 1, 9, 0), calendar) == casa(2027, 1, 4, 8, 30)
     assert add_business_minutes(casa(2025, 1, 1, 9, 0), 60, calendar) == casa(2027, 1, 4, 9, 30)
 
@@ -472,8 +497,11 @@ CALENDARS = [
     TUNISIA,
     PALESTINE,
     HEBRON_NIGHT,
-    BusinessCalendar("Africa/Casablanca", {d: [["08:30", "16:30"]] for d in WEEKDAYS},
-                     frozenset({date(2025, 3, 31), date(2025, 4, 1), date(2025, 7, 30), date(2025, 11, 6)})),
+    BusinessCalendar(
+        "Africa/Casablanca",
+        {d: [["08:30", "16:30"]] for d in WEEKDAYS},
+        frozenset({date(2025, 3, 31), date(2025, 4, 1), date(2025, 7, 30), date(2025, 11, 6)}),
+    ),
     BusinessCalendar("Asia/Hebron", {d: [["00:00", "03:00"], ["22:00", "24:00"]] for d in "0123456"}),
 ]
 
@@ -505,8 +533,9 @@ def test_add_is_additive():
         start = _random_start(rng)
         first, second = rng.randrange(0, 3 * 480), rng.randrange(0, 3 * 480)
         middle = add_business_minutes(start, first, calendar)
-        assert add_business_minutes(middle, second, calendar) == add_business_minutes(start, first + second,
-                                                                                     calendar)
+        assert add_business_minutes(middle, second, calendar) == add_business_minutes(
+            start, first + second, calendar
+        )
 
 
 def test_next_opening_is_open_and_nothing_opens_before_it():

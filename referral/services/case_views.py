@@ -1,0 +1,90 @@
+"""Read models for the caseworker's pages: the file list and the file timeline."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import func, select
+
+from ..audit.log import record
+from ..extensions import db
+from ..models import Case, CaseEvent, Referral, ReferralEvent, User
+from ..models.vocab import CaseStatus, ReferralStatus
+from ..policy import Action, cases_query, referrals_of_case_query, require
+from ..security.case_crypto import unseal_text
+
+PAGE_SIZE = 25
+
+
+@dataclass(frozen=True)
+class CaseRow:
+    case: Case
+    name: str | None
+    open_referrals: int
+
+
+def list_cases(user: User, *, status: str = "open", risk: str | None = None, page: int = 1,
+               only: list[Case] | None = None) -> tuple[list[CaseRow], bool]:
+    """One page of the association's files, names decrypted for the rows shown only."""
+    require(user, Action.CASE_LIST)
+    if only is not None:
+        cases, has_next = only, False
+    else:
+        query = cases_query(user)
+        if status in ("open", "closed"):
+            query = query.where(Case.status == CaseStatus(status))
+        if risk:
+            query = query.where(Case.risk_level == risk)
+        query = query.order_by(Case.last_activity_at.desc(), Case.id.desc())
+        rows = db.session.execute(query.offset((page - 1) * PAGE_SIZE).limit(PAGE_SIZE + 1)).scalars().all()
+        cases, has_next = rows[:PAGE_SIZE], len(rows) > PAGE_SIZE
+    counts = dict(db.session.execute(
+        select(Referral.case_id, func.count()).where(Referral.case_id.in_([c.id for c in cases]),
+                                                     Referral.is_open.is_(True)).group_by(Referral.case_id)
+    ).all()) if cases else {}
+    result = [CaseRow(c, None if c.shredded_at else unseal_text(c.id, "cases", "full_name", c.id, c.full_name_ct),
+                      counts.get(c.id, 0)) for c in cases]
+    if cases:
+        record("case.list", object_type="case", fields=["full_name"],
+               details={"case_numbers": [c.case_number for c in cases]})
+    return result, has_next
+
+
+@dataclass(frozen=True)
+class TimelineEntry:
+    at: datetime
+    kind: str
+    actor: str | None
+    details: dict
+    referral: Referral | None = None
+
+
+def timeline(user: User, case: Case) -> list[TimelineEntry]:
+    """Everything that happened to the file that the user may see, oldest first."""
+    require(user, Action.CASE_READ, case)
+    entries = [
+        TimelineEntry(e.occurred_at, f"event_{e.kind}", e.actor.display_name if e.actor else None, e.details or {})
+        for e in db.session.execute(
+            select(CaseEvent).where(CaseEvent.case_id == case.id).order_by(CaseEvent.occurred_at)
+        ).scalars()
+    ]
+    referrals = {r.id: r for r in db.session.execute(referrals_of_case_query(user, case)).scalars()}
+    if referrals:
+        for event in db.session.execute(
+            select(ReferralEvent).where(ReferralEvent.referral_id.in_(list(referrals)))
+            .order_by(ReferralEvent.occurred_at)
+        ).scalars():
+            entries.append(TimelineEntry(
+                event.occurred_at, f"action_{event.action}", event.actor.display_name if event.actor else None,
+                {"to": event.to_status.value, "reason": event.reason_code}, referrals[event.referral_id]))
+    entries.sort(key=lambda e: e.at)
+    return entries
+
+
+def open_referral_count(case: Case) -> int:
+    return db.session.execute(
+        select(func.count()).select_from(Referral).where(Referral.case_id == case.id,
+                                                         Referral.status != ReferralStatus.DRAFT,
+                                                         Referral.is_open.is_(True))
+    ).scalar_one()

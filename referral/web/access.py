@@ -1,0 +1,45 @@
+"""Loading records for a view: a missing or out-of-scope record is a 404, a refused action a 403,
+and every refusal is written to the access log (in its own transaction)."""
+
+from __future__ import annotations
+
+from flask import abort, g
+
+from ..audit import deferred
+from ..models.vocab import AuditOutcome
+from ..policy import Action, NotFoundError, PermissionDenied, require
+from ..services.cases import get_case
+from ..services.referrals import get_referral
+
+
+def guard(action: Action, record=None):
+    try:
+        return require(g.user, action, record)
+    except NotFoundError:
+        _denied(action, record, "not_found")
+        abort(404)
+    except PermissionDenied:
+        _denied(action, record, "forbidden")
+        abort(403)
+
+
+def _denied(action: Action, record, answer: str) -> None:
+    case_id = getattr(record, "case_id", None) or (record.id if type(record).__name__ == "Case" else None)
+    deferred.record_after("access.denied", outcome=AuditOutcome.DENIED,
+                          object_type=type(record).__name__.lower() if record is not None else None,
+                          object_id=getattr(record, "id", None), case_id=case_id,
+                          details={"action": action.value, "answer": answer})
+
+
+def load_case(case_id, action: Action):
+    case = get_case(case_id)
+    if case is None:
+        abort(404)
+    return case, guard(action, case)
+
+
+def load_referral(referral_id, action: Action):
+    referral = get_referral(referral_id)
+    if referral is None:
+        abort(404)
+    return referral, guard(action, referral)

@@ -1,0 +1,247 @@
+"""The caseworker's pages: file list and search, intake, file page, edit, consent, risk, close."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
+from flask_babel import get_locale
+from flask_babel import gettext as _
+from sqlalchemy import select
+
+from ..extensions import db
+from ..models import Agency, Consent, RiskAssessment
+from ..models.case import IDENTITY_COLUMNS
+from ..policy import Action, referrals_of_case_query
+from ..services import assessments, case_views, cases, consents, notes
+from ..services.cases import CaseInputError, StaleCase
+from ..services.risk import QUESTION_IDS
+from .access import guard, load_case
+from .choices import agency_choices, region_choices
+from .forms.cases import CaseForm, CloseForm, ConfirmForm, ConsentForm, NoteForm, ReopenForm, RiskForm, SearchForm
+from .messages import case_error_message
+
+bp = Blueprint("cases", __name__, url_prefix="/cases")
+
+IDENTITY_FORM_FIELDS = tuple(IDENTITY_COLUMNS)
+DETAIL_FORM_FIELDS = ("region_id", "age_band", "disability", "violence_type", "violence_flags",
+                      "perpetrator_relationship", "incident_date", "incident_place", "channel")
+
+
+def _identity_from(form) -> dict:
+    values = {name: getattr(form, name).data for name in IDENTITY_FORM_FIELDS}
+    if isinstance(values.get("date_of_birth"), date):
+        values["date_of_birth"] = values["date_of_birth"].isoformat()
+    return {k: (v or None) for k, v in values.items()}
+
+
+def _details_from(form) -> dict:
+    details = {name: getattr(form, name).data for name in DETAIL_FORM_FIELDS}
+    return {k: (v if v not in ("",) else None) for k, v in details.items()} | {
+        "violence_flags": form.violence_flags.data or [], "disability": bool(form.disability.data)}
+
+
+def _attach_error(form, exc: CaseInputError) -> None:
+    field = getattr(form, exc.field, None)
+    message = case_error_message(exc.code)
+    if field is not None:
+        field.errors = list(field.errors) + [message]
+    else:
+        flash(message, "error")
+
+
+@bp.get("/")
+def index():
+    guard(Action.CASE_LIST)
+    form = SearchForm(request.args)
+    page = max(1, request.args.get("page", 1, type=int))
+    matches = None
+    if form.q.data:
+        try:
+            matches = cases.search(g.user, form.column.data, form.q.data)
+        except CaseInputError as exc:
+            _attach_error(form, CaseInputError("q", exc.code))
+            matches = []
+    rows, has_next = case_views.list_cases(g.user, status=form.status.data or "open", risk=form.risk.data or None,
+                                           page=page, only=matches)
+    return render_template("cases/index.html", form=form, rows=rows, page=page, has_next=has_next,
+                           searching=matches is not None)
+
+
+@bp.route("/new", methods=["GET", "POST"])
+def new():
+    guard(Action.CASE_CREATE)
+    form = CaseForm()
+    form.region_id.choices = region_choices()
+    if request.method == "GET":
+        form.region_id.data = g.user.agency.region_id
+    if form.validate_on_submit():
+        try:
+            case, duplicates = cases.open_case(g.user, _identity_from(form), _details_from(form))
+        except CaseInputError as exc:
+            _attach_error(form, exc)
+        else:
+            flash(_("File %(number)s opened.", number=case.case_number), "success")
+            for hint in duplicates:
+                agency = db.session.get(Agency, hint.agency_id)
+                flash(_("Possible duplicate: %(agency)s may already support this survivor. Contact them before "
+                        "referring her again.", agency=agency.name(str(get_locale()))), "warning")
+            return redirect(url_for("cases.show", case_id=case.id))
+    return render_template("cases/form.html", form=form, case=None)
+
+
+@bp.get("/<case_id>")
+def show(case_id):
+    case, access = load_case(case_id, Action.CASE_READ)
+    identity = cases.read_identity(g.user, case)
+    referrals = db.session.execute(referrals_of_case_query(g.user, case)).scalars().all()
+    is_owner = access.relation == "owner"
+    context = {"case": case, "access": access, "identity": identity, "referrals": referrals, "is_owner": is_owner,
+               "timeline": case_views.timeline(g.user, case), "note_form": NoteForm()}
+    if is_owner:
+        context.update(
+            consents=db.session.execute(select(Consent).where(Consent.case_id == case.id)
+                                        .order_by(Consent.recorded_at)).scalars().all(),
+            assessment=db.session.execute(select(RiskAssessment).where(RiskAssessment.case_id == case.id)
+                                          .order_by(RiskAssessment.assessed_at.desc()).limit(1)).scalar_one_or_none(),
+            notes=notes.visible_notes(g.user, case),
+            consent_form=_consent_form(case), close_form=CloseForm(), reopen_form=ReopenForm(),
+            confirm_form=ConfirmForm(),
+        )
+    return render_template("cases/show.html", **context)
+
+
+def _consent_form(case, formdata=None) -> ConsentForm:
+    form = ConsentForm(formdata=formdata)
+    form.agency_id.choices = agency_choices(exclude_id=case.owner_agency_id)
+    return form
+
+
+@bp.route("/<case_id>/edit", methods=["GET", "POST"])
+def edit(case_id):
+    case, _access = load_case(case_id, Action.CASE_UPDATE)
+    form = CaseForm()
+    form.region_id.choices = region_choices()
+    if request.method == "GET":
+        identity = cases.read_identity(g.user, case, purpose="edit")
+        for name in IDENTITY_FORM_FIELDS:
+            value = identity.get(name)
+            if name == "date_of_birth" and value:
+                value = date.fromisoformat(value)
+            getattr(form, name).data = value
+        for name in DETAIL_FORM_FIELDS:
+            value = getattr(case, name)
+            getattr(form, name).data = getattr(value, "value", value)
+        form.violence_flags.data = list(case.violence_flags or [])
+        form.version.data = str(case.version)
+    elif form.validate_on_submit():
+        try:
+            cases.update_case(g.user, case, _identity_from(form), _details_from(form),
+                              expected_version=int(form.version.data or 0))
+        except StaleCase:
+            flash(_("Someone else changed this file while you were editing. Your changes were not saved; "
+                    "they are still in the form below. Reload the file to see the latest version."), "error")
+            return render_template("cases/form.html", form=form, case=case), 409
+        except CaseInputError as exc:
+            _attach_error(form, exc)
+        else:
+            flash(_("File updated."), "success")
+            return redirect(url_for("cases.show", case_id=case.id))
+    return render_template("cases/form.html", form=form, case=case)
+
+
+@bp.post("/<case_id>/consents")
+def add_consent(case_id):
+    case, _access = load_case(case_id, Action.CASE_CONSENT)
+    form = _consent_form(case, request.form)
+    if form.validate_on_submit():
+        scope_agency = form.agency_id.data if form.scope.data == "agency" else None
+        scope_category = form.service_category.data or None if form.scope.data == "category" else None
+        try:
+            consents.record_consent(g.user, case, fields=form.fields.data or [], agency_id=scope_agency,
+                                    service_category=scope_category, note=form.note.data or None)
+        except CaseInputError as exc:
+            flash(case_error_message(exc.code), "error")
+        else:
+            flash(_("Consent recorded."), "success")
+    else:
+        flash(_("Choose an agency or a kind of service."), "error")
+    return redirect(url_for("cases.show", case_id=case.id) + "#consent")
+
+
+@bp.post("/<case_id>/consents/<int:consent_id>/withdraw")
+def withdraw_consent(case_id, consent_id):
+    case, _access = load_case(case_id, Action.CASE_CONSENT)
+    form = ConfirmForm()
+    consent = db.session.get(Consent, consent_id)
+    if consent is None or consent.case_id != case.id:
+        abort(404)
+    if form.validate_on_submit():
+        try:
+            consents.withdraw_consent(g.user, case, consent)
+        except CaseInputError as exc:
+            flash(case_error_message(exc.code), "error")
+        else:
+            flash(_("Consent withdrawn. Agencies covered by it no longer see her data."), "success")
+    return redirect(url_for("cases.show", case_id=case.id) + "#consent")
+
+
+@bp.route("/<case_id>/risk", methods=["GET", "POST"])
+def risk(case_id):
+    case, _access = load_case(case_id, Action.CASE_ASSESS_RISK)
+    form = RiskForm()
+    if form.validate_on_submit():
+        answers = {q: bool(getattr(form, f"q_{q}").data) for q in QUESTION_IDS}
+        try:
+            assessment = assessments.assess_risk(g.user, case, answers, judged_level=form.judged_level.data or None,
+                                                 judgement=form.judgement.data or None)
+        except CaseInputError as exc:
+            _attach_error(form, exc)
+        else:
+            flash(_("Risk assessed: score %(score)d of 24.", score=assessment.score), "success")
+            return redirect(url_for("cases.show", case_id=case.id))
+    return render_template("cases/risk.html", form=form, case=case, question_ids=QUESTION_IDS)
+
+
+@bp.post("/<case_id>/close")
+def close(case_id):
+    case, _access = load_case(case_id, Action.CASE_CLOSE)
+    form = CloseForm()
+    if form.validate_on_submit():
+        try:
+            cases.close_case(g.user, case, form.reason.data, form.comment.data or None)
+        except CaseInputError as exc:
+            flash(case_error_message(exc.code), "error")
+        else:
+            flash(_("File closed."), "success")
+    else:
+        flash(_("Choose a reason to close the file."), "error")
+    return redirect(url_for("cases.show", case_id=case.id))
+
+
+@bp.post("/<case_id>/reopen")
+def reopen(case_id):
+    case, _access = load_case(case_id, Action.CASE_CLOSE)
+    form = ReopenForm()
+    if form.validate_on_submit():
+        try:
+            cases.reopen_case(g.user, case, form.comment.data)
+        except CaseInputError as exc:
+            flash(case_error_message(exc.code), "error")
+        else:
+            flash(_("File reopened."), "success")
+    else:
+        flash(_("Say why the file is reopened."), "error")
+    return redirect(url_for("cases.show", case_id=case.id))
+
+
+@bp.post("/<case_id>/notes")
+def add_note(case_id):
+    case, _access = load_case(case_id, Action.CASE_NOTE)
+    form = NoteForm()
+    if form.validate_on_submit():
+        notes.add_note(g.user, case, form.body.data)
+        flash(_("Note added."), "success")
+    else:
+        flash(_("Write the note before saving it."), "error")
+    return redirect(url_for("cases.show", case_id=case.id) + "#notes")

@@ -1,0 +1,33 @@
+"""Select-box choices read from the directory, named in the reader's language."""
+
+from __future__ import annotations
+
+from flask_babel import get_locale
+from sqlalchemy import select
+from wtforms import SelectChoice
+
+from ..extensions import db
+from ..models import Agency, Region, Service
+from ..models.vocab import AgencyKind
+from .forms import BLANK, options
+
+
+def _lang() -> str:
+    return str(get_locale())
+
+
+def region_choices(blank: str = BLANK) -> list[SelectChoice]:
+    regions = db.session.execute(select(Region).order_by(Region.code)).scalars()
+    return options([("", blank)] + [(r.id, r.name(_lang())) for r in regions])
+
+
+def agency_choices(exclude_id: int | None = None) -> list[SelectChoice]:
+    agencies = db.session.execute(
+        select(Agency).where(Agency.active.is_(True), Agency.kind != AgencyKind.NETWORK).order_by(Agency.code)
+    ).scalars()
+    return options([(a.id, a.name(_lang())) for a in agencies if a.id != exclude_id], blank=True)
+
+
+def service_choices(services: list[Service]) -> list[SelectChoice]:
+    lang = _lang()
+    return options([(s.id, f"{s.agency.name(lang)} — {s.name(lang)}") for s in services], blank=True)

@@ -1,0 +1,140 @@
+"""Forms of the caseworker's journey: intake, edit, consent, risk, close/reopen, notes, search."""
+
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import (
+    BooleanField,
+    DateField,
+    HiddenField,
+    RadioField,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+    TextAreaField,
+)
+from wtforms.validators import DataRequired, Length, Optional
+from wtforms.widgets import CheckboxInput, ListWidget
+
+from ...models.vocab import (
+    AgeBand,
+    ClosureReason,
+    IncidentPlace,
+    IntakeChannel,
+    PerpetratorRelationship,
+    RiskLevel,
+    ServiceCategory,
+    SharedField,
+    ViolenceFlag,
+    ViolenceType,
+)
+from ...services.risk import QUESTIONS
+from . import enum_options, options
+
+REQUIRED = _l("This field is required.")
+
+
+class MultiCheckboxField(SelectMultipleField):
+    widget = ListWidget(prefix_label=False)
+    option_widget = CheckboxInput()
+
+
+def _choices(enum_cls, prefix: str = "", blank: bool = True):
+    return enum_options(enum_cls, prefix, blank=blank)
+
+
+def coerce_int_or_none(value):
+    if value in (None, "", "None"):
+        return None
+    return int(value)
+
+
+class IdentityMixin:
+    full_name = StringField(_l("Full name"), validators=[DataRequired(REQUIRED), Length(max=200)])
+    phone = StringField(_l("Phone number"), validators=[Optional(), Length(max=40)],
+                        render_kw={"dir": "ltr", "inputmode": "tel", "autocomplete": "off"})
+    contact_instructions = StringField(_l("How to contact her safely"), validators=[Optional(), Length(max=300)])
+    address = StringField(_l("Address"), validators=[Optional(), Length(max=300)])
+    national_id = StringField(_l("National ID number"), validators=[Optional(), Length(max=40)],
+                              render_kw={"dir": "ltr", "autocomplete": "off"})
+    date_of_birth = DateField(_l("Date of birth"), validators=[Optional()])
+    narrative = TextAreaField(_l("Account of the violence"), validators=[Optional(), Length(max=20000)])
+
+
+class DetailsMixin:
+    region_id = SelectField(_l("Region"), coerce=coerce_int_or_none, validators=[Optional()])
+    age_band = SelectField(_l("Age"), choices=_choices(AgeBand), validators=[Optional()])
+    disability = BooleanField(_l("She lives with a disability"))
+    violence_type = SelectField(_l("Type of violence (GBVIMS)"), choices=_choices(ViolenceType),
+                                validators=[DataRequired(REQUIRED)])
+    violence_flags = MultiCheckboxField(_l("Also"), choices=_choices(ViolenceFlag, "flag_", blank=False))
+    perpetrator_relationship = SelectField(_l("Relationship to the perpetrator"), validators=[Optional()],
+                                           choices=_choices(PerpetratorRelationship))
+    incident_date = DateField(_l("Date of the incident"), validators=[Optional()])
+    incident_place = SelectField(_l("Place of the incident"), choices=_choices(IncidentPlace),
+                                 validators=[Optional()])
+    channel = SelectField(_l("How she reached us"), choices=_choices(IntakeChannel, blank=False),
+                          default=IntakeChannel.WALK_IN.value)
+
+
+class CaseForm(FlaskForm, IdentityMixin, DetailsMixin):
+    version = HiddenField()
+
+
+class ConsentForm(FlaskForm):
+    scope = RadioField(_l("Share with"), default="agency",
+                       choices=options([("agency", _l("One agency")), ("category", _l("Every agency of a kind"))]))
+    agency_id = SelectField(_l("Agency"), coerce=coerce_int_or_none, validators=[Optional()])
+    service_category = SelectField(_l("Kind of service"), choices=_choices(ServiceCategory), validators=[Optional()])
+    fields = MultiCheckboxField(_l("She agrees to share"), choices=_choices(SharedField, blank=False))
+    note = StringField(_l("How consent was given (optional)"), validators=[Optional(), Length(max=500)])
+
+
+class ConfirmForm(FlaskForm):
+    pass
+
+
+class CloseForm(FlaskForm):
+    reason = SelectField(_l("Reason"), choices=_choices(ClosureReason), validators=[DataRequired(REQUIRED)])
+    comment = TextAreaField(_l("Comment"), validators=[Optional(), Length(max=2000)])
+
+
+class ReopenForm(FlaskForm):
+    comment = TextAreaField(_l("Why reopen the file?"), validators=[DataRequired(REQUIRED), Length(max=2000)])
+
+
+class NoteForm(FlaskForm):
+    body = TextAreaField(_l("Note"), validators=[DataRequired(REQUIRED), Length(max=20000)])
+
+
+class SearchForm(FlaskForm):
+    class Meta:
+        csrf = False  # a GET search changes nothing
+
+    column = SelectField(_l("Search by"), choices=options([("full_name", _l("Full name")),
+                                                           ("phone", _l("Phone number")),
+                                                           ("national_id", _l("National ID number"))]),
+                         default="full_name")
+    q = StringField(_l("Exact value"), validators=[Optional(), Length(max=200)])
+    status = SelectField(_l("Status"), default="open",
+                         choices=options([("open", _l("Open")), ("closed", _l("Closed")), ("all", _l("All"))]))
+    risk = SelectField(_l("Risk"), choices=_choices(RiskLevel, "risk_"), validators=[Optional()])
+
+
+def risk_form_class():
+    """The questionnaire as a form: one yes/no per question, plus professional judgement."""
+
+    class RiskForm(FlaskForm):
+        judged_level = SelectField(_l("Professional judgement: raise the level to"),
+                                   choices=options([("", _l("Keep the computed level"))])
+                                   + _choices(RiskLevel, "risk_", False),
+                                   validators=[Optional()])
+        judgement = TextAreaField(_l("Why raise the level?"), validators=[Optional(), Length(max=2000)])
+
+    for question_id, text in QUESTIONS:
+        setattr(RiskForm, f"q_{question_id}", BooleanField(text))
+    return RiskForm
+
+
+RiskForm = risk_form_class()

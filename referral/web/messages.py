@@ -1,0 +1,39 @@
+"""Translated messages for the stable error codes services raise."""
+
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+
+CASE_ERRORS = {
+    "required": _l("This field is required."),
+    "unknown_value": _l("Choose a value from the list."),
+    "invalid_phone": _l("This is not a valid phone number."),
+    "invalid_national_id": _l("This is not a valid ID number."),
+    "unknown_field": _l("Unknown field."),
+    "already_closed": _l("The file is already closed."),
+    "not_closed": _l("The file is not closed."),
+    "agency_or_category": _l("Choose either one agency or one kind of service."),
+    "unknown_agency": _l("Choose an agency of the network."),
+    "not_found": _l("Not found."),
+    "already_withdrawn": _l("This consent was already withdrawn."),
+    "unknown_question": _l("Unknown question."),
+    "closed": _l("The file is closed: reopen it first."),
+    "unknown_service": _l("Choose a service of the directory."),
+    "own_agency": _l("You cannot refer to your own association."),
+    "clinical_not_standard": _l("Post-rape care is time-critical: choose emergency or urgent."),
+    "in_future": _l("This date is in the future."),
+    # Workflow guard codes
+    "no_consent": _l("She has not consented to a referral to this agency. Record her consent first."),
+    "beyond_consent": _l("Some of the information you chose is not covered by her consent."),
+    "reason_required": _l("Choose a reason."),
+    "unknown_reason": _l("Choose a reason from the list."),
+    "message_required": _l("Write a message."),
+    "invalid_transition": _l("This action is not possible in the referral's current state."),
+    "unknown_action": _l("Unknown action."),
+    "stale_version": _l("Someone else changed this referral since you opened it. Check its new state."),
+    "concurrent_update": _l("Someone else changed this referral at the same moment. Check its new state."),
+}
+
+
+def case_error_message(code: str) -> str:
+    return str(CASE_ERRORS.get(code, _l("The request could not be completed.")))

@@ -1,0 +1,193 @@
+"""Referring, and working referrals: inbox, outbox, the referral page and its actions."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from flask import Blueprint, current_app, flash, g, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from sqlalchemy import select
+
+from ..extensions import db
+from ..models import Case, Referral, ReferralEvent, Service, SlaTimer
+from ..models.vocab import ServiceCategory, Urgency
+from ..policy import Action, inbox_query, outbox_query
+from ..policy.fields import consent_for
+from ..services import notes
+from ..services.cases import CaseInputError
+from ..services.consents import record_consent
+from ..services.directory import find_services
+from ..services.referrals import create_referral, read_referral
+from ..workflows import engine
+from ..workflows.definition import TRANSITIONS, available_transitions
+from .access import guard, load_case, load_referral
+from .choices import region_choices, service_choices
+from .forms.cases import NoteForm
+from .forms.referrals import ReferForm, TransitionForm
+from .messages import case_error_message
+
+bp = Blueprint("referrals", __name__, url_prefix="/referrals")
+PAGE_SIZE = 25
+
+
+def _page(query, page: int):
+    rows = db.session.execute(query.offset((page - 1) * PAGE_SIZE).limit(PAGE_SIZE + 1)).scalars().all()
+    return rows[:PAGE_SIZE], len(rows) > PAGE_SIZE
+
+
+@bp.get("/inbox")
+def inbox():
+    guard(Action.REFERRAL_RECEIVE)
+    tab = request.args.get("tab", "open")
+    page = max(1, request.args.get("page", 1, type=int))
+    query = inbox_query(g.user).where(Referral.is_open.is_(tab != "closed"))
+    if tab == "closed":
+        query = query.order_by(None).order_by(Referral.updated_at.desc(), Referral.id)
+    rows, has_next = _page(query, page)
+    return render_template("referrals/list.html", rows=rows, tab=tab, page=page, has_next=has_next, box="inbox")
+
+
+@bp.get("/outbox")
+def outbox():
+    guard(Action.REFERRAL_SEND)
+    tab = request.args.get("tab", "open")
+    page = max(1, request.args.get("page", 1, type=int))
+    query = outbox_query(g.user)
+    if tab == "back":
+        query = query.where(Referral.status.in_(["declined", "returned"]), Referral.superseded_by_id.is_(None))
+    else:
+        query = query.where(Referral.is_open.is_(tab != "closed"))
+    rows, has_next = _page(query, page)
+    return render_template("referrals/list.html", rows=rows, tab=tab, page=page, has_next=has_next, box="outbox")
+
+
+def _local_to_utc(value: datetime | None, tz_name: str) -> datetime | None:
+    return value.replace(tzinfo=ZoneInfo(tz_name)) if value else None
+
+
+@bp.route("/new/<case_id>", methods=["GET", "POST"])
+def new(case_id):
+    case, _access = load_case(case_id, Action.CASE_REFER)
+    replaces = None
+    if request.args.get("replaces"):
+        replaces, _decision = load_referral(request.args["replaces"], Action.REFERRAL_SEND)
+    form = ReferForm(request.form if request.method == "POST" else request.args if request.args.get("need") else None)
+    if request.method == "GET":
+        if case.risk_level == "high":
+            form.urgency.data = Urgency.EMERGENCY.value
+        if replaces is not None and not request.args.get("need"):
+            form.need.data = replaces.need.value
+    form.region_id.choices = region_choices(_("All regions"))
+    services = find_services(category=form.need.data or None, region_id=form.region_id.data or None,
+                             exclude_agency_id=g.user.agency_id)
+    if replaces is not None:
+        services = [s for s in services if s.agency_id != replaces.to_agency_id]
+    form.service_id.choices = service_choices(services)
+    if request.method == "POST" and form.validate_on_submit():
+        referral = _refer(case, form, replaces)
+        if referral is not None:
+            flash(_("Referral %(ref)s sent.", ref=referral.reference), "success")
+            return redirect(url_for("referrals.show", referral_id=referral.id))
+    consented = {s.id: sorted(consent_for(case, s.agency, s.category) or []) for s in services}
+    return render_template("referrals/new.html", form=form, case=case, services=services, consented=consented,
+                           replaces=replaces, high_risk=case.risk_level == "high")
+
+
+def _refer(case: Case, form: ReferForm, replaces: Referral | None) -> Referral | None:
+    service = db.session.get(Service, form.service_id.data)
+    if service is None or str(service.id) not in {c.value for c in form.service_id.choices}:
+        form.service_id.errors = [case_error_message("unknown_service")]
+        return None
+    fields = form.shared_fields.data or []
+    try:
+        if form.record_consent.data:
+            record_consent(g.user, case, fields=fields, agency_id=service.agency_id)
+        tz = service.agency.timezone or current_app.config["DEFAULT_TIMEZONE"]
+        referral = create_referral(g.user, case, service=service, urgency=form.urgency.data, shared_fields=fields,
+                                   message=form.message.data or None,
+                                   assault_at=_local_to_utc(form.assault_at.data, tz))
+    except CaseInputError as exc:
+        getattr(form, exc.field, form.service_id).errors = [case_error_message(exc.code)]
+        db.session.rollback()
+        return None
+    except engine.WorkflowError as exc:
+        field = {"to_agency_id": "service_id"}.get(exc.field, exc.field)
+        getattr(form, field, form.service_id).errors = [case_error_message(exc.code)]
+        db.session.rollback()
+        return None
+    if replaces is not None:
+        replaces.superseded_by_id = referral.id
+    return referral
+
+
+@bp.get("/<referral_id>")
+def show(referral_id):
+    referral, decision = load_referral(referral_id, Action.REFERRAL_READ)
+    view = read_referral(g.user, referral, decision)
+    side = decision.relation
+    history = db.session.execute(select(ReferralEvent).where(ReferralEvent.referral_id == referral.id)
+                                 .order_by(ReferralEvent.occurred_at)).scalars().all()
+    timers = db.session.execute(select(SlaTimer).where(SlaTimer.referral_id == referral.id)
+                                .order_by(SlaTimer.due_at)).scalars().all()
+    actions = [t.name for t in available_transitions(referral.status, side)] if side in ("sender", "recipient") else []
+    case = db.session.get(Case, referral.case_id)
+    referral_notes = notes.visible_notes(g.user, case, referral=referral) if side in ("sender", "recipient") else []
+    return render_template("referrals/show.html", referral=referral, view=view, side=side, history=history,
+                           timers=timers, actions=actions, form=TransitionForm(), transitions=TRANSITIONS,
+                           note_form=NoteForm(), notes=referral_notes, post_rape=ServiceCategory.POST_RAPE_CARE)
+
+
+@bp.post("/<referral_id>/transition")
+def transition(referral_id):
+    referral, decision = load_referral(referral_id, Action.REFERRAL_READ)
+    form = TransitionForm()
+    if not form.validate_on_submit():
+        flash(_("The request could not be completed."), "error")
+        return redirect(url_for("referrals.show", referral_id=referral.id))
+    try:
+        engine.fire(referral, form.action.data, g.user, expected_version=int(form.version.data),
+                    reason=form.reason.data or None, message=(form.message.data or "").strip() or None)
+    except engine.WorkflowError as exc:
+        db.session.rollback()
+        flash(case_error_message(exc.code), "error")
+        status = 409 if isinstance(exc, (engine.StaleVersion, engine.ConcurrentUpdate, engine.InvalidTransition)) \
+            else 422
+        return _show_again(referral_id, form, status)
+    label = TRANSITIONS[form.action.data].name
+    flash(_("Done: %(action)s.", action=_action_label(label)), "success")
+    return redirect(url_for("referrals.show", referral_id=referral.id))
+
+
+def _action_label(name: str) -> str:
+    from ..labels import label
+
+    return label(name, "action_")
+
+
+def _show_again(referral_id, form, status):
+    referral, decision = load_referral(referral_id, Action.REFERRAL_READ)
+    view = read_referral(g.user, referral, decision)
+    history = db.session.execute(select(ReferralEvent).where(ReferralEvent.referral_id == referral.id)
+                                 .order_by(ReferralEvent.occurred_at)).scalars().all()
+    timers = db.session.execute(select(SlaTimer).where(SlaTimer.referral_id == referral.id)).scalars().all()
+    actions = [t.name for t in available_transitions(referral.status, decision.relation)]
+    return render_template("referrals/show.html", referral=referral, view=view, side=decision.relation,
+                           history=history, timers=timers, actions=actions, form=form, transitions=TRANSITIONS,
+                           note_form=NoteForm(), notes=[], post_rape=ServiceCategory.POST_RAPE_CARE,
+                           failed_action=form.action.data), status
+
+
+@bp.post("/<referral_id>/notes")
+def add_note(referral_id):
+    referral, decision = load_referral(referral_id, Action.REFERRAL_READ)
+    if decision.relation not in ("sender", "recipient"):
+        guard(Action.CASE_NOTE, db.session.get(Case, referral.case_id))
+    form = NoteForm()
+    if form.validate_on_submit():
+        case = db.session.get(Case, referral.case_id)
+        guard(Action.CASE_NOTE, case)
+        notes.add_note(g.user, case, form.body.data, referral=referral)
+        flash(_("Note added."), "success")
+    return redirect(url_for("referrals.show", referral_id=referral.id) + "#notes")
+
