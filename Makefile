@@ -16,7 +16,7 @@ $(STAMP): requirements.txt requirements-dev.txt
 
 # Compiled catalogues (.mo) are build products; the .po files are committed.
 compile-translations: $(STAMP)
-	@$(BIN)/pybabel compile -q -d translations
+	@$(BIN)/pybabel -q compile -d translations
 
 run: $(STAMP) compile-translations
 	$(FLASK) db upgrade
@@ -39,8 +39,8 @@ lint: $(STAMP)
 
 # Extract new strings and merge them into the catalogues; translate, then commit the .po files.
 translations: $(STAMP)
-	$(BIN)/pybabel extract -q -F babel.cfg -k _l -k lazy_gettext -o translations/messages.pot --no-location --omit-header .
-	$(BIN)/pybabel update -q -i translations/messages.pot -d translations --no-fuzzy-matching --omit-header --no-location
+	$(BIN)/pybabel -q extract -F babel.cfg -k _l -k lazy_gettext -o translations/messages.pot --no-location --omit-header --sort-output .
+	$(BIN)/pybabel -q update -i translations/messages.pot -d translations --no-fuzzy-matching --ignore-obsolete
 
 check-translations: $(STAMP)
 	$(BIN)/python -m pytest tests/test_translations.py -q
