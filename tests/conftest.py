@@ -105,9 +105,12 @@ class IsolatedClient(FlaskClient):
     def open(self, *args, **kwargs):
         with self.application.app_context():
             response = super().open(*args, **kwargs)
+        from flask import has_app_context
+
         from referral.extensions import db
 
-        db.session.expire_all()  # the test's own objects are re-read after the request
+        if has_app_context():
+            db.session.expire_all()  # the test's own objects are re-read after the request
         return response
 
 

@@ -13,12 +13,12 @@ from ..extensions import db
 from ..models import Agency, Consent, RiskAssessment
 from ..models.case import IDENTITY_COLUMNS
 from ..policy import Action, referrals_of_case_query
-from ..services import assessments, case_views, cases, consents, notes
+from ..services import assessments, break_glass, case_views, cases, consents, notes
 from ..services.cases import CaseInputError, StaleCase
 from ..services.risk import QUESTION_IDS
 from .access import guard, load_case
 from .choices import agency_choices, region_choices
-from .forms.cases import CaseForm, CloseForm, ConfirmForm, ConsentForm, NoteForm, ReopenForm, RiskForm, SearchForm
+from .forms.cases import BreakGlassForm, CaseForm, CloseForm, ConfirmForm, ConsentForm, NoteForm, ReopenForm, RiskForm, SearchForm
 from .messages import case_error_message
 
 bp = Blueprint("cases", __name__, url_prefix="/cases")
@@ -88,6 +88,21 @@ def new():
                         "referring her again.", agency=agency.name(str(get_locale()))), "warning")
             return redirect(url_for("cases.show", case_id=case.id))
     return render_template("cases/form.html", form=form, case=None)
+
+
+@bp.route("/emergency-access", methods=["GET", "POST"])
+def emergency_access():
+    """Break-glass: read a file outside one's scope in an emergency, with a written reason."""
+    guard(Action.CASE_BREAK_GLASS)
+    form = BreakGlassForm()
+    if form.validate_on_submit():
+        try:
+            case, identity = break_glass.emergency_read(g.user, form.case_number.data, form.reason.data)
+        except CaseInputError as exc:
+            _attach_error(form, exc)
+        else:
+            return render_template("cases/emergency.html", case=case, identity=identity, reason=form.reason.data)
+    return render_template("cases/emergency_form.html", form=form)
 
 
 @bp.get("/<case_id>")

@@ -17,6 +17,7 @@ MENU = (
     ("referrals.outbox", _l("Sent referrals"), Action.REFERRAL_SEND),
     ("dashboard.index", _l("Response times"), Action.DASHBOARD_READ),
     ("directory.index", _l("Service directory"), Action.DIRECTORY_READ),
+    ("cases.emergency_access", _l("Emergency access"), Action.CASE_BREAK_GLASS),
     ("audit.index", _l("Access log"), Action.AUDIT_READ),
     ("admin.users", _l("Accounts"), Action.USERS_MANAGE),
     ("notifications.index", _l("Notifications"), None),

@@ -138,3 +138,11 @@ def risk_form_class():
 
 
 RiskForm = risk_form_class()
+
+
+class BreakGlassForm(FlaskForm):
+    case_number = StringField(_l("File number"), validators=[DataRequired(REQUIRED), Length(max=32)],
+                              render_kw={"dir": "ltr", "autocomplete": "off"})
+    reason = TextAreaField(_l("Why do you need this file now? (required, shown to auditors)"),
+                           validators=[DataRequired(REQUIRED), Length(min=20, max=1000,
+                                                                       message=_l("Explain in at least 20 characters."))])

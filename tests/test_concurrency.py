@@ -1,0 +1,77 @@
+"""Two people acting on one referral at the same moment cannot both win (real PostgreSQL)."""
+
+from __future__ import annotations
+
+import threading
+
+import pytest
+
+from referral.extensions import db
+from referral.models import Referral, ReferralEvent
+from referral.models.vocab import Role, ServiceCategory
+from tests.factories import consent_and_refer, csrf_token, login, make_case, make_user
+
+pytestmark = [pytest.mark.postgres, pytest.mark.slow]
+
+
+def _race(functions):
+    barrier = threading.Barrier(len(functions))
+    results = [None] * len(functions)
+
+    def run(index, function):
+        barrier.wait()
+        results[index] = function()
+
+    threads = [threading.Thread(target=run, args=(i, f)) for i, f in enumerate(functions)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+    return results
+
+
+def test_two_officers_accepting_through_the_pages(app, client, other_client, world):
+    second = make_user("officer.police.2", world.police, Role.OFFICER)
+    db.session.commit()
+    case = make_case(world.cw_a)
+    referral = consent_and_refer(world.cw_a, case, world.service(world.police, ServiceCategory.POLICE_PROTECTION))
+    version = referral.version
+    login(client, world.officer_police)
+    login(other_client, second)
+    data = [{"action": "accept", "version": str(version), "csrf_token": csrf_token(c, "/")}
+            for c in (client, other_client)]
+    url = f"/referrals/{referral.id}/transition"
+    statuses = _race([lambda: client.post(url, data=data[0]).status_code,
+                      lambda: other_client.post(url, data=data[1]).status_code])
+    assert sorted(statuses) == [302, 409]
+    db.session.expire_all()
+    events = db.session.execute(db.select(ReferralEvent).where(ReferralEvent.referral_id == referral.id,
+                                                               ReferralEvent.action == "accept")).scalars().all()
+    assert len(events) == 1
+    assert db.session.get(Referral, referral.id).version == version + 1
+
+
+def test_engine_without_version_still_lets_one_win(app, world):
+    from referral.workflows import engine
+
+    case = make_case(world.cw_a)
+    referral = consent_and_refer(world.cw_a, case, world.service(world.police, ServiceCategory.POLICE_PROTECTION))
+    officer_id, referral_id = world.officer_police.id, referral.id
+
+    def accept():
+        with app.app_context():
+            from referral.models import User
+
+            user = db.session.get(User, officer_id)
+            target = db.session.get(Referral, referral_id)
+            try:
+                engine.fire(target, "accept", user)
+                db.session.commit()
+                return "won"
+            except engine.WorkflowError as exc:
+                db.session.rollback()
+                return exc.code
+
+    results = _race([accept, accept, accept])
+    assert results.count("won") == 1
+    assert set(results) - {"won"} <= {"invalid_transition", "concurrent_update"}
