@@ -76,11 +76,12 @@ def _app_context(request, app):
         return
     with app.app_context():
         yield
-        from referral.extensions import db
+        from referral.extensions import db, limiter
 
         db.session.rollback()
         db.session.remove()
         empty_database(db)
+        limiter.reset()  # rate-limit counters are per test, like the database
 
 
 def empty_database(db) -> None:
