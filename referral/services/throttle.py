@@ -95,5 +95,6 @@ def register_failure(*keys: str) -> None:
 
 
 def clear(key: str) -> None:
-    with db.engine.begin() as conn:
-        conn.execute(LoginThrottle.__table__.delete().where(LoginThrottle.key == key))
+    """Forget failures after a success. Unlike failures, this rides on the request's transaction:
+    if the login does not commit, the counter simply stays."""
+    db.session.execute(LoginThrottle.__table__.delete().where(LoginThrottle.key == key))

@@ -8,10 +8,12 @@ from flask import Blueprint, current_app, flash, g, redirect, render_template, r
 from flask_babel import gettext as _
 
 from ..extensions import db, limiter
-from ..lifecycle import client_ip
+from ..audit.context import set_actor
+from ..lifecycle import actor_for, client_ip
 from ..models import User
 from ..models.base import utcnow
 from ..security import totp
+from ..security.tokens import token_digest
 from ..security.sessions import end_session, revoke_user_sessions, start_authenticated_session
 from ..services import accounts
 from ..services.accounts import LoginStatus, PasswordRejected
@@ -133,8 +135,10 @@ def _inline_svg(svg: str) -> str:
 def _finish_login(user: User):
     pending = session.get("pending_login") or {}
     lang = session.get("lang")
-    accounts.complete_login(user, client_ip())
     start_authenticated_session(session, user.id, keep={"lang": lang} if lang else None)
+    # The login is hers, in her new session: not the anonymous visitor's.
+    set_actor(actor_for(user, channel="web", session_digest=token_digest(session.new_token)))
+    accounts.complete_login(user, client_ip())
     return redirect(pending.get("next") or url_for("home.index"))
 
 
