@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import io
 from datetime import date
 
-from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, g, redirect, render_template, request, send_file, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from sqlalchemy import select
@@ -13,12 +14,12 @@ from ..extensions import db
 from ..models import Agency, Consent, RiskAssessment
 from ..models.case import IDENTITY_COLUMNS
 from ..policy import Action, referrals_of_case_query
-from ..services import assessments, break_glass, case_views, cases, consents, notes
+from ..services import assessments, attachments, break_glass, case_views, cases, consents, notes
 from ..services.cases import CaseInputError, StaleCase
 from ..services.risk import QUESTION_IDS
 from .access import guard, load_case
 from .choices import agency_choices, region_choices
-from .forms.cases import BreakGlassForm, CaseForm, CloseForm, ConfirmForm, ConsentForm, NoteForm, ReopenForm, RiskForm, SearchForm
+from .forms.cases import AttachmentForm, BreakGlassForm, CaseForm, CloseForm, ConfirmForm, ConsentForm, NoteForm, ReopenForm, RiskForm, SearchForm
 from .messages import case_error_message
 
 bp = Blueprint("cases", __name__, url_prefix="/cases")
@@ -120,6 +121,7 @@ def show(case_id):
             assessment=db.session.execute(select(RiskAssessment).where(RiskAssessment.case_id == case.id)
                                           .order_by(RiskAssessment.assessed_at.desc()).limit(1)).scalar_one_or_none(),
             notes=notes.visible_notes(g.user, case),
+            attachments=attachments.list_attachments(g.user, case), attachment_form=AttachmentForm(),
             consent_form=_consent_form(case), close_form=CloseForm(), reopen_form=ReopenForm(),
             confirm_form=ConfirmForm(),
         )
@@ -260,3 +262,33 @@ def add_note(case_id):
     else:
         flash(_("Write the note before saving it."), "error")
     return redirect(url_for("cases.show", case_id=case.id) + "#notes")
+
+
+@bp.post("/<case_id>/attachments")
+def add_attachment(case_id):
+    case, _access = load_case(case_id, Action.CASE_UPDATE)
+    form = AttachmentForm()
+    if form.validate_on_submit():
+        upload = form.file.data
+        try:
+            attachments.add_attachment(g.user, case, filename=upload.filename or "", content_type=upload.mimetype,
+                                       data=upload.read(attachments.MAX_BYTES + 1))
+        except CaseInputError as exc:
+            flash(case_error_message(exc.code), "error")
+        else:
+            flash(_("File attached."), "success")
+    else:
+        flash(_("Choose a file to attach."), "error")
+    return redirect(url_for("cases.show", case_id=case.id) + "#attachments")
+
+
+@bp.get("/<case_id>/attachments/<attachment_id>")
+def download_attachment(case_id, attachment_id):
+    case, _access = load_case(case_id, Action.CASE_UPDATE)
+    try:
+        name, content_type, data = attachments.read_attachment(g.user, case, attachment_id)
+    except CaseInputError:
+        abort(404)
+    # Always a download, never rendered inline: an uploaded HTML or SVG cannot run in our origin.
+    return send_file(io.BytesIO(data), mimetype=content_type, as_attachment=True, download_name=name,
+                     max_age=0)

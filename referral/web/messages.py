@@ -7,6 +7,8 @@ from flask_babel import lazy_gettext as _l
 CASE_ERRORS = {
     "required": _l("This field is required."),
     "unknown_value": _l("Choose a value from the list."),
+    "too_large": _l("The file is larger than 10 MB."),
+    "file_type": _l("Attach a PDF, an image, a text or a Word document."),
     "invalid_phone": _l("This is not a valid phone number."),
     "invalid_national_id": _l("This is not a valid ID number."),
     "unknown_field": _l("Unknown field."),

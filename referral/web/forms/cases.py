@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
+from flask_wtf.file import FileField, FileRequired
 from wtforms import (
     BooleanField,
     DateField,
@@ -146,3 +147,7 @@ class BreakGlassForm(FlaskForm):
     reason = TextAreaField(_l("Why do you need this file now? (required, shown to auditors)"),
                            validators=[DataRequired(REQUIRED), Length(min=20, max=1000,
                                                                        message=_l("Explain in at least 20 characters."))])
+
+
+class AttachmentForm(FlaskForm):
+    file = FileField(_l("File (PDF, image, text or Word, up to 10 MB)"), validators=[FileRequired(REQUIRED)])
