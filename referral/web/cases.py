@@ -19,7 +19,18 @@ from ..services.cases import CaseInputError, StaleCase
 from ..services.risk import QUESTION_IDS
 from .access import guard, load_case
 from .choices import agency_choices, region_choices
-from .forms.cases import AttachmentForm, BreakGlassForm, CaseForm, CloseForm, ConfirmForm, ConsentForm, NoteForm, ReopenForm, RiskForm, SearchForm
+from .forms.cases import (
+    AttachmentForm,
+    BreakGlassForm,
+    CaseForm,
+    CloseForm,
+    ConfirmForm,
+    ConsentForm,
+    NoteForm,
+    ReopenForm,
+    RiskForm,
+    SearchForm,
+)
 from .messages import case_error_message
 
 bp = Blueprint("cases", __name__, url_prefix="/cases")

@@ -2,13 +2,28 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, render_template, request
+from datetime import date, timedelta
 
-from ..models.vocab import ServiceCategory
+from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
+from flask_babel import get_locale
+from flask_babel import gettext as _
+from sqlalchemy import select
+
+from ..extensions import db
+from ..models import Agency, Holiday, Region, Service
+from ..models.vocab import AgencyKind, ServiceCategory
 from ..policy import Action
+from ..policy.core import has_role_for
+from ..services import directory_admin
+from ..services.cases import CaseInputError
 from ..services.directory import find_services
+from ..services.directory_admin import format_hours
 from .access import guard
-from .choices import region_choices
+from .choices import agency_choices, region_choices
+from .forms import options
+from .forms.auth import ConfirmForm
+from .forms.directory import AgencyForm, HolidayForm, ServiceForm
+from .messages import case_error_message
 
 bp = Blueprint("directory", __name__, url_prefix="/directory")
 
@@ -22,4 +37,119 @@ def index():
     region_id = request.args.get("region_id", type=int)
     services = find_services(category=category, region_id=region_id)
     return render_template("directory/index.html", services=services, category=category, region_id=region_id,
-                           regions=region_choices(), categories=[c.value for c in ServiceCategory])
+                           regions=region_choices(), categories=[c.value for c in ServiceCategory],
+                           can_manage=has_role_for(g.user, Action.DIRECTORY_MANAGE))
+
+
+# --- Managing the directory (coordinators and administrators) ---------------------------------
+
+def _agency_form(agency=None):
+    form = AgencyForm(obj=agency) if request.method == "GET" and agency else AgencyForm()
+    form.region_id.choices = region_choices()
+    if request.method == "GET" and agency:
+        form.kind.data = agency.kind.value
+        for day, text in format_hours(agency.opening_hours).items():
+            getattr(form, f"hours_{day}").data = text
+    elif request.method == "GET":
+        for day in range(5):
+            getattr(form, f"hours_{day}").data = "08:30-16:30"
+    return form
+
+
+def _agency_values(form) -> dict:
+    values = {name: getattr(form, name).data for name in directory_admin.AGENCY_FIELDS}
+    values["open_24_7"], values["active"] = bool(form.open_24_7.data), bool(form.active.data)
+    values["phone"] = values["phone"] or None
+    values["email"] = values["email"] or None
+    values["address"] = values["address"] or None
+    return values
+
+
+@bp.get("/agencies")
+def agencies():
+    guard(Action.DIRECTORY_MANAGE)
+    rows = db.session.execute(select(Agency).where(Agency.kind != AgencyKind.NETWORK)
+                              .order_by(Agency.kind, Agency.code)).scalars().all()
+    return render_template("directory/agencies.html", agencies=rows)
+
+
+@bp.route("/agencies/new", methods=["GET", "POST"])
+@bp.route("/agencies/<int:agency_id>", methods=["GET", "POST"])
+def edit_agency(agency_id=None):
+    guard(Action.DIRECTORY_MANAGE)
+    agency = db.session.get(Agency, agency_id) if agency_id else None
+    if agency_id and (agency is None or agency.kind == AgencyKind.NETWORK):
+        abort(404)
+    form = _agency_form(agency)
+    if form.validate_on_submit():
+        day_texts = {str(day): getattr(form, f"hours_{day}").data for day in range(7)}
+        try:
+            saved = directory_admin.save_agency(g.user, agency, _agency_values(form), day_texts)
+        except CaseInputError as exc:
+            field = getattr(form, exc.field, form.code)
+            field.errors = list(field.errors) + [case_error_message(exc.code)]
+        else:
+            flash(_("Agency saved."), "success")
+            return redirect(url_for("directory.edit_agency", agency_id=saved.id))
+    return render_template("directory/agency_form.html", form=form, agency=agency)
+
+
+@bp.route("/agencies/<int:agency_id>/services/new", methods=["GET", "POST"])
+@bp.route("/services/<int:service_id>", methods=["GET", "POST"])
+def edit_service(agency_id=None, service_id=None):
+    guard(Action.DIRECTORY_MANAGE)
+    service = db.session.get(Service, service_id) if service_id else None
+    agency = service.agency if service else db.session.get(Agency, agency_id)
+    if agency is None or (service_id and service is None):
+        abort(404)
+    form = ServiceForm(obj=service) if request.method == "GET" and service else ServiceForm()
+    form.regions.choices = options([(r.id, r.name(str(get_locale())))
+                                    for r in db.session.execute(select(Region).order_by(Region.code)).scalars()])
+    if request.method == "GET" and service:
+        form.category.data = service.category.value
+        form.regions.data = [r.id for r in service.regions]
+    elif request.method == "GET":
+        form.regions.data = [agency.region_id] if agency.region_id else []
+    if form.validate_on_submit():
+        values = {name: getattr(form, name).data for name in ("category", "name_ar", "name_fr", "name_en")}
+        values["active"] = bool(form.active.data)
+        try:
+            directory_admin.save_service(g.user, service, agency, values, form.regions.data or [])
+        except CaseInputError as exc:
+            flash(case_error_message(exc.code), "error")
+        else:
+            flash(_("Service saved."), "success")
+            return redirect(url_for("directory.edit_agency", agency_id=agency.id))
+    return render_template("directory/service_form.html", form=form, agency=agency, service=service)
+
+
+@bp.route("/holidays", methods=["GET", "POST"])
+def holidays():
+    guard(Action.DIRECTORY_MANAGE)
+    form = HolidayForm()
+    form.region_id.choices = region_choices()
+    form.agency_id.choices = agency_choices()
+    if form.validate_on_submit():
+        try:
+            directory_admin.add_holiday(g.user, day=form.day.data, name=form.name.data,
+                                        region_id=form.region_id.data, agency_id=form.agency_id.data)
+        except CaseInputError as exc:
+            getattr(form, exc.field).errors = [case_error_message(exc.code)]
+        else:
+            flash(_("Holiday added."), "success")
+            return redirect(url_for("directory.holidays"))
+    rows = db.session.execute(select(Holiday).where(Holiday.day >= date.today() - timedelta(days=31))
+                              .order_by(Holiday.day).limit(200)).scalars().all()
+    return render_template("directory/holidays.html", form=form, holidays=rows, delete_form=ConfirmForm())
+
+
+@bp.post("/holidays/<int:holiday_id>/delete")
+def delete_holiday(holiday_id):
+    guard(Action.DIRECTORY_MANAGE)
+    holiday = db.session.get(Holiday, holiday_id)
+    if holiday is None:
+        abort(404)
+    if ConfirmForm().validate_on_submit():
+        directory_admin.remove_holiday(g.user, holiday)
+        flash(_("Holiday removed."), "success")
+    return redirect(url_for("directory.holidays"))

@@ -7,6 +7,9 @@ from flask_babel import lazy_gettext as _l
 CASE_ERRORS = {
     "required": _l("This field is required."),
     "unknown_value": _l("Choose a value from the list."),
+    "bad_hours": _l("Write opening hours like 08:30-12:00, 14:00-16:30, each interval ending after it starts."),
+    "never_open": _l("An agency must be open at least one day, or around the clock."),
+    "taken": _l("This value is already used."),
     "too_large": _l("The file is larger than 10 MB."),
     "file_type": _l("Attach a PDF, an image, a text or a Word document."),
     "invalid_phone": _l("This is not a valid phone number."),

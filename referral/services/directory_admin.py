@@ -1,0 +1,121 @@
+"""Managing the directory: agencies with their business calendars, their services, holidays."""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+
+from sqlalchemy import select
+
+from ..audit.log import record
+from ..extensions import db
+from ..models import Agency, Holiday, Region, Service, User
+from ..models.vocab import AgencyKind, ServiceCategory
+from ..policy import Action, require
+from ..workflows.calendar import BusinessCalendar
+from .cases import CaseInputError
+
+WEEKDAYS = tuple(str(d) for d in range(7))
+INTERVAL = re.compile(r"^\s*(\d{1,2}:\d{2})\s*-\s*(\d{1,2}:\d{2})\s*$")
+AGENCY_FIELDS = ("code", "kind", "sector", "name_ar", "name_fr", "name_en", "region_id", "phone", "email",
+                 "address", "timezone", "open_24_7", "active")
+
+
+def parse_hours(day_texts: dict[str, str]) -> dict[str, list[list[str]]]:
+    """{"0": "08:30-12:00, 14:00-16:30", ...} -> opening hours; an empty day is a day off."""
+    hours: dict[str, list[list[str]]] = {}
+    for day in WEEKDAYS:
+        text = (day_texts.get(day) or "").strip()
+        if not text:
+            continue
+        intervals = []
+        for part in text.split(","):
+            match = INTERVAL.match(part)
+            if not match:
+                raise CaseInputError(f"hours_{day}", "bad_hours")
+            intervals.append([_pad(match.group(1)), _pad(match.group(2))])
+        hours[day] = intervals
+    return hours
+
+
+def format_hours(hours: dict) -> dict[str, str]:
+    return {day: ", ".join(f"{a}-{b}" for a, b in (hours or {}).get(day, [])) for day in WEEKDAYS}
+
+
+def _pad(value: str) -> str:
+    hour, minute = value.split(":")
+    return f"{int(hour):02d}:{minute}"
+
+
+def save_agency(user: User, agency: Agency | None, values: dict, day_texts: dict[str, str]) -> Agency:
+    require(user, Action.DIRECTORY_MANAGE)
+    hours = parse_hours(day_texts)
+    try:
+        BusinessCalendar(timezone=values["timezone"], opening_hours=hours, open_24_7=bool(values.get("open_24_7")))
+    except ValueError:
+        raise CaseInputError("timezone" if "zone" in str(values.get("timezone")) else "hours_0", "bad_hours") \
+            from None
+    if not hours and not values.get("open_24_7"):
+        raise CaseInputError("hours_0", "never_open")
+    code = (values.get("code") or "").strip().upper()
+    clash = db.session.execute(select(Agency.id).where(Agency.code == code)).scalar_one_or_none()
+    if clash is not None and (agency is None or clash != agency.id):
+        raise CaseInputError("code", "taken")
+    if values.get("region_id") and db.session.get(Region, values["region_id"]) is None:
+        raise CaseInputError("region_id", "unknown_value")
+    created = agency is None
+    agency = agency or Agency()
+    before = {name: getattr(agency, name, None) for name in AGENCY_FIELDS} if not created else {}
+    for name in AGENCY_FIELDS:
+        if name in values:
+            setattr(agency, name, values[name])
+    agency.code = code
+    agency.kind = AgencyKind(values["kind"])
+    agency.opening_hours = hours
+    db.session.add(agency)
+    db.session.flush([agency])
+    changed = [n for n in AGENCY_FIELDS if created or before.get(n) != getattr(agency, n)]
+    record("directory.agency_create" if created else "directory.agency_update", object_type="agency",
+           object_id=agency.id, details={"code": agency.code, "changed": changed})
+    return agency
+
+
+def save_service(user: User, service: Service | None, agency: Agency, values: dict, region_ids: list[int]) -> Service:
+    require(user, Action.DIRECTORY_MANAGE)
+    if agency.kind == AgencyKind.NETWORK:
+        raise CaseInputError("agency_id", "unknown_agency")
+    created = service is None
+    service = service or Service(agency_id=agency.id)
+    service.category = ServiceCategory(values["category"])
+    for name in ("name_ar", "name_fr", "name_en", "description", "active"):
+        if name in values:
+            setattr(service, name, values[name])
+    service.regions = list(db.session.execute(select(Region).where(Region.id.in_(region_ids))).scalars())
+    db.session.add(service)
+    db.session.flush([service])
+    record("directory.service_create" if created else "directory.service_update", object_type="service",
+           object_id=service.id, details={"agency": agency.code, "category": service.category.value,
+                                          "active": service.active, "regions": sorted(region_ids)})
+    return service
+
+
+def add_holiday(user: User, *, day: date, name: str, region_id: int | None, agency_id: int | None) -> Holiday:
+    require(user, Action.DIRECTORY_MANAGE)
+    exists = db.session.execute(select(Holiday.id).where(
+        Holiday.day == day, Holiday.region_id.is_(region_id) if region_id is None else Holiday.region_id == region_id,
+        Holiday.agency_id.is_(agency_id) if agency_id is None else Holiday.agency_id == agency_id)).first()
+    if exists:
+        raise CaseInputError("day", "taken")
+    holiday = Holiday(day=day, name=name.strip(), region_id=region_id, agency_id=agency_id)
+    db.session.add(holiday)
+    db.session.flush([holiday])
+    record("directory.holiday_create", object_type="holiday", object_id=holiday.id,
+           details={"day": day.isoformat(), "region_id": region_id, "agency_id": agency_id})
+    return holiday
+
+
+def remove_holiday(user: User, holiday: Holiday) -> None:
+    require(user, Action.DIRECTORY_MANAGE)
+    record("directory.holiday_delete", object_type="holiday", object_id=holiday.id,
+           details={"day": holiday.day.isoformat()})
+    db.session.delete(holiday)
