@@ -14,7 +14,8 @@ AGENCY = {"code": "shelter-fes", "kind": "public_service", "sector": "social", "
 
 def test_coordinator_adds_an_agency_with_its_calendar_and_a_service(client, world):
     login(client, world.coordinator)
-    response = client.post("/directory/agencies/new", data=AGENCY | {"csrf_token": csrf_token(client, "/directory/agencies/new")})
+    token = csrf_token(client, "/directory/agencies/new")
+    response = client.post("/directory/agencies/new", data=AGENCY | {"csrf_token": token})
     assert response.status_code == 302
     agency = db.session.execute(db.select(Agency).where(Agency.code == "SHELTER-FES")).scalar_one()
     assert agency.opening_hours == {"0": [["08:30", "12:00"], ["14:00", "16:30"]], "4": [["08:30", "12:00"]]}
