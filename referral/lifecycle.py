@@ -58,7 +58,9 @@ def init_lifecycle(app: Flask) -> None:
         if g.user is None:
             if endpoint in PUBLIC_ENDPOINTS:
                 return None
-            return redirect(url_for("auth.login", next=request.full_path if request.method == "GET" else None))
+            expired = 1 if getattr(session, "expired", False) else None
+            return redirect(url_for("auth.login", next=request.full_path if request.method == "GET" else None,
+                                    expired=expired))
         if g.user.must_change_password and endpoint not in PASSWORD_CHANGE_ENDPOINTS:
             return redirect(url_for("auth.change_password"))
         return None

@@ -20,7 +20,7 @@ from referral.workflows.sla import DEFAULT_POLICIES
 PASSWORD = "correct horse battery staple"
 ALL_FIELDS = [f.value for f in SharedField]
 
-__all__ = ["World", "world", "make_agency", "make_user", "login", "totp_now", "PASSWORD", "ALL_FIELDS",
+__all__ = ["CSRF_RE", "World", "world", "make_agency", "make_user", "login", "totp_now", "next_totp", "PASSWORD", "ALL_FIELDS",
            "as_user", "csrf_token", "make_case", "consent_and_refer"]
 
 
@@ -63,6 +63,16 @@ def totp_now(user: User, offset_steps: int = 0) -> str:
     return totp.at(utcnow() + timedelta(seconds=30 * offset_steps))
 
 
+def next_totp(user: User) -> str:
+    """A code the server has not accepted yet: codes are single-use, so a second login within
+    the same 30 seconds uses the next step (inside the accepted clock-drift window)."""
+    db.session.expire(user)
+    current = int(utcnow().timestamp()) // 30
+    step = current if user.totp_last_step is None or user.totp_last_step < current else user.totp_last_step + 1
+    assert step <= current + 1, "more than two logins of one user within 30 seconds"
+    return pyotp.TOTP(accounts.totp_secret(user)).at(step * 30)
+
+
 CSRF_RE = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"|name="csrf_token" value="([^"]+)"')
 
 
@@ -79,8 +89,7 @@ def login(client, user: User, password: str = PASSWORD):
     response = client.post("/login", data={"username": user.username, "password": password, "csrf_token": token})
     assert response.status_code == 302, response.get_data(as_text=True)[:500]
     token = csrf_token(client, "/login/verify")
-    step = 0
-    response = client.post("/login/verify", data={"code": totp_now(user, step), "csrf_token": token})
+    response = client.post("/login/verify", data={"code": next_totp(user), "csrf_token": token})
     assert response.status_code == 302, response.get_data(as_text=True)[:500]
     return response
 

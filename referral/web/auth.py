@@ -79,7 +79,7 @@ def login():
             if result.status is LoginStatus.THROTTLED
             else _("Username or password is not correct.")
         )
-    expired = getattr(session, "expired", False)
+    expired = getattr(session, "expired", False) or request.args.get("expired") == "1"
     return render_template("auth/login.html", form=form, error=error, expired=expired)
 
 
