@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date, datetime, timedelta
 
 from sqlalchemy import or_, select
+from sqlalchemy.orm import selectinload
 
 from ..extensions import db
 from ..models import Agency, Holiday, Referral, SlaPolicy, SlaTimer
+from ..models.base import utcnow
 from ..models.vocab import ServiceCategory, SlaClock, TimerKind, Urgency
 from .calendar import BusinessCalendar, add_business_minutes, business_minutes_between
 
@@ -79,11 +82,14 @@ def _clock(referral: Referral, policy: SlaPolicy | None, agency: Agency) -> SlaC
     return SlaClock(policy.clock) if policy is not None else SlaClock.BUSINESS
 
 
-def _budget(kind: TimerKind, policy: SlaPolicy | None, urgency: Urgency, clock: SlaClock) -> int | None:
+def _budget(kind: TimerKind, policy: SlaPolicy | None, urgency: Urgency, clock: SlaClock,
+            agency: Agency) -> int | None:
     column = TIMER_BUDGET_COLUMNS[kind]
-    if policy is not None:
-        return getattr(policy, column)
-    return DEFAULT_POLICIES[urgency][column]
+    budget = getattr(policy, column) if policy is not None else DEFAULT_POLICIES[urgency][column]
+    if budget is not None and clock == SlaClock.BUSINESS and agency.open_24_7:
+        # A business day of a service open around the clock is a whole day.
+        budget = budget * (24 * HOUR) // BUSINESS_DAY
+    return budget
 
 
 def due_time(start: datetime, minutes: int, clock: SlaClock, calendar: BusinessCalendar) -> datetime:
@@ -106,18 +112,17 @@ def start_timers(referral: Referral, at: datetime) -> list[SlaTimer]:
     clock = _clock(referral, policy, agency)
     timers = []
     for kind in TIMER_BUDGET_COLUMNS:
-        budget = _budget(kind, policy, referral.urgency, clock)
+        budget = _budget(kind, policy, referral.urgency, clock, agency)
         if budget is None:
             continue
-        if clock == SlaClock.BUSINESS and agency.open_24_7:
-            # A business day of a service open around the clock is a whole day.
-            budget = budget * (24 * HOUR) // BUSINESS_DAY
-        timers.append(SlaTimer(referral_id=referral.id, kind=kind, clock=clock, started_at=at,
-                               budget_minutes=budget, due_at=due_time(at, budget, clock, calendar)))
+        timers.append(SlaTimer(referral_id=referral.id, kind=kind, clock=clock, started_at=at, state="running",
+                               consumed_minutes=0, budget_minutes=budget,
+                               due_at=due_time(at, budget, clock, calendar)))
     if referral.need in CLINICAL_NEEDS and referral.assault_at is not None:
         for kind, window in CLINICAL_DEADLINES.items():
             due = referral.assault_at + window
             timers.append(SlaTimer(referral_id=referral.id, kind=kind, clock=SlaClock.WALL, started_at=at,
+                                   state="running", consumed_minutes=0,
                                    budget_minutes=int(window.total_seconds() // 60), due_at=due))
     db.session.add_all(timers)
     return timers
@@ -162,3 +167,106 @@ def resume_all(referral: Referral, at: datetime) -> None:
 def next_due(referral: Referral) -> datetime | None:
     dues = [t.due_at for t in referral.timers if t.state == "running"]
     return min(dues) if dues else None
+
+
+#: The Referral timestamp that shows a timer's stage is already behind the referral.
+STAGE_DONE = {
+    TimerKind.ACKNOWLEDGE: "acknowledged_at",
+    TimerKind.DECIDE: "decided_at",
+    TimerKind.FIRST_ACTION: "first_action_at",
+    TimerKind.COMPLETE: "completed_at",
+}
+
+
+def governed_by(policy: SlaPolicy) -> list:
+    """Conditions selecting the open referrals whose timers ``policy`` sets (see ``policy_for``)."""
+    scope = [Referral.is_open.is_(True), Referral.urgency == policy.urgency]
+    if policy.service_category is not None:
+        scope.append(Referral.need == policy.service_category)
+    else:
+        own = select(SlaPolicy.service_category).where(
+            SlaPolicy.urgency == policy.urgency, SlaPolicy.service_category.is_not(None)
+        )
+        scope.append(Referral.need.not_in(own.scalar_subquery()))
+    return scope
+
+
+def recompute_open_timers(policy: SlaPolicy, *, at: datetime | None = None, batch_size: int = 500,
+                          after_batch: Callable[[], None] | None = None) -> int:
+    """After ``policy`` changed, give the open referrals it governs their new due times.
+
+    Touches only open referrals of its urgency and category (a general policy: the categories
+    without a policy of their own), ``batch_size`` at a time, each batch row-locked so a transition
+    cannot interleave. ``after_batch`` (e.g. ``db.session.commit`` in a job or command) ends each
+    batch's transaction; without it everything stays in the caller's transaction.
+
+    Running timers keep the budget they already used (pauses included) and are due when the new
+    budget is spent; paused timers take the new budget when they resume; met, cancelled and
+    clinical timers do not change. A limit the policy now sets for the first time (completion)
+    starts counting from when the referral was sent; a limit it no longer sets is cancelled.
+    A breach already recorded stays recorded. Returns how many referrals were updated.
+    """
+    at = at or utcnow()
+    calendars: dict[int, tuple[Agency, object]] = {}
+    done, last_id = 0, None
+    while True:
+        query = (
+            select(Referral).where(*governed_by(policy)).order_by(Referral.id).limit(batch_size)
+            .options(selectinload(Referral.timers)).with_for_update(of=Referral)
+            .execution_options(populate_existing=True)
+        )
+        if last_id is not None:
+            query = query.where(Referral.id > last_id)
+        referrals = db.session.execute(query).scalars().all()
+        for referral in referrals:
+            if referral.to_agency_id not in calendars:
+                agency = db.session.get(Agency, referral.to_agency_id)
+                calendars[referral.to_agency_id] = (agency, calendar_for(agency, at))
+            _recompute(referral, policy, *calendars[referral.to_agency_id], at)
+        done += len(referrals)
+        db.session.flush()
+        if after_batch is not None:
+            after_batch()
+        if len(referrals) < batch_size:
+            return done
+        last_id = referrals[-1].id
+
+
+def _recompute(referral: Referral, policy: SlaPolicy, agency: Agency, calendar: BusinessCalendar,
+               at: datetime) -> None:
+    clock = _clock(referral, policy, agency)
+    timers = {t.kind: t for t in referral.timers}
+    for kind in TIMER_BUDGET_COLUMNS:
+        budget = _budget(kind, policy, referral.urgency, clock, agency)
+        timer = timers.get(kind)
+        if timer is None:
+            if budget is not None and getattr(referral, STAGE_DONE[kind]) is None and referral.sent_at is not None:
+                referral.timers.append(_late_timer(referral, kind, clock, budget, calendar))
+            continue
+        if timer.state not in ("running", "paused"):
+            continue
+        if budget is None:
+            timer.state = "cancelled"
+            continue
+        timer.budget_minutes, timer.clock = budget, clock
+        if timer.state == "running":
+            remaining = max(0, budget - timer.consumed_minutes)
+            timer.due_at = due_time(timer.started_at, remaining, clock, calendar)
+    referral.next_due_at = next_due(referral)
+
+
+def _late_timer(referral: Referral, kind: TimerKind, clock: SlaClock, budget: int,
+                calendar: BusinessCalendar) -> SlaTimer:
+    """A timer for a limit the policy did not set when the referral was sent.
+
+    While the referral waits for information the new timer waits too; the time before that wait
+    counts as used (earlier waits are not known to a timer that did not exist: it errs early).
+    """
+    start = referral.sent_at
+    paused_at = next((t.paused_at for t in referral.timers if t.state == "paused" and t.paused_at), None)
+    timer = SlaTimer(referral_id=referral.id, kind=kind, clock=clock, started_at=start, budget_minutes=budget,
+                     due_at=due_time(start, budget, clock, calendar))
+    if paused_at is not None:
+        timer.state, timer.paused_at = "paused", paused_at
+        timer.consumed_minutes = elapsed_minutes(start, paused_at, clock, calendar)
+    return timer
