@@ -8,6 +8,7 @@ from zoneinfo import ZoneInfo
 from flask import Blueprint, current_app, flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from sqlalchemy import select
+from sqlalchemy.orm import selectinload
 
 from ..extensions import db
 from ..models import Case, Referral, ReferralEvent, Service, SlaTimer
@@ -32,6 +33,8 @@ PAGE_SIZE = 25
 
 
 def _page(query, page: int):
+    # Agencies are loaded in one extra query, whatever the page size (no query per row).
+    query = query.options(selectinload(Referral.from_agency), selectinload(Referral.to_agency))
     rows = db.session.execute(query.offset((page - 1) * PAGE_SIZE).limit(PAGE_SIZE + 1)).scalars().all()
     return rows[:PAGE_SIZE], len(rows) > PAGE_SIZE
 
