@@ -65,7 +65,7 @@ LABELS = {
     "stranger": _l("Stranger"),
     "unknown": _l("Unknown"),
     # Place of incident
-    "home": _l("Home"),
+    "home": _l("At home"),
     "public_space": _l("Public space"),
     "workplace": _l("Workplace"),
     "school": _l("School or university"),

@@ -69,7 +69,7 @@ class DetailsMixin:
     disability = BooleanField(_l("She lives with a disability"))
     violence_type = SelectField(_l("Type of violence (GBVIMS)"), choices=_choices(ViolenceType),
                                 validators=[DataRequired(REQUIRED)])
-    violence_flags = MultiCheckboxField(_l("Also"), choices=_choices(ViolenceFlag, "flag_", blank=False))
+    violence_flags = MultiCheckboxField(_l("Also involves"), choices=_choices(ViolenceFlag, "flag_", blank=False))
     perpetrator_relationship = SelectField(_l("Relationship to the perpetrator"), validators=[Optional()],
                                            choices=_choices(PerpetratorRelationship))
     incident_date = DateField(_l("Date of the incident"), validators=[Optional()])
