@@ -8,6 +8,8 @@ in this file), so production refuses to start with any of them, or with any secr
 
 from __future__ import annotations
 
+import base64
+import binascii
 import os
 from datetime import timedelta
 from pathlib import Path
@@ -126,6 +128,13 @@ def load_config(name: str | None = None) -> dict:
         "MAIL_PASSWORD": _env("SMTP_PASSWORD"),
         "MAIL_USE_STARTTLS": _env_bool("SMTP_STARTTLS", False),
         "MAIL_FROM": _env("MAIL_FROM", "masar@localhost"),
+        #: Background jobs: how often each runs, how long a breach waits before escalation.
+        "SLA_SWEEP_SECONDS": _env_int("MASAR_SLA_SWEEP_SECONDS", 60),
+        "SLA_SWEEP_BATCH": _env_int("MASAR_SLA_SWEEP_BATCH", 500),
+        "SLA_ESCALATE_AFTER_MINUTES": _env_int("MASAR_SLA_ESCALATE_AFTER_MINUTES", 240),
+        "OUTBOX_SECONDS": _env_int("MASAR_OUTBOX_SECONDS", 30),
+        "SESSION_CLEANUP_SECONDS": _env_int("MASAR_SESSION_CLEANUP_SECONDS", 3600),
+        "AUDIT_SIGN_SECONDS": _env_int("MASAR_AUDIT_SIGN_SECONDS", 900),
         #: Run the SLA sweeps inside the web process (single-node installs).
         "SCHEDULER_IN_WEB": _env_bool("MASAR_SCHEDULER_IN_WEB", env == "development"),
         "BABEL_DEFAULT_LOCALE": "ar",
@@ -139,24 +148,76 @@ def load_config(name: str | None = None) -> dict:
     }
 
 
-def check_production(settings: dict) -> None:
-    """Refuse to start with a missing or demo secret: one message listing everything to fix."""
+def _decoded_key(text: str) -> bytes | None:
+    try:
+        return base64.b64decode(text.strip(), validate=True)
+    except (binascii.Error, ValueError):
+        return None
+
+
+def _demo_key_material() -> set[bytes]:
+    demo = [DEMO_MASTER_KEYS.split(":", 1)[1], DEMO_BLIND_INDEX_KEY, DEMO_AUDIT_SIGNING_KEY]
+    return {_decoded_key(text) for text in demo}
+
+
+def _holds_demo_value(key: str, value: str) -> bool:
+    """A demo secret however it is written: spaces, a trailing newline, under another key id."""
+    if value.strip() in DEMO_VALUES:
+        return True
+    if key == "SECRET_KEY":
+        return False
+    materials = [part.split(":", 1)[-1] for part in value.split(",")] if key == "MASTER_KEYS" else [value]
+    demo = _demo_key_material()
+    return any(_decoded_key(material) in demo for material in materials)
+
+
+def _key_problems(settings: dict) -> list[str]:
+    """The checks the key ring makes at start-up, made here so that one message lists them all."""
+    from referral.security.crypto import KeyConfigurationError, MasterKeyRing
+
     problems = []
+    if settings.get("MASTER_KEYS"):
+        try:
+            MasterKeyRing.from_config(settings["MASTER_KEYS"], settings.get("ACTIVE_MASTER_KEY_ID"))
+        except KeyConfigurationError as exc:
+            problems.append(str(exc))
+    roots = {}
+    for key, env_name, exact in (("BLIND_INDEX_KEY", "MASAR_BLIND_INDEX_KEY", False),
+                                 ("AUDIT_SIGNING_KEY", "MASAR_AUDIT_SIGNING_KEY", True)):
+        if not settings.get(key):
+            continue
+        raw = _decoded_key(settings[key])
+        if raw is None:
+            problems.append(f"{env_name} is not valid base64")
+        elif exact and len(raw) != 32:
+            problems.append(f"{env_name} must be a base64 Ed25519 seed of 32 bytes")
+        elif not exact and len(raw) < 32:
+            problems.append(f"{env_name} must be at least 32 bytes")
+        else:
+            roots[env_name] = raw
+    if len(roots) == 2 and len(set(roots.values())) == 1:
+        problems.append("MASAR_BLIND_INDEX_KEY and MASAR_AUDIT_SIGNING_KEY must be different keys")
+    return problems
+
+
+def check_production(settings: dict) -> None:
+    """Refuse to start with a missing, malformed or demo secret: one message listing everything to fix."""
+    problems = []
+    default_db = f"sqlite:///{INSTANCE_DIR / 'masar.sqlite'}"
     for key, env_name in PRODUCTION_REQUIRED:
         value = settings.get(key)
-        if not value or (key == "SQLALCHEMY_DATABASE_URI" and not _env("DATABASE_URL")):
+        if not value or (key == "SQLALCHEMY_DATABASE_URI" and value == default_db and not _env("DATABASE_URL")):
             problems.append(f"{env_name} is not set")
-        elif str(value) in DEMO_VALUES or any(part.strip() in DEMO_VALUES for part in str(value).split(",")):
+        elif key != "SQLALCHEMY_DATABASE_URI" and _holds_demo_value(key, str(value)):
             problems.append(f"{env_name} holds a demo value")
-    demo_key_material = {DEMO_MASTER_KEYS.split(":", 1)[1]}
-    master_keys = [part.strip() for part in (settings.get("MASTER_KEYS") or "").split(",") if part.strip()]
-    demo_master = any(part.split(":", 1)[-1] in demo_key_material for part in master_keys)
-    if demo_master and "MASAR_MASTER_KEYS holds a demo value" not in problems:
-        problems.append("MASAR_MASTER_KEYS holds a demo value")
     secret = settings.get("SECRET_KEY") or ""
     if secret and len(secret) < 32:
         problems.append("SECRET_KEY must be at least 32 characters")
+    problems += _key_problems(settings)
+    if not settings.get("SESSION_COOKIE_SECURE"):
+        problems.append("MASAR_SECURE_COOKIES cannot be turned off in production")
     if problems:
         raise ConfigurationError(
             "Masar refuses to start in production: " + "; ".join(problems) + ". See README.md, 'Keys'."
         )
+

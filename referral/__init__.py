@@ -51,6 +51,8 @@ def create_app(config_name: str | None = None, overrides: dict | None = None) ->
     register_web(app)
 
     from .cli import register_cli
+    from .jobs import register as register_jobs
 
     register_cli(app)
+    register_jobs(app)
     return app

@@ -5,7 +5,7 @@ from __future__ import annotations
 import sys
 
 import click
-from flask import Flask, current_app
+from flask import Flask
 from flask.cli import AppGroup
 from sqlalchemy import func, select
 
@@ -55,11 +55,13 @@ def bootstrap_command(username: str, display_name: str, email: str | None) -> No
     click.echo(password)
 
 
-@click.command("rotate-keys", help="Re-wrap every file's data key under the active master key.")
+@click.command("rotate-keys", help="Re-wrap every data key and second-factor seed under the active master key.")
 @click.option("--batch", default=500, show_default=True, help="Data keys re-wrapped per transaction.")
 def rotate_keys_command(batch: int) -> None:
+    from .audit.log import record
     from .models import CaseKey
-    from .security.case_crypto import rewrap
+    from .security import case_crypto
+    from .security.crypto import CryptoError
     from .security.keys import app_keys
 
     active = app_keys().master.active_key_id
@@ -70,36 +72,66 @@ def rotate_keys_command(batch: int) -> None:
     click.echo(f"{total} data keys, {todo} to re-wrap under master key {active!r}.")
     done = 0
     with acting_as(CLI_ACTOR):
-        while True:
-            # Each batch commits on its own: an interrupted run loses nothing and resumes here.
-            rows = db.session.execute(
-                select(CaseKey).where(CaseKey.master_key_id != active).limit(batch).with_for_update()
-            ).scalars().all()
-            if not rows:
-                break
-            for row in rows:
-                rewrap(row)
-            done += len(rows)
-            db.session.commit()
-            click.echo(f"  re-wrapped {done}/{todo}")
-        from .audit.log import record
-
-        record("keys.rotate", details={"active_key_id": active, "rewrapped": done})
+        try:
+            while True:
+                # Each batch commits on its own: an interrupted run loses nothing and resumes here.
+                rows = db.session.execute(
+                    select(CaseKey).where(CaseKey.master_key_id != active).limit(batch).with_for_update()
+                ).scalars().all()
+                if not rows:
+                    break
+                for row in rows:
+                    case_crypto.rewrap(row)
+                done += len(rows)
+                db.session.commit()
+                click.echo(f"  re-wrapped {done}/{todo}")
+            # Second-factor seeds are wrapped by the master keys too: without this, removing the old
+            # key from the configuration would lock every member of staff out.
+            seeds = _rewrap_totp_secrets(active)
+        except CryptoError as exc:
+            db.session.rollback()
+            click.echo(f"rotate-keys: {exc}. {done} data keys were re-wrapped before this; run again "
+                       "once the configuration is fixed.", err=True)
+            sys.exit(1)
+        record("keys.rotate", details={"active_key_id": active, "rewrapped": done, "totp_rewrapped": seeds})
         db.session.commit()
-    click.echo(f"Done: {done} re-wrapped; every data key is now under {active!r}.")
+    click.echo(f"Done: {done} re-wrapped, and {seeds} second-factor secrets; every key is now under {active!r}.")
+
+
+def _rewrap_totp_secrets(active: str) -> int:
+    from .models import User
+    from .security.crypto import WrappedKey
+    from .security.keys import app_keys
+    from .services.accounts import totp_aad
+
+    ring = app_keys().master
+    users = db.session.execute(
+        select(User).where(User.totp_secret_ct.is_not(None), User.totp_key_id != active).with_for_update()
+    ).scalars().all()
+    for user in users:
+        aad = totp_aad(user)
+        wrapped = ring.wrap_value(ring.decrypt(WrappedKey(user.totp_key_id, user.totp_secret_ct), aad), aad)
+        user.totp_secret_ct, user.totp_key_id = wrapped.blob, wrapped.key_id
+    db.session.commit()
+    return len(users)
 
 
 @click.command("shred-case", help="Erase a file's identity for good by destroying its data key.")
 @click.argument("case_number")
 @click.option("--yes", is_flag=True, help="Confirm: this cannot be undone.")
 def shred_case_command(case_number: str, yes: bool) -> None:
-    from .services.erasure import shred_case
+    from .services.erasure import ShredError, shred_case
 
     if not yes:
         click.echo("Refusing without --yes: crypto-shredding cannot be undone.", err=True)
         sys.exit(2)
     with acting_as(CLI_ACTOR):
-        shred_case(case_number)
+        try:
+            shred_case(case_number)
+        except ShredError as exc:
+            db.session.rollback()
+            click.echo(f"shred-case: {exc}.", err=True)
+            sys.exit(2)
         db.session.commit()
     click.echo(f"{case_number}: data key destroyed; identity unreadable, statistics kept.")
 
@@ -110,7 +142,11 @@ def audit_verify() -> None:
 
     result = verify_chain()
     if result.valid:
-        click.echo(f"Access log intact: {result.checked} events checked.")
+        click.echo(f"Access log intact: {result.checked} events checked, "
+                   f"{result.checkpoints} signed checkpoints verified.")
+        if result.checked and not result.checkpoints:
+            # Links alone do not stop someone who rewrites the whole log: only a signature does.
+            click.echo("Warning: no checkpoint signed with the current key; run 'flask audit sign'.", err=True)
         return
     click.echo(f"Access log BROKEN at event {result.first_invalid_event} ({result.problem}); "
                f"{result.checked} events checked before it.", err=True)
@@ -121,10 +157,14 @@ def audit_verify() -> None:
 def audit_sign() -> None:
     from .audit.verify import sign_head
 
-    checkpoint = sign_head()
-    db.session.commit()
+    with acting_as(CLI_ACTOR):
+        checkpoint = sign_head()
+        if checkpoint is not None:
+            from .audit.log import record
+
+            record("audit.sign", object_type="audit_checkpoint", details={"event_id": checkpoint.event_id})
+        db.session.commit()
     if checkpoint is None:
         click.echo("The access log is empty: nothing to sign.")
     else:
         click.echo(f"Signed event {checkpoint.event_id} with key {checkpoint.key_fingerprint[:16]}.")
-    current_app.logger.info("audit head signed")

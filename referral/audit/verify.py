@@ -22,14 +22,35 @@ class VerificationResult:
     first_invalid_event: int | None = None
     #: "altered", "broken_link", "missing", "inserted", "truncated", "bad_signature", "checkpoint_mismatch".
     problem: str | None = None
+    #: Signed checkpoints verified with the current key (0 means only the links were checked).
+    checkpoints: int = 0
 
     def as_dict(self) -> dict:
         return {"valid": self.valid, "first_invalid_event": self.first_invalid_event,
-                "checked": self.checked, "problem": self.problem}
+                "checked": self.checked, "problem": self.problem, "checkpoints": self.checkpoints}
 
 
 def checkpoint_message(event_id: int, event_hash_hex: str) -> bytes:
     return f"masar-audit-checkpoint:v1:{event_id}:{event_hash_hex}".encode()
+
+
+_EVENTS = AuditEvent.__table__
+
+
+def _event_rows(from_id: int) -> list[dict]:
+    # Plain rows, not ORM objects: the caller's session (a request, with its user loaded) is left
+    # alone, and what is checked is what the database holds now, never a cached copy.
+    rows = db.session.execute(
+        select(_EVENTS).where(_EVENTS.c.id >= from_id).order_by(_EVENTS.c.id).limit(BATCH)
+    ).mappings().all()
+    return [dict(row) for row in rows]
+
+
+def _head() -> tuple[int, str] | None:
+    row = db.session.execute(
+        select(AuditChainHead.last_event_id, AuditChainHead.last_hash).where(AuditChainHead.id == 1)
+    ).one_or_none()
+    return None if row is None else (row.last_event_id, row.last_hash)
 
 
 def verify_chain() -> VerificationResult:
@@ -39,26 +60,26 @@ def verify_chain() -> VerificationResult:
     checked = 0
     last_id = 0
     while True:
-        events = db.session.execute(
-            select(AuditEvent).where(AuditEvent.id >= expected_id).order_by(AuditEvent.id).limit(BATCH)
-        ).scalars().all()
+        events = _event_rows(expected_id)
         if not events:
             break
         for event in events:
-            if event.id != expected_id:
+            if event["id"] != expected_id:
                 # A gap: the event expected here was removed.
                 return VerificationResult(False, checked, expected_id, "missing")
-            if event.prev_hash != expected_prev:
-                return VerificationResult(False, checked, event.id, "broken_link")
-            if event_hash(event) != event.hash:
-                return VerificationResult(False, checked, event.id, "altered")
-            expected_prev = event.hash
+            if event["prev_hash"] != expected_prev:
+                return VerificationResult(False, checked, event["id"], "broken_link")
+            if event_hash(event) != event["hash"]:
+                return VerificationResult(False, checked, event["id"], "altered")
+            expected_prev = event["hash"]
             expected_id += 1
-            last_id = event.id
+            last_id = event["id"]
             checked += 1
-        db.session.expunge_all()
-    head = db.session.get(AuditChainHead, 1)
-    if head is not None and (head.last_event_id != last_id or (last_id and head.last_hash != expected_prev)):
+    head = _head()
+    if head is not None and head[0] < last_id:
+        # Events past the head that every writer moves: they were added behind the app's back.
+        return VerificationResult(False, head[0], head[0] + 1, "inserted")
+    if head is not None and (head[0] != last_id or (last_id and head[1] != expected_prev)):
         # The head knows of later events than the table holds: the tail was cut off.
         return VerificationResult(False, checked, last_id + 1, "truncated")
     return _verify_checkpoints(checked)
@@ -68,36 +89,44 @@ def _verify_checkpoints(checked: int) -> VerificationResult:
     keys = app_keys()
     public_key = keys.audit_public_key
     fingerprint = keys.audit_key_fingerprint()
-    for checkpoint in db.session.execute(select(AuditCheckpoint).order_by(AuditCheckpoint.event_id)).scalars():
+    verified = 0
+    checkpoints = db.session.execute(
+        select(AuditCheckpoint.event_id, AuditCheckpoint.event_hash, AuditCheckpoint.key_fingerprint,
+               AuditCheckpoint.signature).order_by(AuditCheckpoint.event_id)
+    ).all()
+    for checkpoint in checkpoints:
         if checkpoint.key_fingerprint != fingerprint:
             continue  # signed with an older key; verified with that key's public half offline
         try:
             public_key.verify(checkpoint.signature, checkpoint_message(checkpoint.event_id, checkpoint.event_hash))
         except InvalidSignature:
             return VerificationResult(False, checked, checkpoint.event_id, "bad_signature")
-        event = db.session.get(AuditEvent, checkpoint.event_id)
-        if event is None or event.hash != checkpoint.event_hash:
+        stored = db.session.execute(select(_EVENTS.c.hash).where(_EVENTS.c.id == checkpoint.event_id)).scalar()
+        if stored != checkpoint.event_hash:
             # The chain was rebuilt after this point was signed: history was rewritten.
             return VerificationResult(False, checked, checkpoint.event_id, "checkpoint_mismatch")
-    return VerificationResult(True, checked)
+        verified += 1
+    return VerificationResult(True, checked, checkpoints=verified)
 
 
 def sign_head() -> AuditCheckpoint | None:
     """Sign the current chain head with the Ed25519 key kept outside the database."""
-    head = db.session.get(AuditChainHead, 1)
-    if head is None or head.last_event_id == 0:
+    head = _head()  # as committed now, not a copy cached in the session
+    if head is None or head[0] == 0:
         return None
+    last_event_id, last_hash = head
+    keys = app_keys()
     latest = db.session.execute(
         select(AuditCheckpoint).order_by(AuditCheckpoint.event_id.desc()).limit(1)
     ).scalar_one_or_none()
-    if latest is not None and latest.event_id == head.last_event_id:
+    if (latest is not None and latest.event_id == last_event_id
+            and latest.key_fingerprint == keys.audit_key_fingerprint()):
         return latest
-    keys = app_keys()
     checkpoint = AuditCheckpoint(
-        event_id=head.last_event_id,
-        event_hash=head.last_hash,
+        event_id=last_event_id,
+        event_hash=last_hash,
         key_fingerprint=keys.audit_key_fingerprint(),
-        signature=keys.audit_signing.sign(checkpoint_message(head.last_event_id, head.last_hash)),
+        signature=keys.audit_signing.sign(checkpoint_message(last_event_id, last_hash)),
     )
     db.session.add(checkpoint)
     return checkpoint

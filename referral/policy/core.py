@@ -79,8 +79,8 @@ def require(user: User | None, action: Action | str, record: object = None) -> D
 
 def case_access(user: User, case: Case) -> Decision:
     """How `user` relates to `case`, and which field groups she may decrypt."""
-    if user.roles & NO_IDENTITY_ROLES and not user.roles & {Role.CASEWORKER, Role.OFFICER}:
-        return Decision(False, "none")
+    if user.roles & NO_IDENTITY_ROLES:
+        return Decision(False, "none")  # whatever else the account holds
     if case.owner_agency_id == user.agency_id and Role.CASEWORKER in user.roles:
         from ..models.case import IDENTITY_COLUMNS
 
@@ -135,7 +135,9 @@ def _require_referral(user: User, action: Action, referral: Referral) -> Decisio
         and bool(roles & {Role.OFFICER, Role.CASEWORKER})
         and referral.status != ReferralStatus.DRAFT
     )
-    oversees = Role.COORDINATOR in roles and _in_region(user, referral)
+    # A draft is private to its author (a coordinator's own reassignment draft included).
+    oversees = (Role.COORDINATOR in roles and _in_region(user, referral)
+                and (referral.status != ReferralStatus.DRAFT or referral.created_by_id == user.id))
     if not (is_sender or is_recipient or oversees):
         raise NotFoundError(action, "referral outside scope")
     if not roles & ACTIONS[action]:

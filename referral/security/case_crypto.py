@@ -14,6 +14,7 @@ from sqlalchemy import select
 
 from ..extensions import db
 from ..models import CaseKey
+from ..models.base import utcnow
 from .crypto import DataKeyShredded, FieldCipher, WrappedKey, field_aad, new_data_key
 from .keys import app_keys
 
@@ -65,6 +66,7 @@ def rewrap(row: CaseKey) -> bool:
     data_key = keys.unwrap(WrappedKey(row.master_key_id, row.wrapped_key), _wrap_aad(row.case_id))
     wrapped = keys.wrap(data_key, _wrap_aad(row.case_id))
     row.master_key_id, row.wrapped_key = wrapped.key_id, wrapped.blob
+    row.rotated_at = utcnow()
     return True
 
 

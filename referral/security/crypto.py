@@ -110,7 +110,8 @@ class MasterKeyRing:
         for part in (spec or "").split(","):
             if not part.strip():
                 continue
-            kid, sep, material = part.strip().partition(":")
+            kid, sep, material = part.partition(":")
+            kid = kid.strip()  # "old: key, new : key" is how people write lists by hand
             if not sep or not kid:
                 raise KeyConfigurationError("MASAR_MASTER_KEYS entries must look like 'key-id:base64key'")
             if kid in keys:

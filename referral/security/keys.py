@@ -19,9 +19,14 @@ class AppKeys:
     def __init__(self, config: dict):
         self.master = MasterKeyRing.from_config(config.get("MASTER_KEYS"), config.get("ACTIVE_MASTER_KEY_ID"))
         root = _b64("MASAR_BLIND_INDEX_KEY", config.get("BLIND_INDEX_KEY"))
-        self.blind_index = BlindIndexer(
-            root, bits=config.get("BLIND_INDEX_BITS", 18), default_region=config.get("DEFAULT_PHONE_REGION", "MA")
-        )
+        try:
+            self.blind_index = BlindIndexer(
+                root, bits=config.get("BLIND_INDEX_BITS", 18), default_region=config.get("DEFAULT_PHONE_REGION", "MA")
+            )
+        except ValueError as exc:
+            # Name the setting to fix; the indexer only knows its own arguments.
+            raise KeyConfigurationError(f"MASAR_BLIND_INDEX_KEY, MASAR_BLIND_INDEX_BITS or "
+                                        f"MASAR_DEFAULT_PHONE_REGION: {exc}") from exc
         seed = _b64("MASAR_AUDIT_SIGNING_KEY", config.get("AUDIT_SIGNING_KEY"))
         if len(seed) != 32:
             raise KeyConfigurationError("MASAR_AUDIT_SIGNING_KEY must be a base64 Ed25519 seed of 32 bytes")

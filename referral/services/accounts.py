@@ -45,27 +45,27 @@ def check_password(username: str, password: str, ip: str | None) -> LoginResult:
     account, and lockout applies to any typed username, so nothing tells which accounts exist."""
     keys = (throttle.username_key(username), throttle.ip_key(ip))
     if throttle.is_blocked(*keys):
-        deferred.record_after("login.throttled", outcome=AuditOutcome.DENIED,
-                              details={"username_typed": _safe_username(username)})
+        deferred.record_after("login.throttled", outcome=AuditOutcome.DENIED, details=_typed(username))
         return LoginResult(LoginStatus.THROTTLED)
     user = find_user(username)
     valid = verify_password(user.password_hash if user else None, password or "")
     if not valid or user is None or not user.active:
         throttle.register_failure(*keys)
-        deferred.record_after("login.password_failed", outcome=AuditOutcome.FAILURE,
-                              details={"username_typed": _safe_username(username)})
+        deferred.record_after("login.password_failed", outcome=AuditOutcome.FAILURE, details=_typed(username))
         return LoginResult(LoginStatus.INVALID)
     if needs_rehash(user.password_hash):
         user.password_hash = hash_password(password)
     return LoginResult(LoginStatus.OK, user)
 
 
-def _safe_username(username: str) -> str:
-    # Typed usernames are logged (they are staff identifiers) but bounded, to keep junk out.
-    return (username or "").strip().casefold()[:80]
+def _typed(username: str) -> dict:
+    """What the log keeps of a typed username: the account it names, if any. Anything else may be
+    a password typed in the wrong box, so only the fact that it named no account is kept."""
+    user = find_user(username)
+    return {"username": user.username, "user_id": user.id} if user else {"unknown_username": True}
 
 
-def _totp_aad(user: User) -> bytes:
+def totp_aad(user: User) -> bytes:
     return f"masar:v1:users:totp_secret:{user.id}".encode()
 
 
@@ -73,7 +73,7 @@ def totp_secret(user: User) -> str | None:
     if user.totp_secret_ct is None:
         return None
     wrapped = WrappedKey(user.totp_key_id, user.totp_secret_ct)
-    return app_keys().master.decrypt(wrapped, _totp_aad(user)).decode()
+    return app_keys().master.decrypt(wrapped, totp_aad(user)).decode()
 
 
 def begin_enrolment(user: User) -> str:
@@ -81,7 +81,7 @@ def begin_enrolment(user: User) -> str:
     if user.totp_confirmed_at is not None:
         raise ValueError("second factor already enrolled")
     secret = totp.new_secret()
-    wrapped = app_keys().master.wrap_value(secret, _totp_aad(user))
+    wrapped = app_keys().master.wrap_value(secret, totp_aad(user))
     user.totp_secret_ct, user.totp_key_id = wrapped.blob, wrapped.key_id
     user.totp_last_step = None
     return secret

@@ -162,6 +162,8 @@ def read_identity(user: User, case: Case, *, columns=None, purpose: str = "view"
     """Decrypt the identity columns `user` may see (of `columns`, default all), and log which."""
     if break_glass_reason is not None:
         require(user, Action.CASE_BREAK_GLASS)
+        if not break_glass_reason.strip():
+            raise CaseInputError("break_glass_reason", "required")
         visible = set(IDENTITY_COLUMNS.values())
     else:
         visible = set(require(user, Action.CASE_READ, case).fields)

@@ -10,7 +10,18 @@ from sqlalchemy import delete, select, update
 
 from ..audit.log import record
 from ..extensions import db
-from ..models import Attachment, Case, CaseBlindIndex, CaseKey, Note
+from ..models import (
+    Attachment,
+    Case,
+    CaseBlindIndex,
+    CaseEvent,
+    CaseKey,
+    Consent,
+    Note,
+    Referral,
+    ReferralEvent,
+    RiskAssessment,
+)
 from ..models.base import utcnow
 from ..models.case import IDENTITY_COLUMNS
 from ..security.case_crypto import forget_cached_key
@@ -33,6 +44,17 @@ def shred_case(case_number: str) -> Case:
     db.session.execute(update(Note).where(Note.case_id == case.id).values(body_ct=b""))
     db.session.execute(update(Attachment).where(Attachment.case_id == case.id)
                        .values(content_ct=b"", filename_ct=b"", content_type_ct=b""))
+    # Every other ciphertext of the file too, so that no page tries to decrypt it with a key that
+    # no longer exists.
+    referral_ids = select(Referral.id).where(Referral.case_id == case.id).scalar_subquery()
+    for statement in (
+        update(Referral).where(Referral.case_id == case.id).values(message_ct=None, outcome_ct=None),
+        update(ReferralEvent).where(ReferralEvent.referral_id.in_(referral_ids)).values(comment_ct=None),
+        update(CaseEvent).where(CaseEvent.case_id == case.id).values(comment_ct=None),
+        update(Consent).where(Consent.case_id == case.id).values(note_ct=None),
+        update(RiskAssessment).where(RiskAssessment.case_id == case.id).values(answers_ct=None, judgement_ct=None),
+    ):
+        db.session.execute(statement.execution_options(synchronize_session=False))
     case.shredded_at = utcnow()
     forget_cached_key(case.id)
     record("case.shred", object_type="case", object_id=case.id, case_id=case.id,

@@ -30,6 +30,8 @@ def add_note(user: User, case: Case, body: str, *, referral: Referral | None = N
 def visible_notes(user: User, case: Case, *, referral: Referral | None = None) -> list[tuple[Note, str]]:
     """Notes she may read, decrypted: all for the owner; a recipient sees the notes of her referral."""
     access = require(user, Action.CASE_READ, case)
+    if case.shredded_at is not None:
+        return []
     query = select(Note).where(Note.case_id == case.id).order_by(Note.created_at)
     if access.relation != "owner":
         if referral is None:

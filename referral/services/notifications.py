@@ -35,6 +35,7 @@ def notification_text(kind: str, params: dict) -> str:
         "referral.breach": lambda: _("Referral %(ref)s is overdue.", ref=ref),
         "referral.escalation": lambda: _("Referral %(ref)s is still overdue and was escalated.", ref=ref),
         "referral.reminder": lambda: _("A coordinator sent a reminder about referral %(ref)s.", ref=ref),
+        "case.stalled": lambda: _("File %(ref)s has had no activity for a long time.", ref=ref),
     }
     return texts.get(kind, lambda: _("Update on %(ref)s.", ref=ref))()
 
@@ -50,18 +51,22 @@ def agency_staff(agency_id: int, roles: Iterable[Role]) -> list[User]:
     )
 
 
-def notify(users: Iterable[User], kind: str, *, referral: Referral | None = None, params: dict | None = None) -> None:
+def notify(users: Iterable[User], kind: str, *, referral: Referral | None = None, case=None,
+           params: dict | None = None) -> None:
     params = dict(params or {})
     if referral is not None:
         params.setdefault("reference", referral.reference)
-    link = _link(referral)
+    elif case is not None:
+        params.setdefault("reference", case.case_number)
+    link = _link(referral, case)
     seen: set[int] = set()
     for user in users:
         if user.id in seen:
             continue
         seen.add(user.id)
         db.session.add(Notification(user_id=user.id, kind=kind, params=params,
-                                    referral_id=referral.id if referral else None))
+                                    referral_id=referral.id if referral else None,
+                                    case_id=case.id if case is not None else None))
         if user.email:
             with force_locale(user.locale or current_app.config["BABEL_DEFAULT_LOCALE"]):
                 text = notification_text(kind, params)
@@ -70,8 +75,10 @@ def notify(users: Iterable[User], kind: str, *, referral: Referral | None = None
                 db.session.add(OutboxEmail(to_address=user.email, subject=f"Masar: {text}", body=body))
 
 
-def _link(referral: Referral | None) -> str:
+def _link(referral: Referral | None, case=None) -> str:
     base = current_app.config["BASE_URL"].rstrip("/")
-    if referral is None:
-        return base + "/notifications"
-    return f"{base}/referrals/{referral.id}"
+    if referral is not None:
+        return f"{base}/referrals/{referral.id}"
+    if case is not None:
+        return f"{base}/cases/{case.id}"
+    return base + "/notifications"

@@ -6,7 +6,7 @@ from flask import Flask
 
 
 def register_web(app: Flask) -> None:
-    from . import auth, cases, directory, errors, health, home, hotline, notifications, referrals
+    from . import admin, audit, auth, cases, directory, errors, health, home, hotline, notifications, referrals
     from .formatting import init_formatting
     from .nav import init_nav
 
@@ -21,4 +21,6 @@ def register_web(app: Flask) -> None:
     app.register_blueprint(hotline.bp)
     app.register_blueprint(directory.bp)
     app.register_blueprint(notifications.bp)
+    app.register_blueprint(admin.bp)
+    app.register_blueprint(audit.bp)
     errors.register_error_pages(app)

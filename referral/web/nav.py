@@ -44,8 +44,19 @@ def nav_items() -> list[NavItem]:
             continue
         if permission is not None and not has_role_for(user, permission):
             continue
-        items.append(NavItem(url_for(endpoint), str(label), request.endpoint == endpoint))
+        items.append(NavItem(url_for(endpoint), str(label), _is_current(endpoint)))
     return items
+
+
+def _is_current(endpoint: str) -> bool:
+    """The menu item of the page's section: same endpoint, or same blueprint for the sections
+    with one entry (the access log's verify page belongs to "Access log")."""
+    current = request.endpoint or ""
+    if current == endpoint:
+        return True
+    blueprint = endpoint.split(".", 1)[0]
+    siblings = [e for e, _label, _perm in MENU if e.split(".", 1)[0] == blueprint]
+    return len(siblings) == 1 and current.split(".", 1)[0] == blueprint
 
 
 def init_nav(app: Flask) -> None:

@@ -45,4 +45,6 @@ def open_one(notification_id):
         notification.read_at = utcnow()
     if notification.referral_id:
         return redirect(url_for("referrals.show", referral_id=notification.referral_id))
+    if notification.case_id:
+        return redirect(url_for("cases.show", case_id=notification.case_id))
     return redirect(url_for("notifications.index"))

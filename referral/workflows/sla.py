@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 from sqlalchemy import or_, select
 from sqlalchemy.orm import selectinload
@@ -94,7 +94,8 @@ def _budget(kind: TimerKind, policy: SlaPolicy | None, urgency: Urgency, clock: 
 
 def due_time(start: datetime, minutes: int, clock: SlaClock, calendar: BusinessCalendar) -> datetime:
     if clock == SlaClock.WALL:
-        return start + timedelta(minutes=minutes)
+        # Elapsed time, in UTC: adding to a local time would follow its wall clock across a change.
+        return start.astimezone(UTC) + timedelta(minutes=minutes)
     return add_business_minutes(start, minutes, calendar)
 
 
@@ -120,7 +121,7 @@ def start_timers(referral: Referral, at: datetime) -> list[SlaTimer]:
                                due_at=due_time(at, budget, clock, calendar)))
     if referral.need in CLINICAL_NEEDS and referral.assault_at is not None:
         for kind, window in CLINICAL_DEADLINES.items():
-            due = referral.assault_at + window
+            due = referral.assault_at.astimezone(UTC) + window
             timers.append(SlaTimer(referral_id=referral.id, kind=kind, clock=SlaClock.WALL, started_at=at,
                                    state="running", consumed_minutes=0,
                                    budget_minutes=int(window.total_seconds() // 60), due_at=due))

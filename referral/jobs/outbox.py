@@ -1,0 +1,146 @@
+"""Delivering the email outbox: each email claimed by one deliverer, retried with backoff.
+
+Claiming is one UPDATE ... RETURNING that counts the attempt and hides the email for ``CLAIM``
+(on PostgreSQL its subquery skips rows another deliverer has locked; SQLite has a single writer),
+then commits, so SMTP never runs inside a database transaction and two schedulers never send the
+same email. Each outcome is committed as soon as it is known. Only a crash between the SMTP
+server's "OK" and that commit can send an email twice; its stable Message-ID lets mail clients
+recognise the copy.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from flask import current_app
+from sqlalchemy import select, update
+
+from ..extensions import db
+from ..models import OutboxEmail
+from ..models.base import utcnow
+from ..services.mailer import MailError, MailSettings, build_message, message_id, smtp_connection
+from .locks import is_postgresql
+
+logger = logging.getLogger(__name__)
+
+BATCH = 20
+MAX_ATTEMPTS = 8
+FIRST_RETRY = timedelta(minutes=1)
+MAX_RETRY = timedelta(hours=4)
+#: How long a claimed email stays hidden from other deliverers; a run stops sending at half of it.
+CLAIM = timedelta(minutes=15)
+
+
+@dataclass
+class DeliveryReport:
+    sent: int = 0
+    retrying: int = 0
+    failed: int = 0
+
+
+def retry_delay(attempts: int) -> timedelta:
+    """Wait after the ``attempts``-th failure: 1, 2, 4, 8... minutes, at most four hours."""
+    return min(FIRST_RETRY * 2 ** max(0, attempts - 1), MAX_RETRY)
+
+
+def deliver_outbox(now: datetime | None = None, *, batch_size: int = BATCH,
+                   settings: MailSettings | None = None) -> DeliveryReport:
+    """Send every email due by ``now``; commits each claim and each outcome."""
+    now = now or utcnow()
+    settings = settings or MailSettings.from_config(current_app.config)
+    deadline = time.monotonic() + CLAIM.total_seconds() / 2
+    report = DeliveryReport()
+    while time.monotonic() < deadline:
+        rows = _claim(now, batch_size)
+        db.session.commit()
+        if not rows:
+            break
+        _send(rows, now, settings, report, deadline)
+        if len(rows) < batch_size:
+            break
+    return report
+
+
+def _claim(now: datetime, size: int) -> list:
+    due = (
+        select(OutboxEmail.id)
+        .where(OutboxEmail.sent_at.is_(None), OutboxEmail.failed_at.is_(None), OutboxEmail.next_attempt_at <= now)
+        .order_by(OutboxEmail.next_attempt_at, OutboxEmail.id)
+        .limit(size)
+    )
+    if is_postgresql():
+        due = due.with_for_update(skip_locked=True)
+    return db.session.execute(
+        update(OutboxEmail)
+        # Re-checked on the row itself: a row another deliverer claimed meanwhile no longer matches.
+        .where(OutboxEmail.id.in_(due.scalar_subquery()), OutboxEmail.sent_at.is_(None),
+               OutboxEmail.failed_at.is_(None), OutboxEmail.next_attempt_at <= now)
+        .values(attempts=OutboxEmail.attempts + 1, next_attempt_at=now + CLAIM)
+        .returning(OutboxEmail.id, OutboxEmail.to_address, OutboxEmail.subject, OutboxEmail.body,
+                   OutboxEmail.attempts)
+        .execution_options(synchronize_session=False)
+    ).all()
+
+
+def _send(rows: list, now: datetime, settings: MailSettings, report: DeliveryReport, deadline: float) -> None:
+    pending = sorted(rows, key=lambda r: r.id)
+    while pending:
+        try:
+            with smtp_connection(settings) as connection:
+                while pending:
+                    if time.monotonic() >= deadline:
+                        _give_back(pending, now)
+                        return
+                    row = pending.pop(0)
+                    try:
+                        connection.send(build_message(sender=settings.sender, to=row.to_address,
+                                                      subject=row.subject, body=row.body,
+                                                      message_id=message_id(f"outbox-{row.id}", settings.sender)))
+                    except MailError as exc:
+                        _failed(row, now, exc, report)
+                        break  # the session may be broken: reconnect for the rest
+                    _sent(row, now, report)
+        except MailError as exc:
+            # The server cannot be reached: every email of the batch waits for its next turn.
+            for row in pending:
+                _failed(row, now, exc, report)
+            return
+
+
+def _sent(row, now: datetime, report: DeliveryReport) -> None:
+    _set(row.id, sent_at=now, last_error=None)
+    report.sent += 1
+
+
+def _failed(row, now: datetime, exc: MailError, report: DeliveryReport) -> None:
+    error = str(exc)  # type and SMTP code only: never the message
+    if row.attempts >= MAX_ATTEMPTS:
+        _set(row.id, failed_at=now, last_error=error)
+        report.failed += 1
+        logger.warning("email %s abandoned after %s attempts: %s", row.id, row.attempts, error)
+    else:
+        _set(row.id, next_attempt_at=now + retry_delay(row.attempts), last_error=error)
+        report.retrying += 1
+        logger.info("email %s not delivered (attempt %s): %s", row.id, row.attempts, error)
+
+
+def _give_back(rows: list, now: datetime) -> None:
+    """Emails claimed but not tried before the run's deadline: not an attempt, due again now."""
+    ids = [r.id for r in rows]
+    db.session.execute(
+        update(OutboxEmail).where(OutboxEmail.id.in_(ids))
+        .values(attempts=OutboxEmail.attempts - 1, next_attempt_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    db.session.commit()
+
+
+def _set(email_id: int, **values) -> None:
+    db.session.execute(
+        update(OutboxEmail).where(OutboxEmail.id == email_id).values(**values)
+        .execution_options(synchronize_session=False)
+    )
+    db.session.commit()

@@ -1,0 +1,134 @@
+"""The administrator's account pages: list, create, disable or enable, reset a second factor or a
+password. They never touch survivor files. Temporary passwords are rendered once in the answer to
+the POST that made them: never put in a URL, a flash message or a log."""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from sqlalchemy import exists, func, select
+from sqlalchemy.orm import joinedload
+
+from ..extensions import db
+from ..models import Agency, User, UserRole, UserSession
+from ..models.base import utcnow
+from ..models.vocab import Role
+from ..policy import Action
+from ..services import admin as accounts_admin
+from ..services.admin import AccountError
+from .access import guard
+from .forms.admin import NewUserForm, UserFilterForm, account_error_message
+
+bp = Blueprint("admin", __name__, url_prefix="/admin")
+
+PAGE_SIZE = 25
+
+
+@bp.before_request
+def require_users_manage():
+    guard(Action.USERS_MANAGE)
+
+
+def _users_query(form: UserFilterForm):
+    query = select(User).options(joinedload(User.agency))
+    if form.q.data:
+        query = query.where(User.username.contains(form.q.data.strip().casefold(), autoescape=True))
+    if form.agency.data is not None:
+        query = query.where(User.agency_id == form.agency.data)
+    if form.role.data:
+        query = query.where(exists().where(UserRole.user_id == User.id, UserRole.role == Role(form.role.data)))
+    return query
+
+
+@bp.get("/users")
+def users():
+    form = UserFilterForm(formdata=request.args)
+    page = max(request.args.get("page", 1, type=int), 1)
+    rows, has_next = [], False
+    if form.validate():
+        rows = db.session.execute(
+            _users_query(form).order_by(User.username).limit(PAGE_SIZE + 1).offset((page - 1) * PAGE_SIZE)
+        ).scalars().all()
+        has_next = len(rows) > PAGE_SIZE
+    args = {k: v for k, v in request.args.items() if k != "page"}
+    return render_template("admin/users.html", form=form, users=rows[:PAGE_SIZE], page=page,
+                           has_next=has_next, args=args)
+
+
+@bp.route("/users/new", methods=["GET", "POST"])
+def new_user():
+    form = NewUserForm()
+    if form.validate_on_submit():
+        agency = db.session.get(Agency, form.agency_id.data)
+        try:
+            user, password = accounts_admin.create_user(
+                g.user, username=form.username.data, display_name=form.display_name.data, agency=agency,
+                roles={Role(r) for r in form.roles.data}, email=form.email.data or None,
+                region_id=form.region_id.data)
+        except AccountError as exc:
+            _show_error(form, exc)
+        else:
+            return render_template("admin/temporary_password.html", user=user, password=password, created=True)
+    return render_template("admin/new_user.html", form=form)
+
+
+def _show_error(form, exc: AccountError) -> None:
+    field = getattr(form, exc.field, None)
+    message = account_error_message(exc.field, exc.code)
+    if field is None:
+        flash(message, "error")
+    else:
+        field.errors = [*field.errors, message]
+
+
+def _load(user_id: int) -> User:
+    user = db.session.get(User, user_id)
+    if user is None:
+        abort(404)
+    return user
+
+
+@bp.get("/users/<int:user_id>")
+def user(user_id: int):
+    account = _load(user_id)
+    open_sessions = db.session.execute(
+        select(func.count()).select_from(UserSession).where(
+            UserSession.user_id == account.id, UserSession.revoked_at.is_(None), UserSession.expires_at > utcnow())
+    ).scalar_one()
+    return render_template("admin/user.html", account=account, open_sessions=open_sessions)
+
+
+@bp.post("/users/<int:user_id>/disable")
+def disable(user_id: int):
+    return _set_active(_load(user_id), False)
+
+
+@bp.post("/users/<int:user_id>/enable")
+def enable(user_id: int):
+    return _set_active(_load(user_id), True)
+
+
+def _set_active(account: User, active: bool):
+    try:
+        accounts_admin.set_active(g.user, account, active)
+    except AccountError as exc:
+        flash(account_error_message(exc.field, exc.code), "error")
+    else:
+        flash(_("The account is enabled.") if active else _("The account is disabled and its sessions ended."),
+              "success")
+    return redirect(url_for("admin.user", user_id=account.id))
+
+
+@bp.post("/users/<int:user_id>/second-factor/reset")
+def reset_second_factor(user_id: int):
+    account = _load(user_id)
+    accounts_admin.reset_second_factor(g.user, account)
+    flash(_("The second factor was removed: she sets up a new one at her next login."), "success")
+    return redirect(url_for("admin.user", user_id=account.id))
+
+
+@bp.post("/users/<int:user_id>/password/reset")
+def reset_password(user_id: int):
+    account = _load(user_id)
+    password = accounts_admin.reset_password(g.user, account)
+    return render_template("admin/temporary_password.html", user=account, password=password, created=False)

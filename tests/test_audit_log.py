@@ -1,0 +1,297 @@
+"""The access log: every access and change is written, and a DBA cannot rewrite it unnoticed."""
+
+from __future__ import annotations
+
+import json
+import threading
+
+import pytest
+from sqlalchemy import select, text
+from sqlalchemy.exc import DBAPIError
+
+from referral.audit import deferred
+from referral.audit.chain import event_hash
+from referral.audit.log import record
+from referral.audit.verify import sign_head, verify_chain
+from referral.extensions import db
+from referral.models import AuditEvent
+from referral.models.vocab import AuditOutcome, ClosureReason, ServiceCategory
+from referral.services import assessments, cases, consents, notes
+from referral.services.erasure import shred_case
+from referral.workflows.engine import fire
+from tests.factories import IDENTITY, PASSWORD, as_user, consent_and_refer, csrf_token, login, make_case
+
+
+def events(action: str | None = None) -> list[AuditEvent]:
+    db.session.expire_all()
+    query = select(AuditEvent).order_by(AuditEvent.id)
+    if action:
+        query = query.where(AuditEvent.action == action)
+    return db.session.execute(query).scalars().all()
+
+
+def as_text(event: AuditEvent) -> str:
+    return json.dumps({c.name: str(getattr(event, c.name)) for c in AuditEvent.__table__.columns},
+                      ensure_ascii=False)
+
+
+def tamper(statement, params: dict | list | None = None, *more: tuple[str, dict]) -> None:
+    """Raw SQL, as a database administrator would run it (past the append-only trigger)."""
+    db.session.commit()
+    with db.engine.begin() as conn:
+        if conn.dialect.name == "postgresql":
+            conn.execute(text("SET LOCAL session_replication_role = replica"))
+        for sql, values in ((statement, params), *more):
+            conn.execute(text(sql) if isinstance(sql, str) else sql, values or {})
+    db.session.expire_all()
+
+
+@pytest.fixture
+def log_of_ten(world):
+    with as_user(world.auditor):
+        for n in range(10):
+            record("test.event", object_type="thing", object_id=n, details={"n": n})
+    db.session.commit()
+
+
+# --- what is written -----------------------------------------------------------------------
+
+
+def test_login_failures_and_success_are_logged_without_the_password(client, world):
+    client.post("/login", data={"username": "cw.a", "password": "wrong-password-1",
+                                "csrf_token": csrf_token(client)})
+    client.post("/login", data={"username": "cw.a", "password": PASSWORD, "csrf_token": csrf_token(client)})
+    client.post("/login/verify", data={"code": "000000", "csrf_token": csrf_token(client, "/login/verify")})
+    login(client, world.cw_a)
+    failed, second, success = (events(a) for a in ("login.password_failed", "login.second_factor_failed",
+                                                   "login.success"))
+    assert [e.outcome for e in failed + second] == [AuditOutcome.FAILURE] * 2
+    assert failed[0].details["username"] == "cw.a" and failed[0].ip_address
+    assert second[0].object_id == str(world.cw_a.id)
+    assert success[0].object_id == str(world.cw_a.id) and success[0].outcome == AuditOutcome.SUCCESS
+    assert all(PASSWORD not in as_text(e) and "wrong-password-1" not in as_text(e) for e in events())
+
+
+def test_a_login_is_logged_as_the_user_in_her_new_session(client, world):
+    case = make_case(world.cw_a)
+    login(client, world.cw_a)
+    assert client.get(f"/cases/{case.id}").status_code == 200
+    assert events("case.read")[-1].session_ref is not None
+    success = events("login.success")[0]
+    assert success.actor_user_id == world.cw_a.id and success.actor_agency_id == world.assoc_a.id
+    later = [e for e in events() if e.id > success.id and e.actor_user_id == world.cw_a.id]
+    assert later and {e.session_ref for e in later} == {success.session_ref}
+
+
+def test_a_read_logs_field_names_never_values(world):
+    case = make_case(world.cw_a)
+    consent_and_refer(world.cw_a, case, world.service(world.police, ServiceCategory.POLICE_PROTECTION))
+    with as_user(world.officer_police):
+        cases.read_identity(world.officer_police, case, purpose="follow_up")
+    read = events("case.read")[-1]
+    assert read.fields == ["address", "contact_instructions", "full_name", "phone"]
+    assert (read.actor_user_id, read.actor_agency_id, read.purpose) == (
+        world.officer_police.id, world.police.id, "follow_up")
+    assert read.case_id == case.id
+    for event in events():
+        assert not [v for v in IDENTITY.values() if v in as_text(event)], event.action
+
+
+def _changes(world, case):
+    cw, officer = world.cw_a, world.officer_police
+    police = world.service(world.police, ServiceCategory.POLICE_PROTECTION)
+    yield "case.update", lambda: cases.update_case(cw, case, {"phone": "0611111111"}, {},
+                                                   expected_version=case.version)
+    yield "consent.record", lambda: consents.record_consent(cw, case, fields=["name"], agency_id=world.police.id)
+    yield "risk.assess", lambda: assessments.assess_risk(cw, case, {"injury": True})
+    yield "note.create", lambda: notes.add_note(cw, case, "seen today")
+    yield "referral.send", lambda: consent_and_refer(cw, case, police)
+    yield "referral.acknowledge", lambda: fire(_referral(case), "acknowledge", officer)
+    yield "consent.withdraw", lambda: consents.withdraw_consent(cw, case, _consent(case))
+    yield "case.close", lambda: cases.close_case(cw, case, ClosureReason.NEEDS_MET)
+    yield "case.reopen", lambda: cases.reopen_case(cw, case, "she came back")
+    yield "case.shred", lambda: shred_case(case.case_number)
+
+
+def _referral(case):
+    from referral.models import Referral
+
+    return db.session.execute(select(Referral).where(Referral.case_id == case.id)).scalar_one()
+
+
+def _consent(case):
+    from referral.models import Consent
+
+    return db.session.execute(select(Consent).where(Consent.case_id == case.id)).scalars().first()
+
+
+def test_every_change_writes_an_event(world):
+    case = make_case(world.cw_a)
+    assert events("case.create")[0].fields == sorted(IDENTITY)
+    for action, change in _changes(world, case):
+        before = len(events())
+        with as_user(world.officer_police if action == "referral.acknowledge" else world.cw_a):
+            change()
+        db.session.commit()
+        new = [e.action for e in events()[before:]]
+        assert action in new, (action, new)
+        assert all(e.case_id == case.id for e in events(action))
+    assert verify_chain().valid
+
+
+def test_a_deferred_denial_survives_the_rollback(world):
+    with as_user(world.cw_b):
+        record("case.read", object_type="case", object_id="work that will be undone")
+        deferred.record_after("access.denied", outcome=AuditOutcome.DENIED, details={"answer": "not_found"})
+    db.session.rollback()
+    deferred.flush()
+    assert [(e.action, e.actor_username, e.outcome) for e in events()] == [
+        ("access.denied", "cw.b", AuditOutcome.DENIED)]
+    assert verify_chain().valid
+
+
+def test_probing_another_associations_file_is_a_logged_404(client, world):
+    case = make_case(world.cw_a)
+    login(client, world.cw_b)
+    assert client.get(f"/cases/{case.id}").status_code == 404
+    denied = events("access.denied")
+    assert [(e.actor_user_id, e.case_id, e.details["answer"]) for e in denied] == [
+        (world.cw_b.id, case.id, "not_found")]
+    assert events("case.read") == []
+
+
+# --- what a DBA cannot do unnoticed -----------------------------------------------------------
+
+
+def test_a_healthy_log_verifies(log_of_ten):
+    result = verify_chain()
+    assert (result.valid, result.checked, result.problem) == (True, 10, None)
+
+
+def test_verifying_leaves_the_callers_objects_usable(world, log_of_ten):
+    """The auditor page verifies inside a request: the user and her agency must stay loaded."""
+    auditor = world.auditor
+    world.cw_a.display_name = "Renamed"
+    assert verify_chain().valid
+    assert auditor.agency.code == "NETWORK" and world.cw_a in db.session
+    db.session.commit()
+    db.session.expire_all()
+    assert world.cw_a.display_name == "Renamed"
+
+
+@pytest.mark.parametrize(
+    ("statement", "first_invalid", "problem"),
+    [
+        ("update audit_events set action = 'nothing.happened' where id = 5", 5, "altered"),
+        ("update audit_events set details = '{\"n\": 99}' where id = 3", 3, "altered"),
+        ("update audit_events set actor_username = 'admin' where id = 7", 7, "altered"),
+        ("delete from audit_events where id = 5", 5, "missing"),
+        ("delete from audit_events where id >= 9", 9, "truncated"),
+        ("update audit_events set prev_hash = :forged where id = 4", 4, "broken_link"),
+    ],
+    ids=["action", "details", "actor", "deleted", "truncated", "relinked"],
+)
+def test_tampering_is_reported_at_the_first_invalid_event(log_of_ten, statement, first_invalid, problem):
+    tamper(statement, {"forged": "f" * 64})
+    result = verify_chain()
+    assert (result.valid, result.first_invalid_event, result.problem) == (False, first_invalid, problem)
+    assert result.checked == first_invalid - 1
+
+
+def _rewrite_consistently(from_id: int) -> None:
+    """Change an event and recompute every later hash and the head: only a signature can tell."""
+    rows = [dict(r) for r in db.session.execute(select(AuditEvent.__table__).order_by(AuditEvent.id)).mappings()]
+    prev = rows[from_id - 2]["hash"]
+    for row in rows[from_id - 1:]:
+        if row["id"] == from_id:
+            row["action"] = "nothing.happened"
+        row["prev_hash"] = prev
+        prev = row["hash"] = event_hash(row)
+    tamper("update audit_events set action = :action, prev_hash = :prev_hash, hash = :hash where id = :id",
+           rows[from_id - 1:], ("update audit_chain_head set last_hash = :head", {"head": prev}))
+
+
+def test_an_event_appended_behind_the_apps_back_is_reported(log_of_ten):
+    last = dict(db.session.execute(select(AuditEvent.__table__).where(AuditEvent.id == 10)).mappings().one())
+    forged = dict(last, id=11, action="case.read", prev_hash=last["hash"])
+    forged["hash"] = event_hash(forged)
+    tamper(AuditEvent.__table__.insert(), forged)
+    result = verify_chain()
+    assert (result.valid, result.first_invalid_event, result.problem) == (False, 11, "inserted")
+
+
+def test_the_hash_covers_every_column(app):
+    from referral.audit.chain import HASHED_FIELDS
+
+    assert set(HASHED_FIELDS) == {c.name for c in AuditEvent.__table__.columns} - {"hash"}
+
+
+def test_a_consistent_rewrite_is_caught_only_by_a_signed_checkpoint(log_of_ten):
+    _rewrite_consistently(4)
+    unsigned = verify_chain()
+    assert (unsigned.valid, unsigned.checkpoints) == (True, 0)  # the links alone cannot tell
+    assert events()[3].action == "nothing.happened"
+    sign_head()  # the forger's chain, signed now: a later rewrite must not pass either
+    db.session.commit()
+    _rewrite_consistently(2)
+    result = verify_chain()
+    assert (result.valid, result.first_invalid_event, result.problem) == (False, 10, "checkpoint_mismatch")
+
+
+def test_a_forged_checkpoint_is_caught(log_of_ten):
+    sign_head()
+    tamper("update audit_checkpoints set event_hash = :h", {"h": "a" * 64})
+    assert verify_chain().problem == "bad_signature"
+
+
+def test_audit_verify_command_exits_1_and_names_the_event(app, log_of_ten):
+    runner = app.test_cli_runner()
+    unsigned = runner.invoke(args=["audit", "verify"])
+    assert unsigned.exit_code == 0 and "10 events checked, 0 signed checkpoints" in unsigned.output
+    assert "Warning: no checkpoint signed" in unsigned.output
+    signed = runner.invoke(args=["audit", "sign"])
+    assert signed.exit_code == 0 and "Signed event 10" in signed.output
+    intact = runner.invoke(args=["audit", "verify"])
+    assert "1 signed checkpoints verified" in intact.output and "Warning" not in intact.output
+    tamper("update audit_events set outcome = 'success', action = 'x' where id = 6")
+    broken = runner.invoke(args=["audit", "verify"])
+    assert broken.exit_code == 1
+    assert "BROKEN at event 6 (altered)" in broken.output
+
+
+# --- PostgreSQL: the trigger and concurrent writers ---------------------------------------------
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize("statement", ["update audit_events set action = 'x' where id = 1",
+                                       "delete from audit_events where id = 10", "truncate audit_events"])
+def test_the_app_cannot_rewrite_the_log(log_of_ten, statement):
+    with pytest.raises(DBAPIError, match="append-only"), db.engine.begin() as conn:
+        conn.execute(text(statement))
+    assert len(events()) == 10 and verify_chain().valid
+
+
+@pytest.mark.postgres
+@pytest.mark.slow
+def test_concurrent_writers_keep_the_chain_linear(app, world):
+    errors: list[BaseException] = []
+    start = threading.Barrier(8)
+
+    def writer(n: int) -> None:
+        try:
+            with app.app_context():
+                start.wait()
+                for i in range(25):
+                    record("test.concurrent", details={"writer": n, "i": i})
+                    db.session.commit()
+        except BaseException as exc:  # noqa: BLE001  (re-raised in the test thread)
+            errors.append(exc)
+
+    threads = [threading.Thread(target=writer, args=(n,)) for n in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []
+    assert [e.id for e in events()] == list(range(1, 201))
+    assert verify_chain().valid and verify_chain().checked == 200
