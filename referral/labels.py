@@ -107,6 +107,8 @@ LABELS = {
     "action_withdraw": _l("Withdraw"),
     "action_info_request": _l("Ask for information"),
     "action_info_provided": _l("Provide information"),
+    "action_remind": _l("Reminder from a coordinator"),
+    "action_reassign": _l("Sent on by a coordinator"),
     # Timeline entries
     "event_opened": _l("File opened"),
     "event_closed": _l("File closed"),

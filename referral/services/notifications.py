@@ -35,6 +35,8 @@ def notification_text(kind: str, params: dict) -> str:
         "referral.breach": lambda: _("Referral %(ref)s is overdue.", ref=ref),
         "referral.escalation": lambda: _("Referral %(ref)s is still overdue and was escalated.", ref=ref),
         "referral.reminder": lambda: _("A coordinator sent a reminder about referral %(ref)s.", ref=ref),
+        "referral.reassign": lambda: _("Declined referral %(previous)s was sent on as %(ref)s.",
+                                       previous=params.get("previous", ""), ref=ref),
         "case.stalled": lambda: _("File %(ref)s has had no activity for a long time.", ref=ref),
     }
     return texts.get(kind, lambda: _("Update on %(ref)s.", ref=ref))()

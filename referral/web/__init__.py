@@ -7,8 +7,10 @@ from flask import Flask
 
 def register_web(app: Flask) -> None:
     from . import admin, audit, auth, cases, directory, errors, health, home, hotline, notifications, referrals
+    from .dashboard import bp as dashboard_bp
     from .formatting import init_formatting
     from .nav import init_nav
+    from .sla_policies import bp as sla_bp
 
     init_nav(app)
     init_formatting(app)
@@ -23,4 +25,6 @@ def register_web(app: Flask) -> None:
     app.register_blueprint(notifications.bp)
     app.register_blueprint(admin.bp)
     app.register_blueprint(audit.bp)
+    app.register_blueprint(dashboard_bp)
+    app.register_blueprint(sla_bp)
     errors.register_error_pages(app)

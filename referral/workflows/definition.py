@@ -6,11 +6,16 @@ Changing the pathway means changing this table, not the engine. Each transition 
 - the side of the referral allowed to fire it (sender, recipient or oversight),
 - what it needs (a reason code, a message),
 - what it does to the SLA timers (meet, cancel all, pause all, resume all).
+
+Oversight transitions (a coordinator's nudges) either keep the state (`keeps_state`: a reminder is
+recorded and notified, the referral is not changed) or send a referral the coordinator drafted
+herself (`own_draft_only`: reassigning a declined referral to another service).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import timedelta
 
 from ..models.vocab import ReferralStatus as S
 from ..models.vocab import TimerKind as T
@@ -37,7 +42,19 @@ class Transition:
     resumes_timers: bool = False
     #: Timestamp column of Referral set the first time this transition fires.
     stamps: tuple[str, ...] = ()
+    #: "other_side", or "recipient": the receiving agency's staff whoever fires it.
     notify: str = "other_side"
+    #: Notification kind when not "referral.<name>".
+    notify_kind: str | None = None
+    #: Recorded, audited and notified, but the state, version and file activity stay as they were
+    #: (not "target None", which means back to the state before an information request).
+    keeps_state: bool = False
+    #: Only while the referral is past its next due time.
+    requires_overdue: bool = False
+    #: At most once per this interval on one referral (a double click does not nag twice).
+    repeat_after: timedelta | None = None
+    #: Only on a draft the acting user created herself (never someone else's draft).
+    own_draft_only: bool = False
     extra: dict = field(default_factory=dict)
 
 
@@ -64,6 +81,12 @@ TRANSITIONS: dict[str, Transition] = {
                    S.AWAITING_INFO, "recipient", requires_message=True, pauses_timers=True),
         Transition("info_provided", frozenset({S.AWAITING_INFO}), None, "sender",
                    requires_message=True, resumes_timers=True),
+        # Coordinator's nudges.
+        Transition("remind", frozenset(OPEN_STATES), None, "oversight", keeps_state=True, requires_overdue=True,
+                   repeat_after=timedelta(hours=1), notify="recipient", notify_kind="referral.reminder"),
+        # Sends the coordinator's copy of a declined referral to another service (services.nudges).
+        Transition("reassign", frozenset({S.DRAFT}), S.SENT, "oversight", requires_consent=True, own_draft_only=True,
+                   starts_timers=True, stamps=("sent_at",), notify="recipient", notify_kind="referral.send"),
     )
 }
 

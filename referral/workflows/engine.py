@@ -11,7 +11,7 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 
 from ..audit.log import record
 from ..extensions import db
@@ -77,8 +77,11 @@ def fire(
     reason: str | None = None,
     message: str | None = None,
     at: datetime | None = None,
+    audit_details: dict | None = None,
 ) -> Referral:
-    """Apply transition `action` to `referral` as `user`. Raises WorkflowError or a policy error."""
+    """Apply transition `action` to `referral` as `user`. Raises WorkflowError or a policy error.
+
+    `audit_details` adds non-personal facts (references, codes) to the audit event."""
     transition = TRANSITIONS.get(action)
     if transition is None:
         raise InvalidTransition("unknown_action", f"unknown action {action!r}", "action")
@@ -94,14 +97,18 @@ def fire(
             "invalid_transition", f"cannot {action} a referral that is {referral.status.value}", "action"
         )
     at = at or utcnow()
-    _check_guards(referral, transition, user, reason, message)
+    _check_guards(referral, transition, user, reason, message, at)
     previous = referral.status
-    target = transition.target or referral.status_before_info_request
-    _bump_version(referral, target)
-    referral.status = target
-    referral.is_open = target in OPEN_STATES
-    referral.updated_at = at
-    referral.status_before_info_request = previous if transition.pauses_timers else None
+    if transition.keeps_state:
+        # Nothing the parties see changes: an officer's open form (its version) stays valid.
+        target = previous
+    else:
+        target = transition.target or referral.status_before_info_request
+        _bump_version(referral, target)
+        referral.status = target
+        referral.is_open = target in OPEN_STATES
+        referral.updated_at = at
+        referral.status_before_info_request = previous if transition.pauses_timers else None
     for column in transition.stamps:
         if getattr(referral, column) is None:
             setattr(referral, column, at)
@@ -118,10 +125,12 @@ def fire(
         event.comment_ct = seal(referral.case_id, "referral_events", "comment", event.id, message)
         if action == "complete":
             referral.outcome_ct = seal(referral.case_id, "referrals", "outcome", referral.id, message)
-    db.session.execute(update(Case).where(Case.id == referral.case_id).values(last_activity_at=at))
+    if not transition.keeps_state:
+        # A coordinator's reminder is not work on the file: it must not reset the stalled clock.
+        db.session.execute(update(Case).where(Case.id == referral.case_id).values(last_activity_at=at))
     record(f"referral.{action}", object_type="referral", object_id=referral.id, case_id=referral.case_id,
-           details={"reference": referral.reference, "from": previous.value, "to": target.value,
-                    "version": referral.version})
+           details={**(audit_details or {}), "reference": referral.reference, "from": previous.value,
+                    "to": target.value, "version": referral.version})
     _notify(referral, transition, user)
     return referral
 
@@ -145,7 +154,7 @@ def _bump_version(referral: Referral, target: ReferralStatus) -> None:
 
 
 def _check_guards(referral: Referral, transition: Transition, user: User, reason: str | None,
-                  message: str | None) -> None:
+                  message: str | None, at: datetime) -> None:
     if transition.requires_reason:
         if not reason:
             raise GuardFailed("reason_required", "a reason is required", "reason")
@@ -155,6 +164,17 @@ def _check_guards(referral: Referral, transition: Transition, user: User, reason
             raise GuardFailed("message_required", "explain the reason", "message")
     if transition.requires_message and not (message or "").strip():
         raise GuardFailed("message_required", "a message is required", "message")
+    if transition.own_draft_only and referral.created_by_id != user.id:
+        raise GuardFailed("not_own_draft", "only the person who drafted this referral can send it", "action")
+    if transition.requires_overdue and (referral.next_due_at is None or referral.next_due_at >= at):
+        raise GuardFailed("not_overdue", "this referral is not overdue", "action")
+    if transition.repeat_after is not None:
+        last = db.session.execute(
+            select(func.max(ReferralEvent.occurred_at))
+            .where(ReferralEvent.referral_id == referral.id, ReferralEvent.action == transition.name)
+        ).scalar()
+        if last is not None and at - last < transition.repeat_after:
+            raise GuardFailed("too_soon", "this was done a moment ago", "action")
     if transition.requires_consent:
         check_consent_covers(referral)
 
@@ -191,8 +211,8 @@ def _apply_timers(referral: Referral, transition: Transition, at: datetime) -> N
 
 
 def _notify(referral: Referral, transition: Transition, user: User) -> None:
-    kind = f"referral.{transition.name}"
-    if transition.side == "sender":
+    kind = transition.notify_kind or f"referral.{transition.name}"
+    if transition.side == "sender" or transition.notify == "recipient":
         recipients = agency_staff(referral.to_agency_id, (Role.OFFICER, Role.CASEWORKER))
     else:
         recipients = [u for u in _sender_people(referral) if u is not None]

@@ -1,0 +1,481 @@
+"""Response-time statistics for coordinators, computed by the database.
+
+Every number here is an SQL aggregate over referral metadata (agencies, need, urgency, timestamps):
+no referral is loaded into Python, nothing is decrypted, and the period filter (`sent_at`) runs on
+`ix_referrals_sent_at`. Scoping follows `policy.queries.oversight_referrals_query`: a regional
+coordinator sees the referrals received by agencies of her region, a national one all of them.
+
+Percentiles: PostgreSQL computes them itself (`percentile_cont`). SQLite, the small-install
+database, has no ordered-set aggregate: a window query numbers each group's sorted durations and
+returns only the (at most four) rows around the median and the 90th percentile, which are then
+interpolated exactly as `percentile_cont` does.
+
+Durations are elapsed (wall-clock) minutes from sending; the SLA timers count business time, but a
+statistic of how long people waited is honest in wall time.
+
+Small numbers are suppressed (see `SUPPRESS_BELOW`): a group of fewer than 5 referrals shows no
+figures, a median over fewer than 5 durations is not given, a weekly count of 1 to 4 is "<5".
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field, replace
+from datetime import UTC, date, datetime, time, timedelta
+
+from sqlalchemy import Date, Float, Integer, Select, and_, cast, extract, func, literal, or_, select, union_all
+from sqlalchemy.orm import aliased
+
+from ..audit.log import record
+from ..extensions import db
+from ..models import Agency, Breach, Referral, Region, User
+from ..models.base import utcnow
+from ..models.vocab import ReferralStatus, ServiceCategory, Urgency
+from ..policy import Action, require
+
+#: Cells counting fewer referrals than this are not shown (statistics disclosure control).
+SUPPRESS_BELOW = 5
+#: Groupings of the per-group table: receiving agency, need (service category), the receiving
+#: agency's region, urgency.
+DIMENSIONS = ("agency", "service", "region", "urgency")
+#: Steps measured from sending, with the Referral column that stamps each.
+STEPS = ("acknowledge", "decide", "first_action", "complete")
+STEP_COLUMNS = {
+    "acknowledge": Referral.acknowledged_at,
+    "decide": Referral.decided_at,
+    "first_action": Referral.first_action_at,
+    "complete": Referral.completed_at,
+}
+PERCENTILES = (0.5, 0.9)
+DEFAULT_PERIOD_DAYS = 90
+MAX_PERIOD_DAYS = 366
+
+Recipient = aliased(Agency, name="recipient")
+
+
+@dataclass(frozen=True)
+class MetricsFilter:
+    """Referrals sent in [start, end) matching the optional filters (all on the receiving side)."""
+
+    start: datetime
+    end: datetime
+    region_id: int | None = None
+    agency_id: int | None = None
+    category: ServiceCategory | None = None
+    urgency: Urgency | None = None
+
+    @classmethod
+    def for_dates(cls, first: date, last: date, **filters) -> MetricsFilter:
+        """Whole UTC days from `first` to `last`, both included."""
+        start = datetime.combine(first, time.min, tzinfo=UTC)
+        end = datetime.combine(last + timedelta(days=1), time.min, tzinfo=UTC)
+        return cls(start=start, end=end, **filters)
+
+    @classmethod
+    def default(cls, today: date | None = None, **filters) -> MetricsFilter:
+        today = today or utcnow().date()
+        return cls.for_dates(today - timedelta(days=DEFAULT_PERIOD_DAYS), today, **filters)
+
+
+@dataclass(frozen=True)
+class Duration:
+    """Minutes from sending to one step, over the referrals that reached it."""
+
+    count: int
+    median: float | None = None
+    p90: float | None = None
+
+    @property
+    def suppressed(self) -> bool:
+        return self.count < SUPPRESS_BELOW
+
+
+@dataclass(frozen=True)
+class GroupStats:
+    #: Agency id, region id (None: agencies without a region), category or urgency value; None for totals.
+    key: object
+    sent: int
+    open: int
+    overdue: int
+    breached: int
+    durations: dict[str, Duration] = field(default_factory=dict)
+
+    @property
+    def suppressed(self) -> bool:
+        return self.sent < SUPPRESS_BELOW
+
+    @property
+    def breach_rate(self) -> float | None:
+        """Share of referrals sent with at least one breach."""
+        return self.breached / self.sent if self.sent else None
+
+
+@dataclass(frozen=True)
+class WeekPoint:
+    """Counts for the week starting `week` (Monday, UTC): referrals sent, that went overdue (first
+    breach recorded), and completed that week."""
+
+    week: date
+    sent: int = 0
+    overdue: int = 0
+    completed: int = 0
+
+
+@dataclass(frozen=True)
+class ReferralLine:
+    """One line of a drill-down list: metadata only, never survivor data."""
+
+    id: object
+    reference: str
+    to_agency_id: int
+    need: ServiceCategory
+    urgency: Urgency
+    status: ReferralStatus
+    sent_at: datetime | None
+    next_due_at: datetime | None
+    decided_at: datetime | None
+
+
+def is_suppressed_count(value: int) -> bool:
+    return 0 < value < SUPPRESS_BELOW
+
+
+# --- scope and population -------------------------------------------------------------------
+
+
+def _dialect() -> str:
+    return db.session.get_bind().dialect.name
+
+
+def _conditions(user: User, f: MetricsFilter) -> list:
+    """The population: sent in the period, in the user's scope, matching the filters."""
+    conditions = [Referral.sent_at >= f.start, Referral.sent_at < f.end]
+    if user.region_id is not None:
+        conditions.append(Recipient.region_id == user.region_id)
+    if f.region_id is not None:
+        conditions.append(Recipient.region_id == f.region_id)
+    if f.agency_id is not None:
+        conditions.append(Referral.to_agency_id == f.agency_id)
+    if f.category is not None:
+        conditions.append(Referral.need == ServiceCategory(f.category))
+    if f.urgency is not None:
+        conditions.append(Referral.urgency == Urgency(f.urgency))
+    return conditions
+
+
+def _from(query: Select) -> Select:
+    return query.select_from(Referral).join(Recipient, Recipient.id == Referral.to_agency_id)
+
+
+def _key(by: str | None):
+    if by is None:
+        return literal(None)
+    return {
+        "agency": Referral.to_agency_id,
+        "service": Referral.need,
+        "region": Recipient.region_id,
+        "urgency": Referral.urgency,
+    }[by]
+
+
+def _minutes_since_sent(column):
+    if _dialect() == "postgresql":
+        return cast(extract("epoch", column - Referral.sent_at), Float) / 60.0
+    return (func.julianday(column) - func.julianday(Referral.sent_at)) * 1440.0
+
+
+def _check(user: User, by: str | None = None) -> None:
+    require(user, Action.DASHBOARD_READ)
+    if by is not None and by not in DIMENSIONS:
+        raise ValueError(f"unknown grouping {by!r}")
+
+
+# --- per-group statistics -------------------------------------------------------------------
+
+
+def group_stats(user: User, f: MetricsFilter, by: str, *, now: datetime | None = None) -> list[GroupStats]:
+    """One row per value of `by` that has referrals in the period, busiest first; the suppressed
+    (small) groups last, in key order, so their order does not tell their sizes apart."""
+    _check(user, by)
+    rows = _aggregate(user, f, by, now or utcnow())
+    return sorted(rows, key=lambda r: (r.suppressed, 0 if r.suppressed else -r.sent, str(r.key)))
+
+
+def totals(user: User, f: MetricsFilter, *, now: datetime | None = None) -> GroupStats:
+    """The same statistics over the whole filtered population."""
+    _check(user)
+    rows = _aggregate(user, f, None, now or utcnow())
+    return rows[0] if rows else GroupStats(key=None, sent=0, open=0, overdue=0, breached=0,
+                                           durations={s: Duration(0) for s in STEPS})
+
+
+def _aggregate(user: User, f: MetricsFilter, by: str | None, now: datetime) -> list[GroupStats]:
+    key = _key(by).label("key")
+    # A non-correlated IN: one pass over the (few) breaches of the period, hashed, not a probe per row.
+    breached = Referral.id.in_(select(Breach.referral_id).where(Breach.breached_at >= f.start))
+    columns = [
+        key,
+        func.count().label("sent"),
+        func.count().filter(Referral.is_open.is_(True)).label("open"),
+        func.count().filter(and_(Referral.is_open.is_(True), Referral.next_due_at < now)).label("overdue"),
+        func.count().filter(breached).label("breached"),
+    ]
+    postgres = _dialect() == "postgresql"
+    for step, column in STEP_COLUMNS.items():
+        columns.append(func.count(column).label(f"{step}_n"))
+        if postgres:
+            minutes = _minutes_since_sent(column)
+            for p in PERCENTILES:
+                columns.append(func.percentile_cont(p).within_group(minutes).label(f"{step}_p{int(p * 100)}"))
+    query = _from(select(*columns)).where(*_conditions(user, f))
+    if by is not None:
+        query = query.group_by(key)
+    result = db.session.execute(query).mappings().all()
+    if postgres:
+        quantiles = {(_plain(row["key"]), step): (row[f"{step}_p50"], row[f"{step}_p90"])
+                     for row in result for step in STEPS}
+    else:
+        quantiles = _sqlite_percentiles(user, f, by)
+    stats = []
+    for row in result:
+        if by is None and row["sent"] == 0:
+            continue
+        durations = {}
+        for step in STEPS:
+            median, p90 = quantiles.get((_plain(row["key"]), step), (None, None))
+            durations[step] = Duration(row[f"{step}_n"], _float(median), _float(p90))
+        stats.append(GroupStats(key=_plain(row["key"]), sent=row["sent"], open=row["open"] or 0,
+                                overdue=row["overdue"] or 0, breached=row["breached"] or 0, durations=durations))
+    return stats
+
+
+def _plain(value):
+    return getattr(value, "value", value)
+
+
+def _float(value) -> float | None:
+    return None if value is None else round(float(value), 2)
+
+
+def _sqlite_percentiles(user: User, f: MetricsFilter, by: str | None) -> dict:
+    """(key, step) -> (median, p90): the window query returns only the rows percentile_cont needs."""
+    key = _key(by)
+    parts = [
+        _from(select(key.label("key"), literal(step).label("step"), _minutes_since_sent(column).label("d")))
+        .where(*_conditions(user, f), column.is_not(None))
+        for step, column in STEP_COLUMNS.items()
+    ]
+    durations = union_all(*parts).subquery("durations")
+    partition = (durations.c.step, durations.c.key)
+    ranked = select(
+        durations.c.key, durations.c.step, durations.c.d,
+        func.row_number().over(partition_by=partition, order_by=durations.c.d).label("rn"),
+        func.count().over(partition_by=partition).label("n"),
+    ).subquery("ranked")
+    wanted = []
+    for p in PERCENTILES:
+        below = cast(p * (ranked.c.n - 1), Integer) + 1  # 1-based rank at or below the percentile
+        wanted.append(ranked.c.rn.between(below, below + 1))
+    rows = db.session.execute(
+        select(ranked.c.key, ranked.c.step, ranked.c.n, ranked.c.rn, ranked.c.d).where(or_(*wanted))
+    ).all()
+    values: dict = defaultdict(dict)
+    sizes: dict = {}
+    for row in rows:
+        values[(row.key, row.step)][row.rn] = row.d
+        sizes[(row.key, row.step)] = row.n
+    return {
+        (_plain(key), step): tuple(_interpolate(values[(key, step)], sizes[(key, step)], p) for p in PERCENTILES)
+        for key, step in values
+    }
+
+
+def _interpolate(ranked: dict[int, float], n: int, p: float) -> float:
+    """percentile_cont from the values at 1-based ranks floor(p*(n-1))+1 and the next one."""
+    position = p * (n - 1)
+    below = int(position)
+    low = ranked[below + 1]
+    high = ranked.get(below + 2, low)
+    return low + (position - below) * (high - low)
+
+
+# --- weekly trend ---------------------------------------------------------------------------
+
+
+def week_start(day: date) -> date:
+    return day - timedelta(days=day.weekday())
+
+
+def _week(column):
+    if _dialect() == "postgresql":
+        return cast(func.date_trunc("week", func.timezone("UTC", column)), Date)
+    return func.date(column, "weekday 0", "-6 days")
+
+
+def _as_date(value) -> date:
+    if isinstance(value, datetime):
+        return value.date()
+    if isinstance(value, date):
+        return value
+    return date.fromisoformat(str(value))
+
+
+def weekly_trend(user: User, f: MetricsFilter, *, now: datetime | None = None) -> list[WeekPoint]:
+    """For each week of the period, among the referrals sent in it: how many were sent, went
+    overdue (a first breach recorded that week) and were completed. Every week is listed, zeros
+    included; weeks after `now` are not."""
+    _check(user)
+    now = now or utcnow()
+    last = min(f.end, now)
+    conditions = _conditions(user, f)
+    counts: dict[date, dict[str, int]] = defaultdict(dict)
+
+    sent_week = _week(Referral.sent_at).label("week")
+    for week, n in db.session.execute(
+        _from(select(sent_week, func.count())).where(*conditions).group_by(sent_week)
+    ).all():
+        counts[_as_date(week)]["sent"] = n
+
+    done_week = _week(Referral.completed_at).label("week")
+    for week, n in db.session.execute(
+        _from(select(done_week, func.count())).where(*conditions, Referral.completed_at < last)
+        .group_by(done_week)
+    ).all():
+        counts[_as_date(week)]["completed"] = n
+
+    breach_week = _week(Breach.breached_at).label("week")
+    for week, n in db.session.execute(
+        _from(select(breach_week, func.count(func.distinct(Breach.referral_id))))
+        .join(Breach, Breach.referral_id == Referral.id)
+        .where(*conditions, Breach.breached_at >= f.start, Breach.breached_at < last)
+        .group_by(breach_week)
+    ).all():
+        counts[_as_date(week)]["overdue"] = n
+
+    points = []
+    week = week_start(f.start.date())
+    while datetime.combine(week, time.min, UTC) < last:
+        points.append(WeekPoint(week=week, **counts.get(week, {})))
+        week += timedelta(days=7)
+    return points
+
+
+# --- drill-down lists -----------------------------------------------------------------------
+
+_LINE_COLUMNS = (Referral.id, Referral.reference, Referral.to_agency_id, Referral.need, Referral.urgency,
+                 Referral.status, Referral.sent_at, Referral.next_due_at, Referral.decided_at)
+
+
+def _lines(query: Select, page: int, page_size: int) -> tuple[list[ReferralLine], bool]:
+    page = max(page, 1)
+    rows = db.session.execute(query.offset((page - 1) * page_size).limit(page_size + 1)).all()
+    return [ReferralLine(*row) for row in rows[:page_size]], len(rows) > page_size
+
+
+def overdue_referrals(user: User, f: MetricsFilter, *, now: datetime | None = None, page: int = 1,
+                      page_size: int = 25) -> tuple[list[ReferralLine], bool]:
+    """Open referrals past their next due time, longest overdue first (one page, and whether
+    another follows)."""
+    _check(user)
+    now = now or utcnow()
+    query = (
+        _from(select(*_LINE_COLUMNS))
+        .where(*_conditions(user, f), Referral.is_open.is_(True), Referral.next_due_at < now)
+        .order_by(Referral.next_due_at, Referral.id)
+    )
+    return _lines(query, page, page_size)
+
+
+def declined_referrals(user: User, f: MetricsFilter, *, page: int = 1,
+                       page_size: int = 25) -> tuple[list[ReferralLine], bool]:
+    """Declined referrals nobody has sent elsewhere yet: candidates for reassignment."""
+    _check(user)
+    query = (
+        _from(select(*_LINE_COLUMNS))
+        .where(*_conditions(user, f), Referral.status == ReferralStatus.DECLINED,
+               Referral.superseded_by_id.is_(None))
+        .order_by(Referral.decided_at.desc(), Referral.id)
+    )
+    return _lines(query, page, page_size)
+
+
+# --- names ----------------------------------------------------------------------------------
+
+
+def group_names(by: str, keys, lang: str) -> dict:
+    """Display names of group keys in `lang` (agencies and regions from the directory; service
+    categories and urgencies are vocabulary values, labelled by the caller)."""
+    keys = [k for k in keys if k is not None]
+    if by == "agency":
+        rows = db.session.execute(select(Agency).where(Agency.id.in_(keys))).scalars() if keys else []
+        return {a.id: a.name(lang) for a in rows}
+    if by == "region":
+        rows = db.session.execute(select(Region).where(Region.id.in_(keys))).scalars() if keys else []
+        return {r.id: r.name(lang) for r in rows}
+    return {}
+
+
+def restricted(f: MetricsFilter, by: str, key) -> MetricsFilter:
+    """The filter narrowed to one group (for a drill-down link from a table row)."""
+    field_name = {"agency": "agency_id", "service": "category", "region": "region_id", "urgency": "urgency"}[by]
+    return replace(f, **{field_name: key})
+
+
+# --- what the pages and the API call -----------------------------------------------------
+
+
+def published(stats: GroupStats) -> dict:
+    """A row as it may leave the server (API, exports): suppressed figures are None and flagged."""
+    hidden = stats.suppressed
+    durations = {}
+    for step, d in stats.durations.items():
+        shown = not hidden and not d.suppressed
+        durations[step] = {"count": None if hidden else d.count, "median_minutes": d.median if shown else None,
+                           "p90_minutes": d.p90 if shown else None, "suppressed": not shown}
+    return {
+        "key": stats.key, "suppressed": hidden, "sent": None if hidden else stats.sent,
+        "open": None if hidden else stats.open, "overdue": None if hidden else stats.overdue,
+        "breached": None if hidden else stats.breached,
+        "breach_rate": None if hidden else stats.breach_rate, "durations": durations,
+    }
+
+
+def published_week(point: WeekPoint) -> dict:
+    """A week of the trend as it may leave the server: counts of 1 to 4 are None, and named."""
+    counts = {"sent": point.sent, "overdue": point.overdue, "completed": point.completed}
+    return {"week": point.week.isoformat(),
+            **{name: None if is_suppressed_count(value) else value for name, value in counts.items()},
+            "suppressed": sorted(name for name, value in counts.items() if is_suppressed_count(value))}
+
+
+@dataclass(frozen=True)
+class Overview:
+    filters: MetricsFilter
+    by: str
+    totals: GroupStats
+    groups: list[GroupStats]
+    #: Display names of agency and region keys.
+    names: dict
+    trend: list[WeekPoint]
+
+
+def overview(user: User, f: MetricsFilter, by: str = "agency", *, lang: str = "en",
+             now: datetime | None = None, trend: bool = True) -> Overview:
+    """Everything the dashboard shows for one grouping: totals, per-group rows, weekly trend."""
+    _check(user, by)
+    now = now or utcnow()
+    groups = group_stats(user, f, by, now=now)
+    return Overview(filters=f, by=by, totals=totals(user, f, now=now), groups=groups,
+                    names=group_names(by, [g.key for g in groups], lang),
+                    trend=weekly_trend(user, f, now=now) if trend else [])
+
+
+def export(user: User, f: MetricsFilter, by: str = "agency", *, lang: str = "en",
+           now: datetime | None = None) -> Overview:
+    """The per-group table for a CSV file; the export is audited (its filters, never any data)."""
+    result = overview(user, f, by, lang=lang, now=now, trend=False)
+    record("dashboard.export", details={
+        "by": by, "from": f.start.isoformat(), "to": f.end.isoformat(), "region_id": f.region_id,
+        "agency_id": f.agency_id, "category": _plain(f.category), "urgency": _plain(f.urgency),
+        "groups": len(result.groups)})
+    return result
