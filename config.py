@@ -128,6 +128,8 @@ def load_config(name: str | None = None) -> dict:
         "MAIL_PASSWORD": _env("SMTP_PASSWORD"),
         "MAIL_USE_STARTTLS": _env_bool("SMTP_STARTTLS", False),
         "MAIL_FROM": _env("MAIL_FROM", "masar@localhost"),
+        #: Lifetime of API bearer tokens.
+        "API_TOKEN_HOURS": _env_int("MASAR_API_TOKEN_HOURS", 8),
         #: Background jobs: how often each runs, how long a breach waits before escalation.
         "SLA_SWEEP_SECONDS": _env_int("MASAR_SLA_SWEEP_SECONDS", 60),
         "SLA_SWEEP_BATCH": _env_int("MASAR_SLA_SWEEP_BATCH", 500),

@@ -49,6 +49,8 @@ def create_app(config_name: str | None = None, overrides: dict | None = None) ->
     from .web import register_web
 
     register_web(app)
+    from .api import init_api
+    init_api(app)
 
     from .cli import register_cli
     from .jobs import register as register_jobs

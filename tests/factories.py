@@ -20,8 +20,8 @@ from referral.workflows.sla import DEFAULT_POLICIES
 PASSWORD = "correct horse battery staple"
 ALL_FIELDS = [f.value for f in SharedField]
 
-__all__ = ["CSRF_RE", "World", "world", "make_agency", "make_user", "login", "totp_now", "next_totp", "PASSWORD", "ALL_FIELDS",
-           "as_user", "csrf_token", "make_case", "consent_and_refer"]
+__all__ = ["CSRF_RE", "World", "world", "make_agency", "make_user", "login", "totp_now", "next_totp", "PASSWORD",
+           "ALL_FIELDS", "as_user", "csrf_token", "make_case", "consent_and_refer"]
 
 
 def make_region(code="R1", name="Region one") -> Region:

@@ -6,11 +6,12 @@ import uuid
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, select, update
+from sqlalchemy.orm.attributes import set_committed_value
 
 from ..audit.log import record
 from ..extensions import db
-from ..models import Agency, Case, CaseBlindIndex, CaseEvent, User
+from ..models import Agency, Case, CaseBlindIndex, CaseEvent, Region, User
 from ..models.base import utcnow, uuid7
 from ..models.case import IDENTITY_COLUMNS
 from ..models.vocab import (
@@ -110,6 +111,8 @@ def _apply_details(case: Case, details: dict) -> None:
                 value = DETAIL_ENUMS[name](value)
             except ValueError:
                 raise CaseInputError(name, "unknown_value") from None
+        if name == "region_id" and value is not None and db.session.get(Region, value) is None:
+            raise CaseInputError(name, "unknown_value")
         if name == "violence_flags":
             value = sorted(set(value or []))
             if set(value) - {f.value for f in ViolenceFlag}:
@@ -139,8 +142,14 @@ def write_identity(case: Case, values: dict) -> list[str]:
 
 def update_case(user: User, case: Case, identity: dict, details: dict, *, expected_version: int) -> Case:
     require(user, Action.CASE_UPDATE, case)
-    if case.version != expected_version:
+    # Claim the version in SQL: of two editors who read the same version, one updates nothing.
+    claimed = db.session.execute(
+        update(Case).where(Case.id == case.id, Case.version == expected_version)
+        .values(version=Case.version + 1).execution_options(synchronize_session=False)
+    ).rowcount
+    if claimed != 1:
         raise StaleCase()
+    set_committed_value(case, "version", expected_version + 1)
     values = _validated_identity(identity)
     if "full_name" in values and not values["full_name"]:
         raise CaseInputError("full_name", "required")
@@ -150,7 +159,6 @@ def update_case(user: User, case: Case, identity: dict, details: dict, *, expect
     before = {name: getattr(case, name) for name in DETAIL_FIELDS}
     _apply_details(case, details)
     changed_details = [name for name in DETAIL_FIELDS if getattr(case, name) != before[name]]
-    case.version += 1
     case.last_activity_at = utcnow()
     record("case.update", object_type="case", object_id=case.id, case_id=case.id,
            fields=written + changed_details, details={"case_number": case.case_number})

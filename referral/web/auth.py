@@ -7,14 +7,14 @@ from datetime import timedelta
 from flask import Blueprint, current_app, flash, g, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 
-from ..extensions import db, limiter
 from ..audit.context import set_actor
+from ..extensions import db, limiter
 from ..lifecycle import actor_for, client_ip
 from ..models import User
 from ..models.base import utcnow
 from ..security import totp
-from ..security.tokens import token_digest
 from ..security.sessions import end_session, revoke_user_sessions, start_authenticated_session
+from ..security.tokens import token_digest
 from ..services import accounts
 from ..services.accounts import LoginStatus, PasswordRejected
 from .forms.auth import ChangePasswordForm, ConfirmForm, EnrolForm, LoginForm, SecondFactorForm

@@ -26,6 +26,7 @@ from .forms.cases import (
     CloseForm,
     ConfirmForm,
     ConsentForm,
+    FilterForm,
     NoteForm,
     ReopenForm,
     RiskForm,
@@ -62,22 +63,25 @@ def _attach_error(form, exc: CaseInputError) -> None:
         flash(message, "error")
 
 
-@bp.get("/")
+@bp.route("/", methods=["GET", "POST"])
 def index():
     guard(Action.CASE_LIST)
-    form = SearchForm(request.args)
+    filters = FilterForm(request.args)
+    search = SearchForm()
     page = max(1, request.args.get("page", 1, type=int))
     matches = None
-    if form.q.data:
+    if search.validate_on_submit():
         try:
-            matches = cases.search(g.user, form.column.data, form.q.data)
+            matches = cases.search(g.user, search.column.data, search.q.data)
         except CaseInputError as exc:
-            _attach_error(form, CaseInputError("q", exc.code))
+            _attach_error(search, CaseInputError("q", exc.code))
             matches = []
-    rows, has_next = case_views.list_cases(g.user, status=form.status.data or "open", risk=form.risk.data or None,
-                                           page=page, only=matches)
-    return render_template("cases/index.html", form=form, rows=rows, page=page, has_next=has_next,
-                           searching=matches is not None)
+    elif request.method == "POST":
+        matches = []
+    rows, has_next = case_views.list_cases(g.user, status=filters.status.data or "open",
+                                           risk=filters.risk.data or None, page=page, only=matches)
+    return render_template("cases/index.html", form=search, filters=filters, rows=rows, page=page,
+                           has_next=has_next, searching=matches is not None)
 
 
 @bp.route("/new", methods=["GET", "POST"])

@@ -110,14 +110,20 @@ class NoteForm(FlaskForm):
 
 
 class SearchForm(FlaskForm):
-    class Meta:
-        csrf = False  # a GET search changes nothing
+    """Searching by identity is a POST: a name or phone number must never sit in a URL or a log."""
 
     column = SelectField(_l("Search by"), choices=options([("full_name", _l("Full name")),
                                                            ("phone", _l("Phone number")),
                                                            ("national_id", _l("National ID number"))]),
                          default="full_name")
-    q = StringField(_l("Exact value"), validators=[Optional(), Length(max=200)])
+    q = StringField(_l("Exact value"), validators=[DataRequired(REQUIRED), Length(max=200)],
+                    render_kw={"autocomplete": "off"})
+
+
+class FilterForm(FlaskForm):
+    class Meta:
+        csrf = False  # filtering by status or risk carries no survivor data and changes nothing
+
     status = SelectField(_l("Status"), default="open",
                          choices=options([("open", _l("Open")), ("closed", _l("Closed")), ("all", _l("All"))]))
     risk = SelectField(_l("Risk"), choices=_choices(RiskLevel, "risk_"), validators=[Optional()])
@@ -145,8 +151,8 @@ class BreakGlassForm(FlaskForm):
     case_number = StringField(_l("File number"), validators=[DataRequired(REQUIRED), Length(max=32)],
                               render_kw={"dir": "ltr", "autocomplete": "off"})
     reason = TextAreaField(_l("Why do you need this file now? (required, shown to auditors)"),
-                           validators=[DataRequired(REQUIRED), Length(min=20, max=1000,
-                                                                       message=_l("Explain in at least 20 characters."))])
+                           validators=[DataRequired(REQUIRED),
+                                       Length(min=20, max=1000, message=_l("Explain in at least 20 characters."))])
 
 
 class AttachmentForm(FlaskForm):

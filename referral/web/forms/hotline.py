@@ -25,7 +25,8 @@ class HotlineForm(FlaskForm):
     region_id = SelectField(_l("Region"), coerce=coerce_int_or_none, validators=[DataRequired(REQUIRED)])
     narrative = TextAreaField(_l("What she says"), validators=[Optional(), Length(max=20000)])
     service_id = SelectField(_l("Refer to"), coerce=coerce_int_or_none, validators=[DataRequired(REQUIRED)])
-    consent = BooleanField(_l("She agrees that her name, contact and account of the violence are shared with this service"))
+    consent = BooleanField(
+        _l("She agrees that her name, contact and account of the violence are shared with this service"))
 
 
 class ReportForm(HotlineForm):

@@ -1,0 +1,103 @@
+"""Who is calling (bearer token), loading records in scope, and optimistic concurrency headers.
+
+A browser session cookie never authenticates an API call: the API is exempt from CSRF because it
+only believes the Authorization header.
+"""
+
+from __future__ import annotations
+
+from flask import g, request
+
+from ..audit import deferred
+from ..audit.context import Actor, set_actor
+from ..lifecycle import actor_for, client_ip
+from ..models import Case
+from ..models.vocab import AuditOutcome
+from ..policy import Action, NotFoundError, require
+from ..policy.core import PolicyError
+from ..services.cases import get_case
+from ..services.referrals import get_referral
+from . import tokens
+from .errors import ApiProblem
+
+#: Endpoints open without a token: the token exchange itself and the API's documentation.
+PUBLIC_ENDPOINTS = frozenset({"api.openapi_json", "api.docs", "api.auth.create_token"})
+
+
+def authenticate_request():
+    """Before every API request: the token's user becomes `g.user` and the audit actor."""
+    g.user = None  # whatever the session cookie said
+    g.api_token = None
+    set_actor(Actor(ip_address=client_ip(), channel="api"))  # not the browser session's, if any
+    if request.endpoint in PUBLIC_ENDPOINTS:
+        return
+    scheme, _, secret = (request.headers.get("Authorization") or "").partition(" ")
+    if scheme.lower() != "bearer" or not secret.strip():
+        raise ApiProblem(401, "unauthenticated", headers={"WWW-Authenticate": 'Bearer realm="masar"'})
+    try:
+        user, row = tokens.authenticate(secret.strip())
+    except tokens.TokenRejected as exc:
+        deferred.record_after("api.token_rejected", outcome=AuditOutcome.DENIED, details={"reason": exc.reason})
+        raise ApiProblem(401, "invalid-token",
+                         headers={"WWW-Authenticate": 'Bearer realm="masar", error="invalid_token"'}) from None
+    g.user, g.api_token = user, row
+    set_actor(actor_for(user, channel="api", session_digest=row.token_hash))
+
+
+def guard(action: Action, record=None):
+    """The policy's answer. A refusal is logged here with the record it concerns, then becomes a
+    404 or 403 problem in errors.py (which logs the refusals services raise themselves)."""
+    try:
+        return require(g.user, action, record)
+    except PolicyError as exc:
+        case_id = getattr(record, "case_id", None) or (record.id if isinstance(record, Case) else None)
+        deferred.record_after("access.denied", outcome=AuditOutcome.DENIED,
+                              object_type=type(record).__name__.lower() if record is not None else None,
+                              object_id=getattr(record, "id", None), case_id=case_id,
+                              details={"action": action.value, "answer": denial_answer(exc), "channel": "api"})
+        exc.audited = True
+        raise
+
+
+def denial_answer(exc: PolicyError) -> str:
+    return "not_found" if isinstance(exc, NotFoundError) else "forbidden"
+
+
+def load_case(case_id, action: Action):
+    case = get_case(case_id)
+    if case is None:
+        raise ApiProblem(404)
+    return case, guard(action, case)
+
+
+def load_referral(referral_id, action: Action):
+    referral = get_referral(referral_id)
+    if referral is None:
+        raise ApiProblem(404)
+    return referral, guard(action, referral)
+
+
+def etag(version: int) -> str:
+    return f'"{version}"'
+
+
+def expected_version(if_match: str | None, current: int, *, fallback: int | None) -> int | None:
+    """The version the client says it read (If-Match), else `fallback`.
+
+    "*" matches any version. A list matches when it holds the current version. Anything that is
+    not one of our ETags cannot match: the update is refused as stale (412).
+    """
+    if if_match is None:
+        return fallback
+    tags = [t.strip() for t in if_match.split(",") if t.strip()]
+    if "*" in tags:
+        return fallback
+    versions = []
+    for tag in tags:
+        value = tag[2:] if tag.startswith("W/") else tag
+        value = value.strip('"')
+        if value.isdigit() and len(value) < 10:
+            versions.append(int(value))
+    if current in versions:
+        return current
+    return -1 if not versions else versions[0]

@@ -1,0 +1,1 @@
+"""Marshmallow schemas at the API's edge, one module per resource."""
