@@ -143,3 +143,20 @@ def test_hotline_report_creates_file_and_emergency_referral(client, world):
     assert referral.urgency.value == "emergency" and referral.status.value == "sent"
     case = db.session.get(Case, referral.case_id)
     assert case.channel.value == "hotline_report"
+
+
+def test_the_menu_counts_unread_notifications(client, other_client, world):
+    login(client, world.cw_a)
+    case_id = re.search(UUID_RE, open_file_through_form(client).headers["Location"]).group(0)
+    service = world.service(world.police, ServiceCategory.POLICE_PROTECTION)
+    client.post(f"/referrals/new/{case_id}", data={
+        "service_id": str(service.id), "urgency": "urgent", "shared_fields": ["name"], "record_consent": "y",
+        "csrf_token": csrf_token(client, f"/referrals/new/{case_id}")})
+    referral = db.session.execute(db.select(Referral)).scalar_one()
+    login(other_client, world.officer_police)
+    assert 'class="badge count"' in other_client.get("/").get_data(as_text=True)
+    transition(other_client, referral, "acknowledge")
+    page = client.get("/").get_data(as_text=True)
+    assert re.search(r'class="badge count"[^>]*>1<', page)
+    client.post("/notifications/read", data={"csrf_token": csrf_token(client, "/notifications/")})
+    assert 'class="badge count"' not in client.get("/").get_data(as_text=True)

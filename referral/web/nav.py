@@ -31,6 +31,8 @@ class NavItem:
     url: str
     label: str
     active: bool
+    #: A count shown beside the label (unread notifications).
+    badge: int = 0
 
 
 def nav_items() -> list[NavItem]:
@@ -45,8 +47,20 @@ def nav_items() -> list[NavItem]:
             continue
         if permission is not None and not has_role_for(user, permission):
             continue
-        items.append(NavItem(url_for(endpoint), str(label), _is_current(endpoint)))
+        badge = _unread(user) if endpoint == "notifications.index" else 0
+        items.append(NavItem(url_for(endpoint), str(label), _is_current(endpoint), badge))
     return items
+
+
+def _unread(user) -> int:
+    """Unread notifications (one indexed count: ix_notifications_user_unread)."""
+    from sqlalchemy import func, select
+
+    from ..extensions import db
+    from ..models import Notification
+
+    return db.session.execute(select(func.count()).select_from(Notification).where(
+        Notification.user_id == user.id, Notification.read_at.is_(None))).scalar_one()
 
 
 def _is_current(endpoint: str) -> bool:
