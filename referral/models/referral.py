@@ -43,6 +43,15 @@ class Referral(db.Model):
         Index("ix_referrals_inbox", "to_agency_id", "is_open", "priority", "next_due_at"),
         # Outbox: what an agency sent, most recently changed first.
         Index("ix_referrals_outbox", "from_agency_id", "is_open", "updated_at"),
+        # Inbox, closed tab: most recently changed first.
+        Index("ix_referrals_inbox_closed", "to_agency_id", "is_open", "updated_at"),
+        # "Back with you": declined or returned referrals not yet sent elsewhere.
+        Index("ix_referrals_bounced", "from_agency_id", "is_open", "updated_at",
+              sqlite_where=text("status IN ('declined', 'returned') AND superseded_by_id IS NULL"),
+              postgresql_where=text("status IN ('declined', 'returned') AND superseded_by_id IS NULL")),
+        # Coordinators: the most overdue open referrals.
+        Index("ix_referrals_open_next_due", "next_due_at", sqlite_where=text("is_open"),
+              postgresql_where=text("is_open")),
         # Dashboards: response times per period.
         Index("ix_referrals_sent_at", "sent_at"),
     )

@@ -22,7 +22,8 @@ def inbox_query(user: User) -> Select:
     return (
         select(Referral)
         .where(Referral.to_agency_id == user.agency_id, Referral.status != ReferralStatus.DRAFT)
-        .order_by(Referral.is_open.desc(), Referral.priority, Referral.next_due_at.asc().nulls_last(), Referral.id)
+        # Callers filter on is_open; the order then follows ix_referrals_inbox exactly.
+        .order_by(Referral.priority, Referral.next_due_at.asc().nulls_last(), Referral.id)
     )
 
 

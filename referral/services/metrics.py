@@ -380,7 +380,7 @@ def overdue_referrals(user: User, f: MetricsFilter, *, now: datetime | None = No
     now = now or utcnow()
     query = (
         _from(select(*_LINE_COLUMNS))
-        .where(*_conditions(user, f), Referral.is_open.is_(True), Referral.next_due_at < now)
+        .where(*_conditions(user, f), Referral.is_open, Referral.next_due_at < now)
         .order_by(Referral.next_due_at, Referral.id)
     )
     return _lines(query, page, page_size)

@@ -39,14 +39,15 @@ def index():
                                          Referral.superseded_by_id.is_(None)).limit(LIST_SIZE)).scalars().all(),
         }
     if user.roles & {Role.OFFICER, Role.CASEWORKER}:
-        inbox = inbox_query(user).where(Referral.is_open.is_(True))
+        # A plain column test (not IS TRUE) lets PostgreSQL use the partial and inbox indexes.
+        inbox = inbox_query(user).where(Referral.is_open)
         panels["inbox"] = {
             "open": _count(inbox),
             "overdue": _count(inbox.where(Referral.next_due_at < now)),
             "items": db.session.execute(inbox.limit(LIST_SIZE)).scalars().all(),
         }
     if Role.COORDINATOR in user.roles:
-        scope = oversight_referrals_query(user).where(Referral.is_open.is_(True))
+        scope = oversight_referrals_query(user).where(Referral.is_open)
         panels["coordinator"] = {
             "open": _count(scope),
             "overdue": _count(scope.where(Referral.next_due_at < now)),

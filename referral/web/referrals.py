@@ -44,7 +44,7 @@ def inbox():
     guard(Action.REFERRAL_RECEIVE)
     tab = request.args.get("tab", "open")
     page = max(1, request.args.get("page", 1, type=int))
-    query = inbox_query(g.user).where(Referral.is_open.is_(tab != "closed"))
+    query = inbox_query(g.user).where(Referral.is_open == (tab != "closed"))
     if tab == "closed":
         query = query.order_by(None).order_by(Referral.updated_at.desc(), Referral.id)
     rows, has_next = _page(query, page)
@@ -60,7 +60,7 @@ def outbox():
     if tab == "back":
         query = query.where(Referral.status.in_(["declined", "returned"]), Referral.superseded_by_id.is_(None))
     else:
-        query = query.where(Referral.is_open.is_(tab != "closed"))
+        query = query.where(Referral.is_open == (tab != "closed"))
     rows, has_next = _page(query, page)
     return render_template("referrals/list.html", rows=rows, tab=tab, page=page, has_next=has_next, box="outbox")
 
