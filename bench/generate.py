@@ -131,6 +131,7 @@ def generate(app, files: int, *, seed: int = 2026, workers: int = 2, chunk_files
         _counters(plan)
         _sweep_state(plan)
         db.session.commit()
+        timings["daily_stats"] = _daily_stats(db)
         if dialect == "postgresql":
             _comment(db, plan, counts)
     total = time.monotonic() - started
@@ -166,6 +167,20 @@ def _counters(plan: Plan) -> None:
     for year in range(years[0], current + 2):
         # Referral numbers are unique across years (file index x 10 + n), not gap-free within one.
         db.session.execute(insert(Counter).values(name="referral", year=year, value=plan.files * MAX_REFERRALS + 1))
+
+
+def _daily_stats(db) -> float:
+    """The dashboard's daily statistics, computed from the loaded referrals as a bulk import would
+    (`referral.services.daily_stats.rebuild`); returns the seconds it took."""
+    from referral.services.daily_stats import rebuild
+
+    started = time.monotonic()
+    rebuild(db.session.connection())
+    db.session.commit()
+    if db.engine.dialect.name == "postgresql":
+        with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+            conn.execute(text("ANALYZE referral_daily_stats"))
+    return round(time.monotonic() - started, 1)
 
 
 def _sweep_state(plan: Plan) -> None:

@@ -529,6 +529,13 @@ def measure_dashboard(app: Flask, client=None, samples: int = 5, timeout_s: int 
             metrics = None
         if metrics is not None and hasattr(metrics, "overview"):
             result["service"] = _time_overview(metrics, coordinator_id, first, today, samples, timeout_s)
+            regional_id = db.session.execute(
+                select(User.id).join(UserRole, UserRole.user_id == User.id)
+                .where(UserRole.role == Role.COORDINATOR, User.region_id.is_not(None)).limit(1)).scalar_one()
+            result["service_regional_90_days"] = _time_overview(metrics, regional_id, today - timedelta(days=89),
+                                                                today, samples, timeout_s)
+            if hasattr(metrics, "EXACT_PERCENTILES_UP_TO"):
+                result["estimates"] = _estimate_accuracy(metrics, coordinator_id, first, today, timeout_s)
         db.session.rollback()
         has_page = "dashboard.index" in app.view_functions
         if has_page:
@@ -577,6 +584,37 @@ def _time_overview(metrics, coordinator_id: int, first, last, samples: int, time
             if times[-1] > 5:
                 break
     return {"time": summary(times), "referrals_in_year": getattr(view.totals, "sent", None)}
+
+
+def _estimate_accuracy(metrics, coordinator_id: int, first, last, timeout_s: int) -> dict:
+    """The one-year dashboard's estimated medians and 90th percentiles (per agency and in total)
+    beside the exact ones (`percentile_cont` over the referrals, which is what the estimate saves)."""
+    user = db.session.get(User, coordinator_id)
+    period = metrics.MetricsFilter.for_dates(first, last)
+    with acting_as(actor_for(user)):
+        view = metrics.overview(user, period, "agency", trend=False)
+        if db.engine.dialect.name == "postgresql":
+            db.session.execute(text(f"SET statement_timeout = '{int(timeout_s)}s'"))
+        started = time.perf_counter()
+        exact = metrics._exact_percentiles(user, period, "agency")
+        exact.update(metrics._exact_percentiles(user, period, None))
+        exact_seconds = time.perf_counter() - started
+        db.session.rollback()
+    errors: dict[str, list[float]] = {"p50": [], "p90": []}
+    for row in [view.totals, *view.groups]:
+        for step, duration in row.durations.items():
+            median, p90 = exact.get((row.key, step), (None, None))
+            for name, estimate, truth in (("p50", duration.median, median), ("p90", duration.p90, p90)):
+                if estimate is not None and truth:
+                    errors[name].append(abs(estimate - float(truth)) / float(truth))
+    report = {"exact_percentiles_s": round(exact_seconds, 2), "groups": len(view.groups) + 1,
+              "estimated": bool(view.totals.durations["acknowledge"].estimated)}
+    for name, values in errors.items():
+        values.sort()
+        if values:
+            report[name] = {"compared": len(values), "median_rel_error": round(values[len(values) // 2], 4),
+                            "max_rel_error": round(values[-1], 4)}
+    return report
 
 
 def _time_raw(sql: str, params: dict, samples: int) -> dict:

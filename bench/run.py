@@ -109,6 +109,15 @@ def targets(results: dict) -> list[dict]:
             dashboard["page"]["time"]["p50_ms"] < 1000)
     elif "dashboard" in results:
         add("dashboard", "< 1 s", None, None, dashboard.get("note", "not measured"))
+    if dashboard.get("service_regional_90_days", {}).get("time", {}).get("p50_ms") is not None:
+        p50 = dashboard["service_regional_90_days"]["time"]["p50_ms"]
+        add("dashboard, one region, 90 days (service)", "< 1 s", f"p50 {p50} ms", p50 < 1000)
+    if dashboard.get("estimates", {}).get("p50"):
+        estimates = dashboard["estimates"]
+        add("dashboard estimates vs exact percentiles", "(within 10 %)",
+            f"median error {estimates['p50']['median_rel_error']:.1%}, max {estimates['p50']['max_rel_error']:.1%}"
+            f" (p90 max {estimates['p90']['max_rel_error']:.1%})",
+            max(estimates["p50"]["max_rel_error"], estimates["p90"]["max_rel_error"]) <= 0.1)
     crypto = results.get("crypto", {})
     if crypto:
         add("encryption vs raw AES-GCM", "within 3x", f"worst {crypto['worst_ratio']}x", crypto["worst_ratio"] <= 3)

@@ -11,10 +11,10 @@ import pytest
 
 from referral.audit.context import Actor, acting_as
 from referral.extensions import db
-from referral.models import Agency, Region, Service, SlaPolicy, User
+from referral.models import Agency, Breach, Region, Service, SlaPolicy, User
 from referral.models.base import utcnow
 from referral.models.vocab import AgencyKind, Role, ServiceCategory, SharedField
-from referral.services import accounts, admin
+from referral.services import accounts, admin, daily_stats
 from referral.workflows.sla import DEFAULT_POLICIES
 
 PASSWORD = "correct horse battery staple"
@@ -181,3 +181,14 @@ def consent_and_refer(user: User, case, service: Service, *, fields=("name", "co
                                    **kwargs)
         db.session.commit()
     return referral
+
+
+def record_breach(referral, kind, when) -> Breach:
+    """What the SLA sweep records when one timer of `referral` is breached at `when` (the breach row
+    and the daily statistics), without its audit events and notifications; committed."""
+    timer = next(t for t in referral.timers if t.kind == kind)
+    breach = Breach(timer_id=timer.id, referral_id=referral.id, kind=kind, due_at=timer.due_at, breached_at=when)
+    db.session.add(breach)
+    daily_stats.first_breaches({referral.id: [timer.id]}, when)
+    db.session.commit()
+    return breach

@@ -145,3 +145,14 @@ def test_quick_measurements_run_and_report(generated, app, database_url):
     assert dashboard.get("page") is None or dashboard["page"]["statuses"] == {"200": 1}
     with fresh.app_context():
         db.engine.dispose()
+
+
+def test_generated_referrals_are_in_the_dashboard_statistics(generated):
+    from referral.services import daily_stats
+
+    connection = db.session.connection()
+    stored = daily_stats.stored(connection)
+    assert stored and stored == daily_stats.compute(connection)
+    sent = sum(values[daily_stats.COLUMNS.index("sent")] for values in stored.values())
+    assert sent == db.session.execute(select(func.count()).select_from(Referral)
+                                      .where(Referral.sent_at.is_not(None))).scalar_one()

@@ -12,13 +12,22 @@ import pytest
 from sqlalchemy import func, select
 
 from referral.extensions import db
-from referral.models import AuditEvent, Breach, Notification, Referral
+from referral.models import AuditEvent, Notification, Referral
 from referral.models.base import utcnow
 from referral.models.vocab import AgencyKind, TimerKind
 from referral.models.vocab import ServiceCategory as C
 from referral.services.consents import record_consent
 from referral.workflows.engine import fire
-from tests.factories import IDENTITY, as_user, consent_and_refer, csrf_token, login, make_agency, make_case
+from tests.factories import (
+    IDENTITY,
+    as_user,
+    consent_and_refer,
+    csrf_token,
+    login,
+    make_agency,
+    make_case,
+    record_breach,
+)
 
 SURVIVOR_VALUES = [v for v in IDENTITY.values() if v]
 ROW = re.compile(r"<tr[^>]*>\s*<th scope=\"row\">(?P<name>[^<]+)</th>(?P<cells>.*?)</tr>", re.S)
@@ -61,9 +70,7 @@ def network(world):
         _act(referral, world.officer_hospital, "accept", 10)
     # The sweep recorded that the first police referral missed its decision time.
     timer = next(t for t in police[0].timers if t.kind == TimerKind.DECIDE)
-    db.session.add(Breach(timer_id=timer.id, referral_id=police[0].id, kind=TimerKind.DECIDE, due_at=timer.due_at,
-                          breached_at=timer.due_at + timedelta(minutes=1)))
-    db.session.commit()
+    record_breach(police[0], TimerKind.DECIDE, timer.due_at + timedelta(minutes=1))
     return {"case": case, "police": police, "legal": legal, "hospital": hospital}
 
 
@@ -89,6 +96,19 @@ def test_dashboard_shows_groups_totals_and_a_chart(client, world, network):
     assert f"/dashboard/overdue?agency={world.police.id}" in page
     for value in SURVIVOR_VALUES:
         assert html.escape(value) not in page and value not in page
+    assert "≈" not in page and "estimated" not in page
+
+
+def test_large_populations_show_estimated_times(client, world, network, monkeypatch):
+    from referral.services import metrics
+
+    monkeypatch.setattr(metrics, "EXACT_PERCENTILES_UP_TO", 10)
+    page = as_coordinator(client, world.coordinator).get("/dashboard").get_data(as_text=True)
+    police = rows(page)["POLICE en"]
+    assert police[:4] == ["6", "5", "5", "16.7%"] and police[4].startswith("≈ ")
+    assert "estimated from daily figures, within 10 % of the exact value" in page
+    export = client.get("/dashboard/export.csv").get_data(as_text=True)
+    assert export.splitlines()[0].endswith(",percentiles") and export.splitlines()[1].endswith(",estimated")
 
 
 def test_grouping_tabs(client, world, network):

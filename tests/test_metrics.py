@@ -9,14 +9,14 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 
 from referral.extensions import db
-from referral.models import Breach, Referral
+from referral.models import Referral
 from referral.models.vocab import ServiceCategory as C
 from referral.models.vocab import TimerKind, Urgency
 from referral.policy import PermissionDenied
 from referral.services import metrics
 from referral.services.metrics import MetricsFilter
 from referral.workflows.engine import fire
-from tests.factories import as_user, consent_and_refer, make_case
+from tests.factories import as_user, consent_and_refer, make_case, record_breach
 
 NOW = datetime(2026, 3, 2, 12, 0, tzinfo=UTC)  # a Monday
 PERIOD = MetricsFilter.for_dates(date(2026, 1, 1), date(2026, 3, 1))
@@ -39,13 +39,6 @@ def _move(referral, officer, steps):
         for action, minutes, *message in steps:
             fire(referral, action, officer, at=referral.sent_at + timedelta(minutes=minutes),
                  reason="no_capacity" if action == "decline" else None, message=message[0] if message else None)
-    db.session.commit()
-
-
-def _breach(referral, kind: TimerKind, when: datetime):
-    timer = next(t for t in referral.timers if t.kind == kind)
-    db.session.add(Breach(timer_id=timer.id, referral_id=referral.id, kind=kind, due_at=timer.due_at,
-                          breached_at=when))
     db.session.commit()
 
 
@@ -88,9 +81,9 @@ def data(world) -> Dataset:
     consent_and_refer(w.cw_a, case, police_service, urgency="urgent", at=at(2, 3, hour=10))
 
     # Breaches: P6 (decide), P7 twice (acknowledge, decide) - one referral with a breach, counted once.
-    _breach(police[5], TimerKind.DECIDE, at(14, hour=10))
-    _breach(police[6], TimerKind.ACKNOWLEDGE, at(13, hour=12))
-    _breach(police[6], TimerKind.DECIDE, at(15, hour=12))
+    record_breach(police[5], TimerKind.DECIDE, at(14, hour=10))
+    record_breach(police[6], TimerKind.ACKNOWLEDGE, at(13, hour=12))
+    record_breach(police[6], TimerKind.DECIDE, at(15, hour=12))
     return Dataset(police=police, hospital=hospital, legal=legal_referrals)
 
 
@@ -259,7 +252,7 @@ def test_published_rows_hide_small_groups(world, data):
     assert police["sent"] == 7 and police["durations"]["decide"]["median_minutes"] == pytest.approx(180)
     # Three first actions only: that median is not published.
     assert police["durations"]["first_action"] == {"count": 3, "median_minutes": None, "p90_minutes": None,
-                                                   "suppressed": True}
+                                                   "suppressed": True, "estimated": False}
 
 
 def test_published_weeks_hide_counts_under_five(world, data):
@@ -273,3 +266,24 @@ def test_published_weeks_hide_counts_under_five(world, data):
 def test_percentiles_of_a_single_and_of_two_values():
     assert metrics._interpolate({1: 42.0}, 1, 0.5) == 42.0
     assert metrics._interpolate({1: 10.0, 2: 20.0}, 2, 0.9) == pytest.approx(19.0)
+
+
+def test_large_populations_get_estimates_close_to_the_exact_figures(world, data, monkeypatch):
+    exact = by_key(metrics.group_stats(world.coordinator, PERIOD, "agency", now=NOW))
+    exact_total = metrics.totals(world.coordinator, PERIOD, now=NOW)
+    monkeypatch.setattr(metrics, "EXACT_PERCENTILES_UP_TO", 10)  # the 16 referrals are "many"
+    estimated = by_key(metrics.group_stats(world.coordinator, PERIOD, "agency", now=NOW))
+    estimated_total = metrics.totals(world.coordinator, PERIOD, now=NOW)
+    for key, row in estimated.items():
+        assert (row.sent, row.open, row.overdue, row.breached) == (exact[key].sent, exact[key].open,
+                                                                   exact[key].overdue, exact[key].breached)
+        for step, d in row.durations.items():
+            e = exact[key].durations[step]
+            assert d.estimated and not e.estimated and d.count == e.count
+            if e.median is not None:
+                # Each value at most half a bucket away, so their interpolation too.
+                assert d.median == pytest.approx(e.median, rel=0.11)
+                assert d.p90 == pytest.approx(e.p90, rel=0.11)
+    assert estimated_total.durations["acknowledge"].median == pytest.approx(
+        exact_total.durations["acknowledge"].median, rel=0.11)
+    assert metrics.published(estimated_total)["durations"]["acknowledge"]["estimated"] is True

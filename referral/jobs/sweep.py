@@ -24,6 +24,7 @@ from ..extensions import db
 from ..models import Agency, AuditEvent, Breach, Case, Escalation, JobLock, Referral, SlaPolicy, SlaTimer, User
 from ..models.base import utcnow
 from ..models.vocab import Role, Urgency
+from ..services import daily_stats
 from ..services.notifications import agency_staff, notify
 from . import SCHEDULER_ACTOR
 from .locks import JobLease
@@ -106,13 +107,16 @@ def _breach_batch(now: datetime, size: int, report: SweepReport) -> int:
         return 0
     referrals, caseworkers = _referrals({row.referral_id for row in claimed})
     kinds = defaultdict(list)
+    timers = defaultdict(list)
     for row in claimed:
         referral = referrals[row.referral_id]
+        timers[row.referral_id].append(row.id)
         db.session.add(Breach(timer_id=row.id, referral_id=row.referral_id, kind=row.kind, due_at=row.due_at,
                               breached_at=now))
         record("sla.breach", object_type="referral", object_id=referral.id, case_id=referral.case_id,
                details={"reference": referral.reference, "timer": row.kind.value, "due_at": row.due_at.isoformat()})
         kinds[row.referral_id].append(row.kind.value)
+    daily_stats.first_breaches(timers, now)
     staff: dict[int, list[User]] = {}
     # The referring side: who sent it, and the file's caseworker if someone else now holds it.
     sender_ids = {r.id: [r.created_by_id, caseworkers[r.id]] for r in referrals.values()}

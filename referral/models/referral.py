@@ -54,6 +54,10 @@ class Referral(db.Model):
               postgresql_where=text("is_open")),
         # Dashboards: response times per period.
         Index("ix_referrals_sent_at", "sent_at"),
+        # Dashboards: what is open and overdue now among the referrals sent in a period (an
+        # index-only scan on PostgreSQL: the open referrals are a few percent of all of them).
+        Index("ix_referrals_open_sent", "sent_at", sqlite_where=text("is_open"), postgresql_where=text("is_open"),
+              postgresql_include=["to_agency_id", "need", "urgency", "next_due_at"]),
     )
     id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=uuid7)
     #: Human-readable number (REF-2026-000123), the only reference notifications carry.

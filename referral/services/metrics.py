@@ -1,14 +1,18 @@
 """Response-time statistics for coordinators, computed by the database.
 
 Every number here is an SQL aggregate over referral metadata (agencies, need, urgency, timestamps):
-no referral is loaded into Python, nothing is decrypted, and the period filter (`sent_at`) runs on
-`ix_referrals_sent_at`. Scoping follows `policy.queries.oversight_referrals_query`: a regional
-coordinator sees the referrals received by agencies of her region, a national one all of them.
+no referral is loaded into Python and nothing is decrypted. Scoping follows
+`policy.queries.oversight_referrals_query`: a regional coordinator sees the referrals received by
+agencies of her region, a national one all of them.
 
-Percentiles: PostgreSQL computes them itself (`percentile_cont`). SQLite, the small-install
-database, has no ordered-set aggregate: a window query numbers each group's sorted durations and
-returns only the (at most four) rows around the median and the 90th percentile, which are then
-interpolated exactly as `percentile_cont` does.
+Where the numbers come from (a year of a national network is two million referrals: BENCHMARKS.md):
+- counts sent, breached, completed and went overdue, and the step histograms: the daily statistics
+  (`referral_daily_stats`, kept by the workflow engine and the sweep: `services.daily_stats`);
+- open and overdue now: the open referrals sent in the period (``ix_referrals_open_sent``);
+- medians and 90th percentiles: exact while the population has at most ``EXACT_PERCENTILES_UP_TO``
+  referrals (PostgreSQL's `percentile_cont`; on SQLite, which has no ordered-set aggregate, a window
+  query returns only the rows around each percentile, interpolated exactly as `percentile_cont`
+  does); above it, estimated from the histograms, and flagged as estimates.
 
 Durations are elapsed (wall-clock) minutes from sending; the SLA timers count business time, but a
 statistic of how long people waited is honest in wall time.
@@ -23,15 +27,17 @@ from collections import defaultdict
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, time, timedelta
 
-from sqlalchemy import Date, Float, Integer, Select, and_, cast, extract, func, literal, or_, select, union_all
+from sqlalchemy import Float, Integer, Select, cast, extract, func, literal, or_, select, union_all
 from sqlalchemy.orm import aliased
 
 from ..audit.log import record
 from ..extensions import db
-from ..models import Agency, Breach, Referral, Region, User
+from ..models import Agency, Referral, Region, User
 from ..models.base import utcnow
+from ..models.stats import HISTOGRAM_COLUMNS, referral_daily_stats
 from ..models.vocab import ReferralStatus, ServiceCategory, Urgency
 from ..policy import Action, require
+from . import daily_stats
 
 #: Cells counting fewer referrals than this are not shown (statistics disclosure control).
 SUPPRESS_BELOW = 5
@@ -47,6 +53,9 @@ STEP_COLUMNS = {
     "complete": Referral.completed_at,
 }
 PERCENTILES = (0.5, 0.9)
+#: Above this many referrals in the population, percentiles are estimated from the daily histograms
+#: instead of sorting every duration on each request (about 0.1 s per 20,000 referrals on PostgreSQL).
+EXACT_PERCENTILES_UP_TO = 20_000
 DEFAULT_PERIOD_DAYS = 90
 MAX_PERIOD_DAYS = 366
 
@@ -84,6 +93,8 @@ class Duration:
     count: int
     median: float | None = None
     p90: float | None = None
+    #: The percentiles were estimated from the daily histograms (large populations), not sorted.
+    estimated: bool = False
 
     @property
     def suppressed(self) -> bool:
@@ -149,17 +160,23 @@ def _dialect() -> str:
 
 def _conditions(user: User, f: MetricsFilter) -> list:
     """The population: sent in the period, in the user's scope, matching the filters."""
-    conditions = [Referral.sent_at >= f.start, Referral.sent_at < f.end]
+    return _filtered(user, f, [Referral.sent_at >= f.start, Referral.sent_at < f.end],
+                     Referral.to_agency_id, Referral.need, Referral.urgency)
+
+
+def _filtered(user: User, f: MetricsFilter, period: list, agency, need, urgency) -> list:
+    """`period` and the scope and filters, on the agency, need and urgency columns given."""
+    conditions = list(period)
     if user.region_id is not None:
         conditions.append(Recipient.region_id == user.region_id)
     if f.region_id is not None:
         conditions.append(Recipient.region_id == f.region_id)
     if f.agency_id is not None:
-        conditions.append(Referral.to_agency_id == f.agency_id)
+        conditions.append(agency == f.agency_id)
     if f.category is not None:
-        conditions.append(Referral.need == ServiceCategory(f.category))
+        conditions.append(need == ServiceCategory(f.category))
     if f.urgency is not None:
-        conditions.append(Referral.urgency == Urgency(f.urgency))
+        conditions.append(urgency == Urgency(f.urgency))
     return conditions
 
 
@@ -197,56 +214,123 @@ def group_stats(user: User, f: MetricsFilter, by: str, *, now: datetime | None =
     """One row per value of `by` that has referrals in the period, busiest first; the suppressed
     (small) groups last, in key order, so their order does not tell their sizes apart."""
     _check(user, by)
-    rows = _aggregate(user, f, by, now or utcnow())
-    return sorted(rows, key=lambda r: (r.suppressed, 0 if r.suppressed else -r.sent, str(r.key)))
+    return _ordered(_aggregate(user, f, by, now or utcnow())[0])
 
 
 def totals(user: User, f: MetricsFilter, *, now: datetime | None = None) -> GroupStats:
     """The same statistics over the whole filtered population."""
     _check(user)
-    rows = _aggregate(user, f, None, now or utcnow())
-    return rows[0] if rows else GroupStats(key=None, sent=0, open=0, overdue=0, breached=0,
-                                           durations={s: Duration(0) for s in STEPS})
+    return _aggregate(user, f, None, now or utcnow())[1]
 
 
-def _aggregate(user: User, f: MetricsFilter, by: str | None, now: datetime) -> list[GroupStats]:
+def _ordered(rows: list[GroupStats]) -> list[GroupStats]:
+    return sorted(rows, key=lambda r: (r.suppressed, 0 if r.suppressed else -r.sent, str(r.key)))
+
+
+def _aggregate(user: User, f: MetricsFilter, by: str | None, now: datetime) -> tuple[list[GroupStats], GroupStats]:
+    """Per-group rows (none when `by` is None) and the totals.
+
+    Counts and histograms come from `referral_daily_stats` (one row per day, agency, need and
+    urgency: a year of a national network is about a hundred thousand rows); what is open and
+    overdue now is counted live on the open referrals (``ix_referrals_open_sent``). Medians and
+    90th percentiles are exact while the population is small enough to sort
+    (``EXACT_PERCENTILES_UP_TO``), estimated from the histograms above it."""
+    sums = _stored_sums(user, f, by)
+    live = _open_counts(user, f, by, now)
+    total = [sum(column) for column in zip(*sums.values(), strict=True)] if sums else [0] * len(daily_stats.COLUMNS)
+    sent = _COLUMN["sent"]
+    exact = total[sent] <= EXACT_PERCENTILES_UP_TO
+    quantiles = _exact_percentiles(user, f, by) if exact and by is not None else {}
+    total_quantiles = _exact_percentiles(user, f, None) if exact else {}
+    groups = [_group_stats(key, vector, live.get(key, (0, 0)), quantiles, exact) for key, vector in sums.items()
+              if vector[sent]] if by is not None else []
+    live_total = tuple(sum(values) for values in zip(*live.values(), strict=True)) if live else (0, 0)
+    return groups, _group_stats(None, total, live_total, total_quantiles, exact)
+
+
+_COLUMN = {name: i for i, name in enumerate(daily_stats.COLUMNS)}
+_HISTOGRAM_SLICES = {step: slice(_COLUMN[HISTOGRAM_COLUMNS[step][0]], _COLUMN[HISTOGRAM_COLUMNS[step][-1]] + 1)
+                     for step in STEPS}
+
+
+def _group_stats(key, vector: list[int], live: tuple[int, int], quantiles: dict, exact: bool) -> GroupStats:
+    durations = {}
+    for step in STEPS:
+        histogram = vector[_HISTOGRAM_SLICES[step]]
+        if exact:
+            median, p90 = quantiles.get((key, step), (None, None))
+        else:
+            median, p90 = (daily_stats.estimate_percentile(histogram, p) for p in PERCENTILES)
+        durations[step] = Duration(sum(histogram), _float(median), _float(p90), estimated=not exact)
+    return GroupStats(key=key, sent=vector[_COLUMN["sent"]], open=live[0], overdue=live[1],
+                      breached=vector[_COLUMN["breached"]], durations=durations)
+
+
+def _stats_key(by: str | None):
+    stats = referral_daily_stats.c
+    if by is None:
+        return literal(None)
+    return {"agency": stats.agency_id, "service": stats.need, "region": Recipient.region_id,
+            "urgency": stats.urgency}[by]
+
+
+def _stats_conditions(user: User, f: MetricsFilter) -> list:
+    stats = referral_daily_stats.c
+    return _filtered(user, f, [stats.day >= f.start.date(), stats.day < _end_day(f)],
+                     stats.agency_id, stats.need, stats.urgency)
+
+
+def _end_day(f: MetricsFilter) -> date:
+    """The first day after the period (periods are whole UTC days)."""
+    return f.end.date() if f.end.time() == time.min else f.end.date() + timedelta(days=1)
+
+
+def _stats_from(query: Select) -> Select:
+    return query.select_from(referral_daily_stats).join(Recipient, Recipient.id == referral_daily_stats.c.agency_id)
+
+
+def _stored_sums(user: User, f: MetricsFilter, by: str | None) -> dict:
+    """key -> the sums of every column of `referral_daily_stats` over the period, in COLUMNS order."""
+    key = _stats_key(by).label("key")
+    query = _stats_from(select(key, *[func.sum(referral_daily_stats.c[c]) for c in daily_stats.COLUMNS]))
+    query = query.where(*_stats_conditions(user, f))
+    if by is not None:
+        query = query.group_by(key)
+    result = {}
+    for row in db.session.execute(query):
+        if by is None and row[1] is None:
+            continue  # no row in the period: SUM over nothing
+        result[_plain(row[0])] = [int(v or 0) for v in row[1:]]
+    return result
+
+
+def _open_counts(user: User, f: MetricsFilter, by: str | None, now: datetime) -> dict:
+    """key -> (open, overdue now) among the referrals sent in the period."""
     key = _key(by).label("key")
-    # A non-correlated IN: one pass over the (few) breaches of the period, hashed, not a probe per row.
-    breached = Referral.id.in_(select(Breach.referral_id).where(Breach.breached_at >= f.start))
-    columns = [
-        key,
-        func.count().label("sent"),
-        func.count().filter(Referral.is_open.is_(True)).label("open"),
-        func.count().filter(and_(Referral.is_open.is_(True), Referral.next_due_at < now)).label("overdue"),
-        func.count().filter(breached).label("breached"),
-    ]
-    postgres = _dialect() == "postgresql"
-    for step, column in STEP_COLUMNS.items():
-        columns.append(func.count(column).label(f"{step}_n"))
-        if postgres:
-            minutes = _minutes_since_sent(column)
-            for p in PERCENTILES:
-                columns.append(func.percentile_cont(p).within_group(minutes).label(f"{step}_p{int(p * 100)}"))
+    query = _from(select(key, func.count(), func.count().filter(Referral.next_due_at < now)))
+    query = query.where(*_conditions(user, f), Referral.is_open.is_(True))
+    if by is not None:
+        query = query.group_by(key)
+    return {_plain(row[0]): (row[1], row[2]) for row in db.session.execute(query) if row[1]}
+
+
+def _exact_percentiles(user: User, f: MetricsFilter, by: str | None) -> dict:
+    """(key, step) -> (median, p90), computed exactly by the database from the referrals."""
+    if _dialect() != "postgresql":
+        return _sqlite_percentiles(user, f, by)
+    key = _key(by).label("key")
+    columns = [key]
+    for column in STEP_COLUMNS.values():
+        minutes = _minutes_since_sent(column)
+        columns += [func.percentile_cont(p).within_group(minutes) for p in PERCENTILES]
     query = _from(select(*columns)).where(*_conditions(user, f))
     if by is not None:
         query = query.group_by(key)
-    result = db.session.execute(query).mappings().all()
-    if postgres:
-        quantiles = {(_plain(row["key"]), step): (row[f"{step}_p50"], row[f"{step}_p90"])
-                     for row in result for step in STEPS}
-    else:
-        quantiles = _sqlite_percentiles(user, f, by)
-    stats = []
-    for row in result:
-        if by is None and row["sent"] == 0:
-            continue
-        durations = {}
-        for step in STEPS:
-            median, p90 = quantiles.get((_plain(row["key"]), step), (None, None))
-            durations[step] = Duration(row[f"{step}_n"], _float(median), _float(p90))
-        stats.append(GroupStats(key=_plain(row["key"]), sent=row["sent"], open=row["open"] or 0,
-                                overdue=row["overdue"] or 0, breached=row["breached"] or 0, durations=durations))
-    return stats
+    result = {}
+    for row in db.session.execute(query):
+        for i, step in enumerate(STEPS):
+            result[(_plain(row[0]), step)] = (row[1 + 2 * i], row[2 + 2 * i])
+    return result
 
 
 def _plain(value):
@@ -306,12 +390,6 @@ def week_start(day: date) -> date:
     return day - timedelta(days=day.weekday())
 
 
-def _week(column):
-    if _dialect() == "postgresql":
-        return cast(func.date_trunc("week", func.timezone("UTC", column)), Date)
-    return func.date(column, "weekday 0", "-6 days")
-
-
 def _as_date(value) -> date:
     if isinstance(value, datetime):
         return value.date()
@@ -321,37 +399,22 @@ def _as_date(value) -> date:
 
 
 def weekly_trend(user: User, f: MetricsFilter, *, now: datetime | None = None) -> list[WeekPoint]:
-    """For each week of the period, among the referrals sent in it: how many were sent, went
-    overdue (a first breach recorded that week) and were completed. Every week is listed, zeros
-    included; weeks after `now` are not."""
+    """For each week of the period: how many referrals were sent, went overdue (their first breach)
+    and were completed that week, among those received in the user's scope and matching the
+    filters. Every week is listed, zeros included; weeks after `now` are not."""
     _check(user)
     now = now or utcnow()
     last = min(f.end, now)
-    conditions = _conditions(user, f)
-    counts: dict[date, dict[str, int]] = defaultdict(dict)
-
-    sent_week = _week(Referral.sent_at).label("week")
-    for week, n in db.session.execute(
-        _from(select(sent_week, func.count())).where(*conditions).group_by(sent_week)
-    ).all():
-        counts[_as_date(week)]["sent"] = n
-
-    done_week = _week(Referral.completed_at).label("week")
-    for week, n in db.session.execute(
-        _from(select(done_week, func.count())).where(*conditions, Referral.completed_at < last)
-        .group_by(done_week)
-    ).all():
-        counts[_as_date(week)]["completed"] = n
-
-    breach_week = _week(Breach.breached_at).label("week")
-    for week, n in db.session.execute(
-        _from(select(breach_week, func.count(func.distinct(Breach.referral_id))))
-        .join(Breach, Breach.referral_id == Referral.id)
-        .where(*conditions, Breach.breached_at >= f.start, Breach.breached_at < last)
-        .group_by(breach_week)
-    ).all():
-        counts[_as_date(week)]["overdue"] = n
-
+    stats = referral_daily_stats.c
+    counts: dict[date, dict[str, int]] = defaultdict(lambda: defaultdict(int))
+    query = _stats_from(select(stats.day, func.sum(stats.sent), func.sum(stats.overdue), func.sum(stats.completed)))
+    for day, sent, overdue, completed in db.session.execute(
+        query.where(*_stats_conditions(user, f), stats.day <= last.date()).group_by(stats.day)
+    ):
+        week = counts[week_start(_as_date(day))]
+        week["sent"] += int(sent or 0)
+        week["overdue"] += int(overdue or 0)
+        week["completed"] += int(completed or 0)
     points = []
     week = week_start(f.start.date())
     while datetime.combine(week, time.min, UTC) < last:
@@ -431,7 +494,8 @@ def published(stats: GroupStats) -> dict:
     for step, d in stats.durations.items():
         shown = not hidden and not d.suppressed
         durations[step] = {"count": None if hidden else d.count, "median_minutes": d.median if shown else None,
-                           "p90_minutes": d.p90 if shown else None, "suppressed": not shown}
+                           "p90_minutes": d.p90 if shown else None, "suppressed": not shown,
+                           "estimated": d.estimated}
     return {
         "key": stats.key, "suppressed": hidden, "sent": None if hidden else stats.sent,
         "open": None if hidden else stats.open, "overdue": None if hidden else stats.overdue,
@@ -464,8 +528,9 @@ def overview(user: User, f: MetricsFilter, by: str = "agency", *, lang: str = "e
     """Everything the dashboard shows for one grouping: totals, per-group rows, weekly trend."""
     _check(user, by)
     now = now or utcnow()
-    groups = group_stats(user, f, by, now=now)
-    return Overview(filters=f, by=by, totals=totals(user, f, now=now), groups=groups,
+    groups, total = _aggregate(user, f, by, now)
+    groups = _ordered(groups)
+    return Overview(filters=f, by=by, totals=total, groups=groups,
                     names=group_names(by, [g.key for g in groups], lang),
                     trend=weekly_trend(user, f, now=now) if trend else [])
 

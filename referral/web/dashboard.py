@@ -91,6 +91,7 @@ def _index_page(form: DashboardFilterForm, by: str, view: metrics.Overview | Non
         sla_link=url_for("sla.index") if has_role_for(g.user, Action.SLA_MANAGE) and "sla.index" in
         current_app.view_functions else None,
         dimensions=DIMENSION_TITLES, steps=STEP_TITLES, series=SERIES_TITLES, threshold=SUPPRESS_BELOW,
+        exact_limit=metrics.EXACT_PERCENTILES_UP_TO,
     ), 200 if view else 400
 
 
@@ -205,7 +206,7 @@ def _safe_next(target: str | None) -> str | None:
 # --- CSV ------------------------------------------------------------------------------------
 
 CSV_HEADER = ("dimension", "key", "name", "sent", "open", "overdue", "breached", "breach_rate") + tuple(
-    f"{step}_{what}" for step in STEPS for what in ("count", "median_minutes", "p90_minutes"))
+    f"{step}_{what}" for step in STEPS for what in ("count", "median_minutes", "p90_minutes")) + ("percentiles",)
 
 
 def _csv(view: metrics.Overview) -> str:
@@ -231,7 +232,8 @@ def _csv_row(dimension: str, row: metrics.GroupStats, key, name: str) -> list:
         hidden = row.suppressed or d.suppressed
         cells += [count(d.count), "" if hidden or d.median is None else d.median,
                   "" if hidden or d.p90 is None else d.p90]
-    return cells
+    # Large populations: estimated from the daily histograms (metrics.EXACT_PERCENTILES_UP_TO).
+    return [*cells, "estimated" if row.durations[STEPS[0]].estimated else "exact"]
 
 
 def _no_formula(value: str) -> str:

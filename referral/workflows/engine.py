@@ -21,6 +21,7 @@ from ..models.vocab import DeclineReason, ReferralStatus, Role, SharedField
 from ..policy import Action, NotFoundError, require
 from ..policy.fields import consent_for
 from ..security.case_crypto import seal
+from ..services import daily_stats
 from ..services.notifications import agency_staff, notify
 from . import sla
 from .definition import BOUNCED_STATES, OPEN_STATES, TRANSITIONS, Transition
@@ -99,6 +100,7 @@ def fire(
     at = at or utcnow()
     _check_guards(referral, transition, user, reason, message, at)
     previous = referral.status
+    counted_before = daily_stats.Facts.of(referral)
     if transition.keeps_state:
         # Nothing the parties see changes: an officer's open form (its version) stays valid.
         target = previous
@@ -116,6 +118,7 @@ def fire(
         referral.decline_reason = DeclineReason(reason)
     _apply_timers(referral, transition, at)
     referral.next_due_at = sla.next_due(referral) if referral.is_open else None
+    daily_stats.apply_change(counted_before, daily_stats.Facts.of(referral))
     event = ReferralEvent(referral_id=referral.id, action=action, from_status=previous, to_status=target,
                           actor_user_id=user.id, actor_agency_id=user.agency_id, occurred_at=at,
                           reason_code=reason if transition.requires_reason else None)

@@ -1,0 +1,265 @@
+"""Keeping `referral_daily_stats` equal to what the referrals say, and reading percentiles from it.
+
+A referral *contributes* to a few cells of the table (`contribution`): one on the day it was sent
+(counted, maybe breached, one histogram bucket per step it reached), one on the day it was
+completed, one on the day of its first breach. Every change to a referral is applied as the
+difference between its contribution after and before (`apply_change`), in the same transaction as
+the change, by the two writers of those facts: the workflow engine (every transition) and the SLA
+sweep (first breaches). `rebuild` recomputes the whole table from the referrals and breaches (after a
+bulk import, or to check the incremental path: the tests compare the two).
+
+Percentiles from a histogram are estimates (`estimate_percentile`): a bucket spans 22 % of its lower
+edge, and values are assumed spread geometrically inside it, so an estimate is at worst about 10 %
+from the exact value and usually within 1 to 2 % (BENCHMARKS.md measures it against the exact
+percentiles at a million files). The dashboard uses them only where the population is too large to
+sort on each request (`services.metrics.EXACT_PERCENTILES_UP_TO`).
+"""
+
+from __future__ import annotations
+
+import math
+from collections import defaultdict
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+
+from sqlalchemy import Connection, delete, func, insert, select
+
+from ..extensions import db
+from ..models import Breach, Referral
+from ..models.stats import BUCKETS, COUNT_COLUMNS, HISTOGRAM_COLUMNS, STAT_STEPS, referral_daily_stats
+
+#: Growth of bucket edges: [r^(k-1), r^k) minutes for bucket k. 1.22^62 minutes is about 157 days:
+#: longer durations share the last bucket.
+RATIO = 1.22
+_LOG_RATIO = math.log(RATIO)
+STEP_STAMPS = {"acknowledge": "acknowledged_at", "decide": "decided_at", "first_action": "first_action_at",
+               "complete": "completed_at"}
+_INDEX = {name: i for i, name in enumerate(
+    COUNT_COLUMNS + tuple(name for step in STAT_STEPS for name in HISTOGRAM_COLUMNS[step]))}
+COLUMNS = tuple(_INDEX)
+
+Key = tuple  # (day, agency_id, need value, urgency value)
+Contribution = dict  # Key -> {column: count}
+
+
+def bucket_of(minutes: float) -> int:
+    """The histogram bucket of a duration in minutes (negative durations count as zero)."""
+    if minutes < 1:
+        return 0
+    return min(BUCKETS - 1, 1 + int(math.log(minutes) / _LOG_RATIO))
+
+
+def bucket_bounds(bucket: int) -> tuple[float, float | None]:
+    """[low, high) minutes of a bucket; the last one has no upper bound."""
+    if bucket == 0:
+        return 0.0, 1.0
+    high = None if bucket == BUCKETS - 1 else RATIO ** bucket
+    return RATIO ** (bucket - 1), high
+
+
+def _value(value) -> str:
+    return getattr(value, "value", value)
+
+
+def _day(moment: datetime) -> date:
+    """The UTC day of a timestamp (naive timestamps are UTC already)."""
+    return (moment.astimezone(UTC) if moment.tzinfo else moment).date()
+
+
+@dataclass(frozen=True)
+class Facts:
+    """What a referral contributes from: its routing, its step stamps, its first breach."""
+
+    agency_id: int
+    need: str
+    urgency: str
+    sent_at: datetime | None
+    stamps: tuple  # acknowledged_at, decided_at, first_action_at, completed_at
+    first_breach_at: datetime | None = None
+
+    @classmethod
+    def of(cls, referral: Referral, first_breach_at: datetime | None = None) -> Facts:
+        return cls(referral.to_agency_id, _value(referral.need), _value(referral.urgency), referral.sent_at,
+                   tuple(getattr(referral, STEP_STAMPS[s]) for s in STAT_STEPS), first_breach_at)
+
+
+def contribution(facts: Facts) -> Contribution:
+    cells: Contribution = defaultdict(lambda: defaultdict(int))
+    route = (facts.agency_id, facts.need, facts.urgency)
+    if facts.sent_at is not None:
+        cell = cells[(_day(facts.sent_at), *route)]
+        cell["sent"] += 1
+        if facts.first_breach_at is not None:
+            cell["breached"] += 1
+        for step, stamp in zip(STAT_STEPS, facts.stamps, strict=True):
+            if stamp is not None:
+                minutes = (stamp - facts.sent_at).total_seconds() / 60
+                cell[HISTOGRAM_COLUMNS[step][bucket_of(minutes)]] += 1
+    completed_at = facts.stamps[-1]
+    if completed_at is not None:
+        cells[(_day(completed_at), *route)]["completed"] += 1
+    if facts.first_breach_at is not None:
+        cells[(_day(facts.first_breach_at), *route)]["overdue"] += 1
+    return cells
+
+
+def difference(before: Contribution, after: Contribution) -> Contribution:
+    delta: Contribution = defaultdict(lambda: defaultdict(int))
+    for sign, cells in ((-1, before), (1, after)):
+        for key, counts in cells.items():
+            for column, n in counts.items():
+                delta[key][column] += sign * n
+    return {key: {c: n for c, n in counts.items() if n} for key, counts in delta.items()
+            if any(counts.values())}
+
+
+def apply_change(before: Facts | None, after: Facts | None) -> None:
+    """Add the difference between two states of one referral to the table (same transaction)."""
+    apply_delta(difference(contribution(before) if before else {}, contribution(after) if after else {}))
+
+
+def apply_delta(delta: Mapping[Key, Mapping[str, int]]) -> None:
+    """Add counts to cells, creating the ones that do not exist yet: one INSERT ... ON CONFLICT DO
+    UPDATE per cell (PostgreSQL and SQLite), so two transactions creating the same cell at once both
+    count. Cells are written in one order by every writer: two of them cannot deadlock."""
+    table = referral_daily_stats
+    upsert = _dialect_insert()
+    for key in sorted(delta, key=str):
+        counts = delta[key]
+        statement = upsert(table).values(day=key[0], agency_id=key[1], need=key[2], urgency=key[3], **counts)
+        db.session.execute(statement.on_conflict_do_update(
+            index_elements=[table.c.day, table.c.agency_id, table.c.need, table.c.urgency],
+            set_={column: table.c[column] + statement.excluded[column] for column in counts},
+        ))
+
+
+def _dialect_insert():
+    if db.session.get_bind().dialect.name == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+
+        return postgresql_insert
+    from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+    return sqlite_insert
+
+
+def first_breaches(breached: Mapping, at: datetime) -> None:
+    """Timers just breached at `at` ({referral id: [timer ids]}, their breach rows already added):
+    count the referrals that had no other breach as breached (on their sending day) and as overdue
+    (on `at`'s day)."""
+    ids = list(breached)
+    if not ids:
+        return
+    timer_ids = [t for timers in breached.values() for t in timers]
+    earlier = set(db.session.execute(
+        select(Breach.referral_id).where(Breach.referral_id.in_(ids), Breach.timer_id.not_in(timer_ids))
+    ).scalars())
+    new = [i for i in ids if i not in earlier]
+    if not new:
+        return
+    delta: Contribution = defaultdict(lambda: defaultdict(int))
+    for row in db.session.execute(
+        select(Referral.sent_at, Referral.to_agency_id, Referral.need, Referral.urgency)
+        .where(Referral.id.in_(new), Referral.sent_at.is_not(None))
+    ):
+        route = (row.to_agency_id, _value(row.need), _value(row.urgency))
+        delta[(_day(row.sent_at), *route)]["breached"] += 1
+        delta[(_day(at), *route)]["overdue"] += 1
+    apply_delta(delta)
+
+
+# --- rebuilding -----------------------------------------------------------------------------
+
+
+def compute(connection: Connection, *, chunk: int = 20_000) -> dict[Key, list[int]]:
+    """Every cell of the table, computed from the referrals and breaches (streamed)."""
+    first_breach = (select(Breach.referral_id, func.min(Breach.breached_at).label("at"))
+                    .group_by(Breach.referral_id).subquery("first_breach"))
+    query = (
+        select(Referral.to_agency_id, Referral.need, Referral.urgency, Referral.sent_at,
+               *[getattr(Referral, STEP_STAMPS[s]) for s in STAT_STEPS], first_breach.c.at)
+        .outerjoin(first_breach, first_breach.c.referral_id == Referral.id)
+        .where(Referral.sent_at.is_not(None))
+    )
+    cells: dict[Key, list[int]] = {}
+    width = len(COLUMNS)
+    sent, breached, completed, overdue = (_INDEX[c] for c in COUNT_COLUMNS)
+    offsets = [_INDEX[HISTOGRAM_COLUMNS[s][0]] for s in STAT_STEPS]
+    log_ratio, last = _LOG_RATIO, BUCKETS - 1
+
+    def cell(day, route):
+        key = (day, *route)
+        row = cells.get(key)
+        if row is None:
+            row = cells[key] = [0] * width
+        return row
+
+    result = connection.execute(query.execution_options(stream_results=True, yield_per=chunk))
+    for agency_id, need, urgency, sent_at, *stamps, breach_at in result:
+        route = (agency_id, _value(need), _value(urgency))
+        row = cell(_day(sent_at), route)
+        row[sent] += 1
+        if breach_at is not None:
+            row[breached] += 1
+            cell(_day(breach_at), route)[overdue] += 1
+        for offset, stamp in zip(offsets, stamps, strict=True):
+            if stamp is not None:
+                minutes = (stamp - sent_at).total_seconds() / 60
+                row[offset + (0 if minutes < 1 else min(last, 1 + int(math.log(minutes) / log_ratio)))] += 1
+        if stamps[-1] is not None:
+            cell(_day(stamps[-1]), route)[completed] += 1
+    return cells
+
+
+def rebuild(connection: Connection, *, batch: int = 2_000) -> int:
+    """Replace the table's content with `compute`'s; returns the number of rows written."""
+    cells = compute(connection)
+    connection.execute(delete(referral_daily_stats))
+    rows = [{"day": k[0], "agency_id": k[1], "need": k[2], "urgency": k[3], **dict(zip(COLUMNS, v, strict=True))}
+            for k, v in cells.items()]
+    for start in range(0, len(rows), batch):
+        connection.execute(insert(referral_daily_stats), rows[start:start + batch])
+    return len(rows)
+
+
+def stored(connection: Connection) -> dict[Key, list[int]]:
+    """The table as it is (rows of zeros left by changes that cancelled out are skipped)."""
+    result = {}
+    for row in connection.execute(select(referral_daily_stats)).mappings():
+        values = [row[c] for c in COLUMNS]
+        if any(values):
+            result[(row["day"], row["agency_id"], _value(row["need"]), _value(row["urgency"]))] = values
+    return result
+
+
+# --- percentiles from a histogram --------------------------------------------------------------
+
+
+def estimate_percentile(counts: list[int], p: float) -> float | None:
+    """percentile_cont(p) estimated from bucket counts: the values at the two ranks around
+    p * (n - 1), each placed geometrically inside its bucket, linearly interpolated."""
+    n = sum(counts)
+    if n == 0:
+        return None
+    position = p * (n - 1)
+    below = int(position)
+    low = _value_at_rank(counts, below)
+    if position == below or below + 1 >= n:
+        return low
+    return low + (position - below) * (_value_at_rank(counts, below + 1) - low)
+
+
+def _value_at_rank(counts: list[int], rank: int) -> float:
+    seen = 0
+    for bucket, count in enumerate(counts):
+        if rank < seen + count:
+            low, high = bucket_bounds(bucket)
+            share = (rank - seen + 0.5) / count
+            if high is None:
+                return low
+            if bucket == 0:
+                return share * high
+            return low * (high / low) ** share
+        seen += count
+    raise ValueError("rank beyond the histogram")
