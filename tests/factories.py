@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import contextlib
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import timedelta
 
 import pyotp
 import pytest
+from sqlalchemy import event as sa_event
 
 from referral.audit.context import Actor, acting_as
 from referral.extensions import db
@@ -192,3 +195,18 @@ def record_breach(referral, kind, when) -> Breach:
     daily_stats.first_breaches({referral.id: [timer.id]}, when)
     db.session.commit()
     return breach
+
+
+@contextlib.contextmanager
+def statements() -> Iterator[list[str]]:
+    """The SQL statements sent to the database inside the block."""
+    sent: list[str] = []
+
+    def listener(conn, cursor, statement, *args):
+        sent.append(statement)
+
+    sa_event.listen(db.engine, "before_cursor_execute", listener)
+    try:
+        yield sent
+    finally:
+        sa_event.remove(db.engine, "before_cursor_execute", listener)

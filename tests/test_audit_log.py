@@ -2,24 +2,34 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import threading
 
 import pytest
-from sqlalchemy import select, text
+from sqlalchemy import func, select, text
 from sqlalchemy.exc import DBAPIError
 
 from referral.audit import deferred
 from referral.audit.chain import event_hash
-from referral.audit.log import record
+from referral.audit.log import flush_staged, record
 from referral.audit.verify import sign_head, verify_chain
 from referral.extensions import db
-from referral.models import AuditEvent
+from referral.models import AuditEvent, User
 from referral.models.vocab import AuditOutcome, ClosureReason, ServiceCategory
 from referral.services import assessments, cases, consents, notes
 from referral.services.erasure import shred_case
 from referral.workflows.engine import fire
-from tests.factories import IDENTITY, PASSWORD, as_user, consent_and_refer, csrf_token, login, make_case
+from tests.factories import (
+    IDENTITY,
+    PASSWORD,
+    as_user,
+    consent_and_refer,
+    csrf_token,
+    login,
+    make_case,
+    statements,
+)
 
 
 def events(action: str | None = None) -> list[AuditEvent]:
@@ -160,6 +170,79 @@ def test_probing_another_associations_file_is_a_logged_404(client, world):
     assert events("case.read") == []
 
 
+# --- appended when the transaction commits ----------------------------------------------------
+
+
+def test_recording_sends_nothing_and_a_commit_appends_any_number_in_three_statements(world):
+    sent_by_commit = []
+    for count in (1, 60):
+        db.session.get(User, world.cw_a.id)  # the transaction has begun, as in a request
+        with statements() as while_recording, as_user(world.cw_a):
+            for n in range(count):
+                record("test.event", object_type="thing", object_id=n, details={"n": n})
+        with statements() as at_commit:
+            db.session.commit()
+        assert while_recording == []  # no lock on the chain head while the request goes on
+        sent_by_commit.append(at_commit)
+    assert [len(sent) for sent in sent_by_commit] == [3, 3], sent_by_commit
+    logged = events()
+    assert [e.id for e in logged] == list(range(1, 62))
+    assert [e.details["n"] for e in logged] == [0] + list(range(60))
+    assert {(e.actor_user_id, e.object_type) for e in logged} == {(world.cw_a.id, "thing")}
+    assert verify_chain().checked == 61 and verify_chain().valid
+
+
+def test_a_rolled_back_transaction_leaves_no_event_and_no_gap(world):
+    with as_user(world.cw_a):
+        record("test.kept", details={"n": 1})
+        db.session.commit()
+        record("test.undone", details={"n": 2})
+        record("test.undone", details={"n": 3})
+        flush_staged()  # written and the head moved on, in the transaction rolled back
+        record("test.undone", details={"n": 4})
+        db.session.rollback()
+        record("test.undone", details={"n": 5})
+        db.session.close()
+        record("test.kept", details={"n": 6})
+        db.session.commit()
+        record("test.kept", details={"n": 7})
+        db.session.commit()
+    assert [(e.id, e.action, e.details["n"]) for e in events()] == [
+        (1, "test.kept", 1), (2, "test.kept", 6), (3, "test.kept", 7)]
+    assert verify_chain().checked == 3 and verify_chain().valid
+
+
+def test_a_transaction_reads_the_events_it_recorded(world):
+    """The SLA sweep looks for the "case.stalled" events it wrote; auditors see their own reads."""
+    with as_user(world.auditor):
+        returned = record("test.event", details={"n": 1})
+        assert returned.id is None  # staged only
+        assert db.session.execute(select(func.count()).where(AuditEvent.action == "test.event")).scalar() == 1
+        assert returned.id == 1 and returned.hash == event_hash(returned)
+        record("test.event", details={"n": 2})
+        assert db.session.execute(text("select count(*) from audit_events")).scalar() == 2
+        record("test.event", details={"n": 3})
+        assert db.session.execute(text("select last_event_id from audit_chain_head")).scalar() == 3
+    db.session.rollback()
+    assert events() == []
+
+
+def test_a_savepoint_rolled_back_discards_only_what_was_recorded_inside_it(world):
+    with as_user(world.cw_a):
+        record("test.before")
+        with contextlib.suppress(ZeroDivisionError), db.session.begin_nested():
+            record("test.inside")
+            assert len(events()) == 2  # both appended inside the savepoint
+            _ = 1 / 0
+        record("test.after")
+        with db.session.begin_nested():
+            record("test.released")
+        db.session.commit()
+    assert [(e.id, e.action) for e in events()] == [
+        (1, "test.before"), (2, "test.after"), (3, "test.released")]
+    assert verify_chain().valid
+
+
 # --- what a DBA cannot do unnoticed -----------------------------------------------------------
 
 
@@ -274,6 +357,7 @@ def test_the_app_cannot_rewrite_the_log(log_of_ten, statement):
 @pytest.mark.postgres
 @pytest.mark.slow
 def test_concurrent_writers_keep_the_chain_linear(app, world):
+    """Eight writers, each committing 25 transactions of one to three events."""
     errors: list[BaseException] = []
     start = threading.Barrier(8)
 
@@ -282,7 +366,8 @@ def test_concurrent_writers_keep_the_chain_linear(app, world):
             with app.app_context():
                 start.wait()
                 for i in range(25):
-                    record("test.concurrent", details={"writer": n, "i": i})
+                    for j in range(1 + (n + i) % 3):
+                        record("test.concurrent", details={"writer": n, "i": i, "j": j})
                     db.session.commit()
         except BaseException as exc:  # noqa: BLE001  (re-raised in the test thread)
             errors.append(exc)
@@ -293,5 +378,96 @@ def test_concurrent_writers_keep_the_chain_linear(app, world):
     for thread in threads:
         thread.join()
     assert errors == []
-    assert [e.id for e in events()] == list(range(1, 201))
-    assert verify_chain().valid and verify_chain().checked == 200
+    logged = events()
+    total = sum(1 + (n + i) % 3 for n in range(8) for i in range(25))
+    assert [e.id for e in logged] == list(range(1, total + 1))
+    # Each transaction's events are appended together, in the order they were recorded.
+    by_transaction: dict[tuple[int, int], list[int]] = {}
+    for e in logged:
+        by_transaction.setdefault((e.details["writer"], e.details["i"]), []).append((e.id, e.details["j"]))
+    for (n, i), appended in by_transaction.items():
+        first = appended[0][0]
+        assert appended == [(first + j, j) for j in range(1 + (n + i) % 3)], (n, i, appended)
+    for n in range(8):
+        firsts = [by_transaction[(n, i)][0][0] for i in range(25)]
+        assert firsts == sorted(firsts)
+    assert verify_chain().valid and verify_chain().checked == total
+
+
+@pytest.mark.postgres
+@pytest.mark.slow
+def test_open_transactions_do_not_queue_on_the_log_until_they_commit(app, world):
+    """A request that has recorded its read and is still rendering does not hold up the next one."""
+    first_recorded, second_committed = threading.Event(), threading.Event()
+    errors: list[BaseException] = []
+    waited: list[bool] = []
+
+    def first() -> None:
+        try:
+            with app.app_context():
+                with as_user(world.cw_a):
+                    record("test.first", details={"n": 1})
+                    record("test.first", details={"n": 2})
+                db.session.execute(select(User.id)).all()  # an open transaction, doing slow work
+                first_recorded.set()
+                waited.append(second_committed.wait(timeout=5))
+                db.session.commit()
+        except BaseException as exc:  # noqa: BLE001  (re-raised in the test thread)
+            errors.append(exc)
+            first_recorded.set()
+
+    def second() -> None:
+        try:
+            with app.app_context():
+                first_recorded.wait(timeout=5)
+                with as_user(world.cw_b):
+                    record("test.second", details={"n": 1})
+                    record("test.second", details={"n": 2})
+                db.session.execute(select(User.id)).all()
+                db.session.commit()
+                second_committed.set()
+        except BaseException as exc:  # noqa: BLE001
+            errors.append(exc)
+
+    threads = [threading.Thread(target=first), threading.Thread(target=second)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+    assert errors == [] and waited == [True]  # the second committed while the first was still open
+    assert [(e.id, e.action, e.actor_username) for e in events()] == [
+        (1, "test.second", "cw.b"), (2, "test.second", "cw.b"), (3, "test.first", "cw.a"), (4, "test.first", "cw.a")]
+    assert verify_chain().valid and verify_chain().checked == 4
+
+
+@pytest.mark.postgres
+@pytest.mark.slow
+def test_verifying_while_others_write_never_reports_a_broken_chain(app, world):
+    """The auditor's check runs while requests keep committing events: it must not mistake a commit
+    that lands between its reads for a cut or an insertion."""
+    stop = threading.Event()
+    errors: list[BaseException] = []
+
+    def writer() -> None:
+        try:
+            with app.app_context():
+                while not stop.is_set():
+                    for n in range(3):
+                        record("test.busy", details={"n": n})
+                    db.session.commit()
+        except BaseException as exc:  # noqa: BLE001  (re-raised in the test thread)
+            errors.append(exc)
+
+    thread = threading.Thread(target=writer)
+    thread.start()
+    try:
+        results = []
+        for _ in range(30):
+            results.append(verify_chain())
+            db.session.rollback()
+    finally:
+        stop.set()
+        thread.join()
+    assert errors == []
+    assert [r for r in results if not r.valid] == []
+    assert results[-1].checked > results[0].checked  # the writer did commit in between

@@ -1,11 +1,44 @@
-"""Writing to the access log, in the same transaction as the access it records."""
+"""Writing to the access log, in the same transaction as the access it records.
+
+`record` only stages the event in the session's transaction: no statement, no lock. The events a
+transaction staged are appended to the hash chain in one batch just before it commits (a
+``before_commit`` listener on every Session, after the transaction's own changes are flushed):
+one ``UPDATE ... RETURNING`` of the chain head reserves their ids and takes the head's row lock
+(PostgreSQL) or the write lock (SQLite), the hashes are computed here, one INSERT writes the
+events (an executemany that SQLAlchemy sends to PostgreSQL as one multi-row VALUES) and one UPDATE
+stores the head's new hash. Concurrent requests therefore queue on the head only for these three
+statements and their COMMIT, not for the rest of the request, and the chain stays linear: ids
+follow the order in which transactions commit.
+
+The rules:
+
+- An event commits with the transaction that recorded it, or not at all. A rollback discards
+  what it staged (a savepoint's rollback, what was recorded inside it) and leaves no gap: ids
+  are taken under the head lock, in the transaction that commits them.
+- ``occurred_at`` is the time of the `record` call, so it can be a transaction's length out of
+  id order; ``id``, ``prev_hash`` and ``hash`` are set when the event is appended (the object
+  `record` returns has none before).
+- A transaction reads its own events: a statement run through the session that names
+  ``audit_events`` or ``audit_chain_head`` (ORM or Core, or SQL text naming them) first appends
+  what is staged, and the transaction then holds the head lock until it ends. Only code that
+  records and then reads the log in one transaction pays for that (an auditor's export, a
+  signature); the SLA sweep reads its "case.stalled" events in later batches, committed by then.
+  SQL sent past the session (``session.connection()``, ``db.engine``) is not seen: call
+  `flush_staged` before it.
+- Events that must survive a rollback (denials, failures) go through `deferred.record_after`.
+"""
 
 from __future__ import annotations
 
 import uuid
 from collections.abc import Iterable
+from dataclasses import dataclass, field
 
-from sqlalchemy import select, update
+from sqlalchemy import event, insert, select, update
+from sqlalchemy.orm import ORMExecuteState, Session, SessionTransaction
+from sqlalchemy.sql import visitors
+from sqlalchemy.sql.elements import TextClause
+from sqlalchemy.sql.expression import TableClause
 
 from ..extensions import db
 from ..models import AuditChainHead, AuditEvent
@@ -15,6 +48,25 @@ from .chain import GENESIS_HASH, event_hash
 from .context import Actor, current_actor
 
 HEAD_ID = 1
+
+_EVENTS = AuditEvent.__table__
+_HEAD = AuditChainHead.__table__
+_LOG_TABLES = frozenset({_EVENTS.name, _HEAD.name})
+_STAGING = "masar.audit.staging"
+
+#: (transaction or savepoint the event was recorded in, event)
+_Entry = tuple[SessionTransaction, AuditEvent]
+
+
+@dataclass
+class _Staging:
+    """The session's audit events not yet in the database, kept in `Session.info`."""
+
+    #: In the order they were recorded.
+    staged: list[_Entry] = field(default_factory=list)
+    #: Events appended while a savepoint was open, by savepoint: if it rolls back, the database
+    #: forgets them, and those recorded outside it are staged again.
+    appended_in: dict[SessionTransaction, list[_Entry]] = field(default_factory=dict)
 
 
 def ensure_chain_head() -> None:
@@ -37,30 +89,16 @@ def record(
     details: dict | None = None,
     actor: Actor | None = None,
 ) -> AuditEvent:
-    """Append one event to the chain. The caller's transaction commits it with the access itself.
+    """Stage one event; it is appended to the chain when the caller's transaction commits.
 
-    The chain head row is updated first: that takes its row lock (PostgreSQL) or the write lock
-    (SQLite), so concurrent writers queue here and the chain stays linear.
+    Who acts is read now (`current_actor`), not at the append.
     """
     actor = actor or current_actor()
-    result = db.session.execute(
-        update(AuditChainHead)
-        .where(AuditChainHead.id == HEAD_ID)
-        .values(last_event_id=AuditChainHead.last_event_id + 1)
-        .execution_options(synchronize_session=False)
-    )
-    if result.rowcount != 1:
-        ensure_chain_head()
-        return record(
-            action, outcome=outcome, object_type=object_type, object_id=object_id, case_id=case_id,
-            fields=fields, purpose=purpose, break_glass_reason=break_glass_reason, details=details,
-            actor=actor,
-        )
-    event_id, prev_hash = db.session.execute(
-        select(AuditChainHead.last_event_id, AuditChainHead.last_hash).where(AuditChainHead.id == HEAD_ID)
-    ).one()
-    event = AuditEvent(
-        id=event_id,
+    session = db.session()
+    if session.get_transaction() is None:
+        session.begin()  # no statement yet: it only ties the event to the transaction to come
+    transaction = session.get_nested_transaction() or session.get_transaction()
+    audit_event = AuditEvent(
         occurred_at=utcnow(),
         action=action,
         outcome=outcome,
@@ -77,15 +115,128 @@ def record(
         purpose=purpose,
         break_glass_reason=break_glass_reason,
         details=details or {},
-        prev_hash=prev_hash,
     )
-    event.hash = event_hash(event)
-    db.session.execute(
-        update(AuditChainHead)
-        .where(AuditChainHead.id == HEAD_ID)
-        .values(last_hash=event.hash)
-        .execution_options(synchronize_session=False)
-    )
-    db.session.add(event)
-    db.session.flush([event])
-    return event
+    staging = session.info.setdefault(_STAGING, _Staging())
+    staging.staged.append((transaction, audit_event))
+    return audit_event
+
+
+def flush_staged() -> None:
+    """Append the events staged so far now (their transaction then holds the head lock)."""
+    _append_staged(db.session())
+
+
+def _append_staged(session: Session) -> None:
+    staging = session.info.get(_STAGING)
+    if staging is None or not staging.staged:
+        return
+    batch, staging.staged = staging.staged, []
+    savepoint = session.get_nested_transaction()
+    if savepoint is not None:
+        # Noted before writing: if the savepoint rolls back, even halfway, these are staged again.
+        staging.appended_in.setdefault(savepoint, []).extend(batch)
+    _append(session, [audit_event for _, audit_event in batch])
+
+
+def _append(session: Session, events: list[AuditEvent]) -> None:
+    """Head, hashes, one INSERT, head: a constant number of statements however many events."""
+    last_event_id, prev_hash = _reserve(session, len(events))
+    rows = []
+    for position, audit_event in enumerate(events, start=last_event_id - len(events) + 1):
+        audit_event.id = position
+        audit_event.prev_hash = prev_hash
+        audit_event.hash = prev_hash = event_hash(audit_event)
+        rows.append({column.key: getattr(audit_event, column.key) for column in _EVENTS.columns})
+    session.execute(insert(_EVENTS), rows)
+    session.execute(update(_HEAD).where(_HEAD.c.id == HEAD_ID).values(last_hash=prev_hash))
+
+
+def _reserve(session: Session, count: int) -> tuple[int, str]:
+    """Move the head `count` events on, which locks it until commit: (new last id, hash before)."""
+    bump = update(_HEAD).where(_HEAD.c.id == HEAD_ID).values(last_event_id=_HEAD.c.last_event_id + count)
+    if session.get_bind().dialect.update_returning:
+        # RETURNING gives the row as this statement left it: last_hash is still the old one.
+        row = session.execute(bump.returning(_HEAD.c.last_event_id, _HEAD.c.last_hash)).one_or_none()
+    else:
+        updated = session.execute(bump).rowcount == 1
+        row = session.execute(
+            select(_HEAD.c.last_event_id, _HEAD.c.last_hash).where(_HEAD.c.id == HEAD_ID)
+        ).one() if updated else None
+    if row is None:  # a fresh schema without its head row
+        session.execute(insert(_HEAD).values(id=HEAD_ID, last_event_id=0, last_hash=GENESIS_HASH))
+        return _reserve(session, count)
+    return row.last_event_id, row.last_hash
+
+
+# --- the session's transaction lifecycle -----------------------------------------------------
+# Listeners on every Session (the app's, and any a command or the benchmark binds to a connection).
+
+
+@event.listens_for(Session, "before_commit")
+def _append_before_commit(session: Session) -> None:
+    staging = session.info.get(_STAGING)
+    if staging is not None and staging.staged:
+        session.flush()  # the transaction's own changes first: the head stays locked only briefly
+        _append_staged(session)
+
+
+@event.listens_for(Session, "do_orm_execute")
+def _append_before_reading_the_log(state: ORMExecuteState) -> None:
+    staging = state.session.info.get(_STAGING)
+    if staging is not None and staging.staged and _names_the_log(state.statement):
+        _append_staged(state.session)
+
+
+def _names_the_log(statement) -> bool:
+    if isinstance(statement, TextClause):
+        text = statement.text.lower()
+        return any(name in text for name in _LOG_TABLES)
+    return any(isinstance(element, TableClause) and element.name in _LOG_TABLES
+               for element in visitors.iterate(statement))
+
+
+@event.listens_for(Session, "after_commit")
+def _after_commit(session: Session) -> None:
+    staging = session.info.get(_STAGING)
+    if staging is None:
+        return
+    released = session.get_nested_transaction()  # still the committing one, if it is a savepoint
+    if released is None:
+        session.info.pop(_STAGING)  # everything is committed
+        return
+    parent = released.parent
+    staging.staged = [(parent if t is released else t, e) for t, e in staging.staged]
+    appended = staging.appended_in.pop(released, [])
+    if appended and parent.nested:
+        staging.appended_in.setdefault(parent, []).extend(appended)
+
+
+@event.listens_for(Session, "after_rollback")
+def _after_rollback(session: Session) -> None:
+    staging = session.info.get(_STAGING)
+    if staging is None:
+        return
+    undone = session.get_nested_transaction()  # the savepoint rolled back, or None: everything
+    if undone is None:
+        session.info.pop(_STAGING)
+        return
+    live = set()
+    outer = undone.parent
+    while outer is not None:
+        live.add(outer)
+        outer = outer.parent
+    forgotten = []
+    for savepoint in [s for s in staging.appended_in if s not in live]:
+        forgotten += staging.appended_in.pop(savepoint)
+    # In chain order; a batch whose append failed (no ids yet) was the savepoint's last.
+    again = sorted((entry for entry in forgotten if entry[0] in live),
+                   key=lambda entry: entry[1].id if entry[1].id is not None else float("inf"))
+    for _, audit_event in again:
+        audit_event.id = audit_event.prev_hash = audit_event.hash = None
+    staging.staged = again + [entry for entry in staging.staged if entry[0] in live]
+
+
+@event.listens_for(Session, "after_transaction_end")
+def _after_transaction_end(session: Session, transaction: SessionTransaction) -> None:
+    if transaction.parent is None:  # closed without commit or rollback (Session.close): discarded
+        session.info.pop(_STAGING, None)

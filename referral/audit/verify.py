@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from cryptography.exceptions import InvalidSignature
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from ..extensions import db
 from ..models import AuditChainHead, AuditCheckpoint, AuditEvent
@@ -37,11 +37,11 @@ def checkpoint_message(event_id: int, event_hash_hex: str) -> bytes:
 _EVENTS = AuditEvent.__table__
 
 
-def _event_rows(from_id: int) -> list[dict]:
+def _event_rows(from_id: int, to_id: int) -> list[dict]:
     # Plain rows, not ORM objects: the caller's session (a request, with its user loaded) is left
     # alone, and what is checked is what the database holds now, never a cached copy.
     rows = db.session.execute(
-        select(_EVENTS).where(_EVENTS.c.id >= from_id).order_by(_EVENTS.c.id).limit(BATCH)
+        select(_EVENTS).where(_EVENTS.c.id >= from_id, _EVENTS.c.id <= to_id).order_by(_EVENTS.c.id).limit(BATCH)
     ).mappings().all()
     return [dict(row) for row in rows]
 
@@ -54,13 +54,19 @@ def _head() -> tuple[int, str] | None:
 
 
 def verify_chain() -> VerificationResult:
-    """Walk the chain in order. Reports the first event that was altered, removed or inserted."""
+    """Walk the chain in order. Reports the first event that was altered, removed or inserted.
+
+    Writers append while this runs. Every writer moves the head in the transaction that adds its
+    events, so: the head is read first and the walk stops at it (every event up to it is committed
+    and visible); events beyond it are legitimate only if a head read after them covers them."""
+    head = _head()
+    if head is None:
+        head = (0, GENESIS_HASH)
     expected_prev = GENESIS_HASH
     expected_id = 1
     checked = 0
-    last_id = 0
-    while True:
-        events = _event_rows(expected_id)
+    while expected_id <= head[0]:
+        events = _event_rows(expected_id, head[0])
         if not events:
             break
         for event in events:
@@ -73,15 +79,15 @@ def verify_chain() -> VerificationResult:
                 return VerificationResult(False, checked, event["id"], "altered")
             expected_prev = event["hash"]
             expected_id += 1
-            last_id = event["id"]
             checked += 1
-    head = _head()
-    if head is not None and head[0] < last_id:
-        # Events past the head that every writer moves: they were added behind the app's back.
-        return VerificationResult(False, head[0], head[0] + 1, "inserted")
-    if head is not None and (head[0] != last_id or (last_id and head[1] != expected_prev)):
+    if checked != head[0] or (checked and head[1] != expected_prev):
         # The head knows of later events than the table holds: the tail was cut off.
-        return VerificationResult(False, checked, last_id + 1, "truncated")
+        return VerificationResult(False, checked, checked + 1, "truncated")
+    beyond = db.session.execute(select(func.max(_EVENTS.c.id))).scalar() or 0
+    later_head = _head()
+    if beyond > (later_head[0] if later_head else 0):
+        # Events past every head the writers committed: added behind the app's back.
+        return VerificationResult(False, checked, head[0] + 1, "inserted")
     return _verify_checkpoints(checked)
 
 
