@@ -29,7 +29,7 @@ from referral.models.vocab import (
     ViolenceType,
 )
 from referral.security.blind_index import BlindIndexer
-from referral.security.case_crypto import _wrap_aad
+from referral.security.case_crypto import wrap_aad as _wrap_aad
 from referral.security.crypto import FieldCipher, MasterKeyRing, field_aad
 from referral.services.risk import HIGH_THRESHOLD, MEDIUM_THRESHOLD, QUESTION_IDS, QUESTIONNAIRE_VERSION
 from referral.workflows.calendar import BusinessCalendar

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from sqlalchemy import select
+from flask import g, has_app_context
+from sqlalchemy import event, select
 
 from ..extensions import db
-from ..models import Agency, Case, Referral, User
+from ..models import Agency, Case, Consent, Referral, Service, User
 from ..models.vocab import ReferralStatus, Role
 from .actions import ACTIONS, NO_IDENTITY_ROLES, Action
 from .fields import consented_fields_for_agency
@@ -78,7 +79,23 @@ def require(user: User | None, action: Action | str, record: object = None) -> D
 
 
 def case_access(user: User, case: Case) -> Decision:
-    """How `user` relates to `case`, and which field groups she may decrypt."""
+    """How `user` relates to `case`, and which field groups she may decrypt.
+
+    Decided once per request for each user and file (a file page asks for its guard, the identity,
+    the timeline and the notes), and decided again as soon as a referral, a consent or the
+    directory changes in the request.
+    """
+    decisions = _request_decisions()
+    if decisions is None or user.id is None or case.id is None or _access_changes_pending():
+        return _decide_case_access(user, case)
+    key = (user.id, user.agency_id, user.roles, case.id, case.owner_agency_id)
+    decision = decisions.get(key)
+    if decision is None:
+        decision = decisions[key] = _decide_case_access(user, case)
+    return decision
+
+
+def _decide_case_access(user: User, case: Case) -> Decision:
     if user.roles & NO_IDENTITY_ROLES:
         return Decision(False, "none")  # whatever else the account holds
     if case.owner_agency_id == user.agency_id and Role.CASEWORKER in user.roles:
@@ -106,6 +123,60 @@ def _fields_shared_with_agency(case: Case, agency_id: int) -> frozenset[str] | N
     carried = frozenset(f for fields in rows for f in (fields or []))
     agency = db.session.get(Agency, agency_id)
     return carried & consented_fields_for_agency(case, agency)
+
+
+# --- the request's decisions ----------------------------------------------------------------------
+# Kept in `g`, so they end with the request (or job) that made them, keyed by user and file. A
+# change to the rows they read (referrals, consents, the agencies' services) drops them all:
+# pending in the session (checked before each use), flushed, written in bulk, committed or
+# rolled back.
+
+#: Rows a file decision reads.
+_ACCESS_MODELS = (Referral, Consent, Agency, Service)
+_ACCESS_TABLES = frozenset(model.__table__.name for model in _ACCESS_MODELS)
+_DECISIONS = "_case_decisions"
+
+
+def _request_decisions() -> dict | None:
+    if not has_app_context():
+        return None
+    decisions = g.get(_DECISIONS)
+    if decisions is None:
+        decisions = g._case_decisions = {}
+    return decisions
+
+
+def _touches_access(objects) -> bool:
+    return any(isinstance(obj, _ACCESS_MODELS) for obj in objects)
+
+
+def _access_changes_pending() -> bool:
+    session = db.session
+    return _touches_access(session.new) or _touches_access(session.dirty) or _touches_access(session.deleted)
+
+
+def _forget_decisions(*_args) -> None:
+    if has_app_context():
+        g.pop(_DECISIONS, None)
+
+
+@event.listens_for(db.session, "after_flush")
+def _after_flush(session, _flush_context) -> None:
+    # new/dirty/deleted still hold what this flush wrote.
+    if _touches_access(session.new) or _touches_access(session.dirty) or _touches_access(session.deleted):
+        _forget_decisions()
+
+
+@event.listens_for(db.session, "do_orm_execute")
+def _after_bulk_write(state) -> None:
+    if state.is_update or state.is_delete or state.is_insert:
+        table = getattr(getattr(state.statement, "table", None), "name", None)
+        if table is None or table in _ACCESS_TABLES:
+            _forget_decisions()
+
+
+event.listen(db.session, "after_commit", _forget_decisions)
+event.listen(db.session, "after_soft_rollback", _forget_decisions)
 
 
 def _require_case(user: User, action: Action, case: Case) -> Decision:

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import delete, select, update
+from sqlalchemy.orm import joinedload
 from sqlalchemy.orm.attributes import set_committed_value
 
 from ..audit.log import record
@@ -26,7 +27,7 @@ from ..models.vocab import (
 )
 from ..policy import Action, require
 from ..security.blind_index import BlindIndexError
-from ..security.case_crypto import case_cipher, create_case_key, seal, unseal_text
+from ..security.case_crypto import case_cipher, create_case_key, prefetch_case_ciphers, seal, unseal_text
 from ..security.keys import app_keys
 from .numbers import next_number
 
@@ -211,6 +212,7 @@ def search(user: User, column: str, value: str, *, limit: int = 20) -> list[Case
         .order_by(Case.opened_at.desc())
         .limit(200)
     ).scalars().all()
+    prefetch_case_ciphers(c.id for c in candidates)  # every candidate is confirmed: their keys in one query
     matches = [c for c in candidates if _confirms(c, BLIND_INDEXED[column], column, wanted)][:limit]
     record("case.search", object_type="case", fields=[BLIND_INDEXED[column]],
            details={"column": column, "candidates": len(candidates), "matches": len(matches)})
@@ -301,8 +303,9 @@ def _timeline(user: User, case: Case, kind: str, details: dict, comment: str | N
 
 
 def get_case(case_id: uuid.UUID | str) -> Case | None:
+    """The file with its region (every file page names it)."""
     try:
         key = case_id if isinstance(case_id, uuid.UUID) else uuid.UUID(str(case_id))
     except ValueError:
         return None
-    return db.session.get(Case, key)
+    return db.session.get(Case, key, options=[joinedload(Case.region)])

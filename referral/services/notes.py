@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from sqlalchemy import select
+from sqlalchemy.orm import joinedload
 
 from ..audit.log import record
 from ..extensions import db
@@ -32,7 +33,9 @@ def visible_notes(user: User, case: Case, *, referral: Referral | None = None) -
     access = require(user, Action.CASE_READ, case)
     if case.shredded_at is not None:
         return []
-    query = select(Note).where(Note.case_id == case.id).order_by(Note.created_at)
+    # Authors come with the notes (the page shows their names), not one query each.
+    query = (select(Note).where(Note.case_id == case.id).order_by(Note.created_at)
+             .options(joinedload(Note.author).lazyload(User.role_rows)))
     if access.relation != "owner":
         if referral is None:
             return []

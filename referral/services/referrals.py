@@ -5,6 +5,8 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 
+from sqlalchemy.orm import joinedload
+
 from ..extensions import db
 from ..models import Case, Referral, Service, User
 from ..models.base import utcnow, uuid7
@@ -57,11 +59,13 @@ def create_referral(user: User, case: Case, *, service: Service, urgency: Urgenc
 
 
 def get_referral(referral_id: uuid.UUID | str) -> Referral | None:
+    """The referral with its two agencies and its service (every page of a referral names them)."""
     try:
         key = referral_id if isinstance(referral_id, uuid.UUID) else uuid.UUID(str(referral_id))
     except ValueError:
         return None
-    return db.session.get(Referral, key)
+    return db.session.get(Referral, key, options=[joinedload(Referral.from_agency), joinedload(Referral.to_agency),
+                                                  joinedload(Referral.service)])
 
 
 def read_referral(user: User, referral: Referral, decision) -> dict:

@@ -9,9 +9,10 @@ from flask import Blueprint, abort, flash, g, redirect, render_template, request
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from sqlalchemy import select
+from sqlalchemy.orm import joinedload
 
 from ..extensions import db
-from ..models import Agency, Consent, RiskAssessment
+from ..models import Agency, Consent, Referral, RiskAssessment, User
 from ..models.case import IDENTITY_COLUMNS
 from ..policy import Action, referrals_of_case_query
 from ..services import assessments, attachments, break_glass, case_views, cases, consents, notes
@@ -125,15 +126,19 @@ def emergency_access():
 def show(case_id):
     case, access = load_case(case_id, Action.CASE_READ)
     identity = cases.read_identity(g.user, case)
-    referrals = db.session.execute(referrals_of_case_query(g.user, case)).scalars().all()
+    # Everything the template reads comes with its rows: a constant number of queries per page.
+    referrals = db.session.execute(referrals_of_case_query(g.user, case)
+                                   .options(joinedload(Referral.to_agency))).scalars().all()
     is_owner = access.relation == "owner"
     context = {"case": case, "access": access, "identity": identity, "referrals": referrals, "is_owner": is_owner,
-               "timeline": case_views.timeline(g.user, case), "note_form": NoteForm()}
+               "timeline": case_views.timeline(g.user, case, referrals), "note_form": NoteForm()}
     if is_owner:
         context.update(
             consents=db.session.execute(select(Consent).where(Consent.case_id == case.id)
+                                        .options(joinedload(Consent.agency))
                                         .order_by(Consent.recorded_at)).scalars().all(),
             assessment=db.session.execute(select(RiskAssessment).where(RiskAssessment.case_id == case.id)
+                                          .options(joinedload(RiskAssessment.assessed_by).lazyload(User.role_rows))
                                           .order_by(RiskAssessment.assessed_at.desc()).limit(1)).scalar_one_or_none(),
             notes=notes.visible_notes(g.user, case),
             attachments=attachments.list_attachments(g.user, case), attachment_form=AttachmentForm(),

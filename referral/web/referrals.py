@@ -8,10 +8,10 @@ from zoneinfo import ZoneInfo
 from flask import Blueprint, current_app, flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from sqlalchemy import select
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload, selectinload
 
 from ..extensions import db
-from ..models import Case, Referral, ReferralEvent, Service, SlaTimer
+from ..models import Case, Referral, ReferralEvent, Service, SlaTimer, User
 from ..models.vocab import ServiceCategory, Urgency
 from ..policy import Action, inbox_query, outbox_query
 from ..policy.fields import consent_for
@@ -124,17 +124,23 @@ def _refer(case: Case, form: ReferForm, replaces: Referral | None) -> Referral |
     return referral
 
 
+def _history(referral: Referral) -> list[ReferralEvent]:
+    # The actors' names come with the events, not one query per person.
+    return db.session.execute(select(ReferralEvent).where(ReferralEvent.referral_id == referral.id)
+                              .options(joinedload(ReferralEvent.actor).lazyload(User.role_rows))
+                              .order_by(ReferralEvent.occurred_at)).scalars().all()
+
+
 @bp.get("/<referral_id>")
 def show(referral_id):
     referral, decision = load_referral(referral_id, Action.REFERRAL_READ)
+    case = db.session.get(Case, referral.case_id)  # held for the page: read once, whoever asks for it
     view = read_referral(g.user, referral, decision)
     side = decision.relation
-    history = db.session.execute(select(ReferralEvent).where(ReferralEvent.referral_id == referral.id)
-                                 .order_by(ReferralEvent.occurred_at)).scalars().all()
+    history = _history(referral)
     timers = db.session.execute(select(SlaTimer).where(SlaTimer.referral_id == referral.id)
                                 .order_by(SlaTimer.due_at)).scalars().all()
     actions = [t.name for t in available_transitions(referral.status, side)] if side in ("sender", "recipient") else []
-    case = db.session.get(Case, referral.case_id)
     referral_notes = notes.visible_notes(g.user, case, referral=referral) if side in ("sender", "recipient") else []
     return render_template("referrals/show.html", referral=referral, view=view, side=side, history=history,
                            timers=timers, actions=actions, form=TransitionForm(), transitions=TRANSITIONS,
@@ -171,8 +177,7 @@ def _action_label(name: str) -> str:
 def _show_again(referral_id, form, status):
     referral, decision = load_referral(referral_id, Action.REFERRAL_READ)
     view = read_referral(g.user, referral, decision)
-    history = db.session.execute(select(ReferralEvent).where(ReferralEvent.referral_id == referral.id)
-                                 .order_by(ReferralEvent.occurred_at)).scalars().all()
+    history = _history(referral)
     timers = db.session.execute(select(SlaTimer).where(SlaTimer.referral_id == referral.id)).scalars().all()
     actions = [t.name for t in available_transitions(referral.status, decision.relation)]
     return render_template("referrals/show.html", referral=referral, view=view, side=decision.relation,
