@@ -7,9 +7,11 @@ only believes the Authorization header.
 from __future__ import annotations
 
 from flask import g, request
+from limits import parse as parse_limit
 
 from ..audit import deferred
 from ..audit.context import Actor, set_actor
+from ..extensions import limiter
 from ..lifecycle import actor_for, client_ip
 from ..models import Case
 from ..models.vocab import AuditOutcome
@@ -22,6 +24,9 @@ from .errors import ApiProblem
 
 #: Endpoints open without a token: the token exchange itself and the API's documentation.
 PUBLIC_ENDPOINTS = frozenset({"api.openapi_json", "api.docs", "api.auth.create_token"})
+#: Unknown, expired or revoked tokens one address may present before it is refused unheard: each
+#: rejection up to this is audited, beyond it nothing is written (a flood cannot grow the log).
+REJECTED_TOKENS_PER_ADDRESS = parse_limit("20/minute")
 
 
 def authenticate_request():
@@ -37,6 +42,9 @@ def authenticate_request():
     try:
         user, row = tokens.authenticate(secret.strip())
     except tokens.TokenRejected as exc:
+        if limiter.enabled and not limiter.limiter.hit(REJECTED_TOKENS_PER_ADDRESS, "api-token-rejected",
+                                                        client_ip()):
+            raise ApiProblem(429, "too-many-requests", headers={"Retry-After": "60"}) from None
         deferred.record_after("api.token_rejected", outcome=AuditOutcome.DENIED, details={"reason": exc.reason})
         raise ApiProblem(401, "invalid-token",
                          headers={"WWW-Authenticate": 'Bearer realm="masar", error="invalid_token"'}) from None

@@ -120,17 +120,22 @@ def apply_change(before: Facts | None, after: Facts | None) -> None:
 
 
 def apply_delta(delta: Mapping[Key, Mapping[str, int]]) -> None:
-    """Add counts to cells, creating the ones that do not exist yet: one INSERT ... ON CONFLICT DO
-    UPDATE per cell (PostgreSQL and SQLite), so two transactions creating the same cell at once both
-    count. Cells are written in one order by every writer: two of them cannot deadlock."""
+    """Add counts to cells, creating the ones that do not exist yet: INSERT ... ON CONFLICT DO
+    UPDATE (PostgreSQL and SQLite), one statement per set of columns changed, so two transactions
+    creating the same cell at once both count, and a sweep batch of hundreds of breaches is two
+    statements. Rows go in one order for every writer: two of them cannot deadlock."""
     table = referral_daily_stats
     upsert = _dialect_insert()
+    by_columns: dict[tuple, list] = defaultdict(list)
     for key in sorted(delta, key=str):
         counts = delta[key]
-        statement = upsert(table).values(day=key[0], agency_id=key[1], need=key[2], urgency=key[3], **counts)
+        by_columns[tuple(sorted(counts))].append(
+            {"day": key[0], "agency_id": key[1], "need": key[2], "urgency": key[3], **counts})
+    for columns, rows in sorted(by_columns.items()):
+        statement = upsert(table).values(rows)
         db.session.execute(statement.on_conflict_do_update(
             index_elements=[table.c.day, table.c.agency_id, table.c.need, table.c.urgency],
-            set_={column: table.c[column] + statement.excluded[column] for column in counts},
+            set_={column: table.c[column] + statement.excluded[column] for column in columns},
         ))
 
 

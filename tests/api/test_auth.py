@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from referral.extensions import db
 from referral.models import ApiToken, AuditEvent
@@ -116,6 +116,23 @@ def test_a_browser_session_does_not_authenticate_the_api(client, world):
     response = client.post("/api/v1/cases/search", json={"column": "phone", "value": "0612345678"},
                            headers=bearer(token))
     assert response.status_code == 200
+
+
+def test_a_flood_of_bad_tokens_is_cut_off_without_growing_the_log(client, world):
+    from referral.api.access import REJECTED_TOKENS_PER_ADDRESS
+
+    allowed = REJECTED_TOKENS_PER_ADDRESS.amount
+    for n in range(allowed):
+        assert_problem(client.get("/api/v1/me", headers=bearer(f"guess-{n}")), 401, "invalid-token")
+    for n in range(5):
+        cut = client.get("/api/v1/me", headers=bearer(f"more-{n}"))
+        assert_problem(cut, 429, "too-many-requests")
+        assert cut.headers["Retry-After"] == "60"
+    rejected = db.session.execute(
+        select(func.count()).select_from(AuditEvent).where(AuditEvent.action == "api.token_rejected")).scalar_one()
+    assert rejected == allowed
+    # A real token from the same address still works.
+    assert client.get("/api/v1/me", headers=bearer(token_for(world.cw_a))).status_code == 200
 
 
 def test_lockout_and_rate_limit_answer_429(client, app, world):
