@@ -15,7 +15,7 @@ from sqlalchemy import select
 
 from referral.extensions import db
 from referral.jobs.sweep import run_sla_sweep
-from referral.models import referral_daily_stats
+from referral.models import referral_daily_stats, referral_weekly_stats
 from referral.models.stats import BUCKETS
 from referral.models.vocab import ServiceCategory as C
 from referral.services import daily_stats
@@ -107,9 +107,25 @@ def test_the_engine_and_the_sweep_keep_the_table_equal_to_a_rebuild(world):
         sent_days[key[0]] += values[daily_stats.COLUMNS.index("sent")]
     assert sum(sent_days.values()) == 11 and sent_days[date(2026, 2, 2)] == 5
     assert sum(v[daily_stats.COLUMNS.index("breached")] for v in kept.values()) > 0
-    # A rebuild writes the same table back.
+    weeks = daily_stats.stored(connection, referral_weekly_stats)
+    assert weeks == daily_stats.by_week(kept) and {k[0].weekday() for k in weeks} == {0}
+    # A rebuild writes the same tables back.
     daily_stats.rebuild(connection)
     assert daily_stats.stored(connection) == kept
+    assert daily_stats.stored(connection, referral_weekly_stats) == weeks
+
+
+@pytest.mark.slow
+def test_the_migration_adds_days_up_into_weeks_as_the_app_does(app, world):
+    from flask_migrate import downgrade, upgrade
+
+    _walk(world)
+    db.session.commit()
+    kept = daily_stats.stored(db.session.connection())
+    db.session.commit()
+    downgrade(revision="45c0e0e7d408")  # before the weekly table
+    upgrade()  # which fills it from the daily one, in SQL
+    assert daily_stats.stored(db.session.connection(), referral_weekly_stats) == daily_stats.by_week(kept)
 
 
 def test_a_transition_updates_the_cells_of_its_day(world):

@@ -287,3 +287,20 @@ def test_large_populations_get_estimates_close_to_the_exact_figures(world, data,
     assert estimated_total.durations["acknowledge"].median == pytest.approx(
         exact_total.durations["acknowledge"].median, rel=0.11)
     assert metrics.published(estimated_total)["durations"]["acknowledge"]["estimated"] is True
+
+
+def test_periods_read_whole_weeks_from_the_weekly_table_and_the_ends_from_the_daily_one():
+    from referral.models import referral_daily_stats as daily
+    from referral.models import referral_weekly_stats as weekly
+
+    def segments(first, last):
+        return [(t.name, a, b) for t, a, b in metrics._segments(MetricsFilter.for_dates(first, last))]
+
+    # Thursday 1 January to Tuesday 20 January: Thu-Sun by day, two weeks, Mon-Tue by day.
+    assert sorted(segments(date(2026, 1, 1), date(2026, 1, 20))) == sorted([
+        (weekly.name, date(2026, 1, 5), date(2026, 1, 19)),
+        (daily.name, date(2026, 1, 1), date(2026, 1, 5)),
+        (daily.name, date(2026, 1, 19), date(2026, 1, 21))])
+    # Monday to Sunday: weeks only. Inside one week: days only.
+    assert segments(date(2026, 1, 5), date(2026, 1, 18)) == [(weekly.name, date(2026, 1, 5), date(2026, 1, 19))]
+    assert segments(date(2026, 1, 6), date(2026, 1, 9)) == [(daily.name, date(2026, 1, 6), date(2026, 1, 10))]

@@ -300,7 +300,7 @@ def upgrade():
     # Imported here: the function reads the referrals and breaches as they are at this revision.
     from referral.services.daily_stats import rebuild
 
-    rebuild(op.get_bind())
+    rebuild(op.get_bind(), weekly=False)
 
 
 def downgrade():

@@ -10,7 +10,7 @@ from .referral import Referral, ReferralEvent, SlaTimer
 from .risk import RiskAssessment
 from .service import Service, service_regions
 from .sla import Breach, Escalation, JobLock, SlaPolicy
-from .stats import referral_daily_stats
+from .stats import referral_daily_stats, referral_weekly_stats
 from .user import ApiToken, LoginThrottle, RecoveryCode, User, UserRole, UserSession
 
 __all__ = [
@@ -18,5 +18,6 @@ __all__ = [
     "Case", "CaseBlindIndex", "CaseEvent", "CaseKey", "Consent", "Counter", "Escalation", "Holiday",
     "JobLock", "LoginThrottle", "Note", "Notification", "OutboxEmail", "RecoveryCode", "Referral",
     "ReferralEvent", "Region", "RiskAssessment", "Service", "SlaPolicy", "SlaTimer", "User",
-    "UserRole", "UserSession", "referral_daily_stats", "service_regions",
+    "UserRole", "UserSession", "referral_daily_stats", "referral_weekly_stats",
+    "service_regions",
 ]

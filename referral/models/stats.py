@@ -1,8 +1,10 @@
-"""Daily statistics of referrals, kept up to date with every transition, for the coordinators'
-dashboard: a year of a national network is a few hundred thousand rows to add up instead of two
-million referrals to sort (BENCHMARKS.md, "Dashboard for one year").
+"""Daily and weekly statistics of referrals, kept up to date with every transition, for the
+coordinators' dashboard: a year of a national network is some twenty-five thousand rows to add up
+(whole weeks, and the days at either end of the period) instead of two million referrals to sort
+(BENCHMARKS.md, "Dashboard for one year").
 
-One row per (day, receiving agency, need, urgency). Nothing in it identifies a survivor: counts, and
+One row per (day, receiving agency, need, urgency) in `referral_daily_stats`, and the same per week
+(starting on Monday, UTC) in `referral_weekly_stats`. Nothing in it identifies a survivor: counts, and
 for each step measured from sending (acknowledge, decide, first action, complete) a histogram of how
 many minutes the step took, in ``BUCKETS`` buckets of geometrically growing width
 (`referral.services.daily_stats.bucket_of`). The columns count different events on their own day:
@@ -37,13 +39,19 @@ def _counter(name: str) -> Column:
     return Column(name, Integer, nullable=False, server_default=text("0"))
 
 
-referral_daily_stats = Table(
-    "referral_daily_stats",
-    db.metadata,
-    Column("day", Date, primary_key=True),
-    Column("agency_id", ForeignKey("agencies.id"), primary_key=True),
-    Column("need", enum_column(ServiceCategory, "stats_need"), primary_key=True),
-    Column("urgency", enum_column(Urgency, "stats_urgency"), primary_key=True),
-    *[_counter(name) for name in COUNT_COLUMNS],
-    *[_counter(name) for names in HISTOGRAM_COLUMNS.values() for name in names],
-)
+def _stats_table(name: str, period: str) -> Table:
+    return Table(
+        name,
+        db.metadata,
+        Column(period, Date, primary_key=True),
+        Column("agency_id", ForeignKey("agencies.id"), primary_key=True),
+        Column("need", enum_column(ServiceCategory, "stats_need"), primary_key=True),
+        Column("urgency", enum_column(Urgency, "stats_urgency"), primary_key=True),
+        *[_counter(column) for column in COUNT_COLUMNS],
+        *[_counter(column) for columns in HISTOGRAM_COLUMNS.values() for column in columns],
+    )
+
+
+referral_daily_stats = _stats_table("referral_daily_stats", "day")
+#: The same cells added up per week: ``week`` is the Monday (UTC) the week starts on.
+referral_weekly_stats = _stats_table("referral_weekly_stats", "week")

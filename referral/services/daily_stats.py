@@ -1,12 +1,14 @@
-"""Keeping `referral_daily_stats` equal to what the referrals say, and reading percentiles from it.
+"""Keeping `referral_daily_stats` and `referral_weekly_stats` equal to what the referrals say, and
+reading percentiles from their histograms.
 
 A referral *contributes* to a few cells of the table (`contribution`): one on the day it was sent
 (counted, maybe breached, one histogram bucket per step it reached), one on the day it was
 completed, one on the day of its first breach. Every change to a referral is applied as the
 difference between its contribution after and before (`apply_change`), in the same transaction as
 the change, by the two writers of those facts: the workflow engine (every transition) and the SLA
-sweep (first breaches). `rebuild` recomputes the whole table from the referrals and breaches (after a
-bulk import, or to check the incremental path: the tests compare the two).
+sweep (first breaches). Each change goes to the cell of its day and to the cell of that day's week.
+`rebuild` recomputes both tables from the referrals and breaches (after a bulk import, or to check
+the incremental path: the tests compare the two).
 
 Percentiles from a histogram are estimates (`estimate_percentile`): a bucket spans 22 % of its lower
 edge, and values are assumed spread geometrically inside it, so an estimate is at worst about 10 %
@@ -21,13 +23,20 @@ import math
 from collections import defaultdict
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 
-from sqlalchemy import Connection, delete, func, insert, select
+from sqlalchemy import Connection, Table, delete, func, insert, select
 
 from ..extensions import db
 from ..models import Breach, Referral
-from ..models.stats import BUCKETS, COUNT_COLUMNS, HISTOGRAM_COLUMNS, STAT_STEPS, referral_daily_stats
+from ..models.stats import (
+    BUCKETS,
+    COUNT_COLUMNS,
+    HISTOGRAM_COLUMNS,
+    STAT_STEPS,
+    referral_daily_stats,
+    referral_weekly_stats,
+)
 
 #: Growth of bucket edges: [r^(k-1), r^k) minutes for bucket k. 1.22^62 minutes is about 157 days:
 #: longer durations share the last bucket.
@@ -60,6 +69,11 @@ def bucket_bounds(bucket: int) -> tuple[float, float | None]:
 
 def _value(value) -> str:
     return getattr(value, "value", value)
+
+
+def week_of(day: date) -> date:
+    """The Monday starting the week of `day`."""
+    return day - timedelta(days=day.weekday())
 
 
 def _day(moment: datetime) -> date:
@@ -120,21 +134,44 @@ def apply_change(before: Facts | None, after: Facts | None) -> None:
 
 
 def apply_delta(delta: Mapping[Key, Mapping[str, int]]) -> None:
-    """Add counts to cells, creating the ones that do not exist yet: INSERT ... ON CONFLICT DO
-    UPDATE (PostgreSQL and SQLite), one statement per set of columns changed, so two transactions
-    creating the same cell at once both count, and a sweep batch of hundreds of breaches is two
-    statements. Rows go in one order for every writer: two of them cannot deadlock."""
-    table = referral_daily_stats
+    """Add counts to the cells of their days, and of their days' weeks."""
+    _upsert(referral_daily_stats, delta)
+    _upsert(referral_weekly_stats, by_week(delta))
+
+
+def by_week(cells: Mapping[Key, Mapping[str, int] | list[int]]) -> dict:
+    """Day cells added up into week cells (counts as dicts or as lists in COLUMNS order)."""
+    weeks: dict = {}
+    for (day, *route), counts in cells.items():
+        key = (week_of(day), *route)
+        if isinstance(counts, list):
+            total = weeks.setdefault(key, [0] * len(counts))
+            for i, n in enumerate(counts):
+                total[i] += n
+        else:
+            total = weeks.setdefault(key, defaultdict(int))
+            for column, n in counts.items():
+                total[column] += n
+    return weeks
+
+
+def _upsert(table: Table, delta: Mapping[Key, Mapping[str, int]]) -> None:
+    """INSERT ... ON CONFLICT DO UPDATE (PostgreSQL and SQLite), one statement per set of columns
+    changed: two transactions creating the same cell at once both count, and a sweep batch of
+    hundreds of breaches is a few statements. Rows go in one order for every writer: two of them
+    cannot deadlock."""
     upsert = _dialect_insert()
+    period = table.primary_key.columns.values()[0]
     by_columns: dict[tuple, list] = defaultdict(list)
     for key in sorted(delta, key=str):
-        counts = delta[key]
-        by_columns[tuple(sorted(counts))].append(
-            {"day": key[0], "agency_id": key[1], "need": key[2], "urgency": key[3], **counts})
+        counts = {column: n for column, n in delta[key].items() if n}
+        if counts:
+            by_columns[tuple(sorted(counts))].append(
+                {period.name: key[0], "agency_id": key[1], "need": key[2], "urgency": key[3], **counts})
     for columns, rows in sorted(by_columns.items()):
         statement = upsert(table).values(rows)
         db.session.execute(statement.on_conflict_do_update(
-            index_elements=[table.c.day, table.c.agency_id, table.c.need, table.c.urgency],
+            index_elements=[period, table.c.agency_id, table.c.need, table.c.urgency],
             set_={column: table.c[column] + statement.excluded[column] for column in columns},
         ))
 
@@ -217,24 +254,29 @@ def compute(connection: Connection, *, chunk: int = 20_000) -> dict[Key, list[in
     return cells
 
 
-def rebuild(connection: Connection, *, batch: int = 2_000) -> int:
-    """Replace the table's content with `compute`'s; returns the number of rows written."""
+def rebuild(connection: Connection, *, weekly: bool = True, batch: int = 2_000) -> int:
+    """Replace the tables' content with `compute`'s (the daily one only with ``weekly=False``, for
+    the migration that created it before the weekly one existed); returns the day rows written."""
     cells = compute(connection)
-    connection.execute(delete(referral_daily_stats))
-    rows = [{"day": k[0], "agency_id": k[1], "need": k[2], "urgency": k[3], **dict(zip(COLUMNS, v, strict=True))}
-            for k, v in cells.items()]
-    for start in range(0, len(rows), batch):
-        connection.execute(insert(referral_daily_stats), rows[start:start + batch])
-    return len(rows)
+    tables = [(referral_daily_stats, cells)] + ([(referral_weekly_stats, by_week(cells))] if weekly else [])
+    for table, content in tables:
+        period = table.primary_key.columns.values()[0].name
+        connection.execute(delete(table))
+        rows = [{period: k[0], "agency_id": k[1], "need": k[2], "urgency": k[3],
+                 **dict(zip(COLUMNS, v, strict=True))} for k, v in content.items()]
+        for start in range(0, len(rows), batch):
+            connection.execute(insert(table), rows[start:start + batch])
+    return len(cells)
 
 
-def stored(connection: Connection) -> dict[Key, list[int]]:
-    """The table as it is (rows of zeros left by changes that cancelled out are skipped)."""
+def stored(connection: Connection, table: Table = referral_daily_stats) -> dict[Key, list[int]]:
+    """A table as it is (rows of zeros left by changes that cancelled out are skipped)."""
+    period = table.primary_key.columns.values()[0].name
     result = {}
-    for row in connection.execute(select(referral_daily_stats)).mappings():
+    for row in connection.execute(select(table)).mappings():
         values = [row[c] for c in COLUMNS]
         if any(values):
-            result[(row["day"], row["agency_id"], _value(row["need"]), _value(row["urgency"]))] = values
+            result[(row[period], row["agency_id"], _value(row["need"]), _value(row["urgency"]))] = values
     return result
 
 

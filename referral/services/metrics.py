@@ -7,7 +7,8 @@ agencies of her region, a national one all of them.
 
 Where the numbers come from (a year of a national network is two million referrals: BENCHMARKS.md):
 - counts sent, breached, completed and went overdue, and the step histograms: the daily statistics
-  (`referral_daily_stats`, kept by the workflow engine and the sweep: `services.daily_stats`);
+  (`referral_weekly_stats` for whole weeks, `referral_daily_stats` for the days at either end of
+  the period; kept by the workflow engine and the sweep: `services.daily_stats`);
 - open and overdue now: the open referrals sent in the period (``ix_referrals_open_sent``);
 - medians and 90th percentiles: exact while the population has at most ``EXACT_PERCENTILES_UP_TO``
   referrals (PostgreSQL's `percentile_cont`; on SQLite, which has no ordered-set aggregate, a window
@@ -27,14 +28,14 @@ from collections import defaultdict
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, time, timedelta
 
-from sqlalchemy import Float, Integer, Select, cast, extract, func, literal, or_, select, union_all
+from sqlalchemy import Float, Integer, Select, Table, cast, extract, func, literal, or_, select, union_all
 from sqlalchemy.orm import aliased
 
 from ..audit.log import record
 from ..extensions import db
 from ..models import Agency, Referral, Region, User
 from ..models.base import utcnow
-from ..models.stats import HISTOGRAM_COLUMNS, referral_daily_stats
+from ..models.stats import HISTOGRAM_COLUMNS, referral_daily_stats, referral_weekly_stats
 from ..models.vocab import ReferralStatus, ServiceCategory, Urgency
 from ..policy import Action, require
 from . import daily_stats
@@ -230,8 +231,8 @@ def _ordered(rows: list[GroupStats]) -> list[GroupStats]:
 def _aggregate(user: User, f: MetricsFilter, by: str | None, now: datetime) -> tuple[list[GroupStats], GroupStats]:
     """Per-group rows (none when `by` is None) and the totals.
 
-    Counts and histograms come from `referral_daily_stats` (one row per day, agency, need and
-    urgency: a year of a national network is about a hundred thousand rows); what is open and
+    Counts and histograms come from the weekly and daily statistics (one row per week or day,
+    agency, need and urgency: a year of a national network is about twenty-five thousand rows); what is open and
     overdue now is counted live on the open referrals (``ix_referrals_open_sent``). Medians and
     90th percentiles are exact while the population is small enough to sort
     (``EXACT_PERCENTILES_UP_TO``), estimated from the histograms above it."""
@@ -266,18 +267,11 @@ def _group_stats(key, vector: list[int], live: tuple[int, int], quantiles: dict,
                       breached=vector[_COLUMN["breached"]], durations=durations)
 
 
-def _stats_key(by: str | None):
-    stats = referral_daily_stats.c
+def _stats_key(table: Table, by: str | None):
     if by is None:
         return literal(None)
-    return {"agency": stats.agency_id, "service": stats.need, "region": Recipient.region_id,
-            "urgency": stats.urgency}[by]
-
-
-def _stats_conditions(user: User, f: MetricsFilter) -> list:
-    stats = referral_daily_stats.c
-    return _filtered(user, f, [stats.day >= f.start.date(), stats.day < _end_day(f)],
-                     stats.agency_id, stats.need, stats.urgency)
+    return {"agency": table.c.agency_id, "service": table.c.need, "region": Recipient.region_id,
+            "urgency": table.c.urgency}[by]
 
 
 def _end_day(f: MetricsFilter) -> date:
@@ -285,22 +279,49 @@ def _end_day(f: MetricsFilter) -> date:
     return f.end.date() if f.end.time() == time.min else f.end.date() + timedelta(days=1)
 
 
-def _stats_from(query: Select) -> Select:
-    return query.select_from(referral_daily_stats).join(Recipient, Recipient.id == referral_daily_stats.c.agency_id)
+def _segments(f: MetricsFilter, last: date | None = None) -> list[tuple[Table, date, date]]:
+    """The period (up to the day before `last`, if given) as the statistics tables cover it: whole
+    weeks from `referral_weekly_stats`, the days before the first Monday and from the last one
+    from `referral_daily_stats`. Each segment is (table, first, end) with `end` excluded."""
+    first, end = f.start.date(), _end_day(f)
+    if last is not None:
+        end = min(end, last)
+    if first >= end:
+        return []
+    weeks_from = daily_stats.week_of(first + timedelta(days=6))  # the first Monday on or after `first`
+    weeks_to = daily_stats.week_of(end)
+    if weeks_from >= weeks_to:
+        return [(referral_daily_stats, first, end)]
+    segments = [(referral_weekly_stats, weeks_from, weeks_to)]
+    if first < weeks_from:
+        segments.append((referral_daily_stats, first, weeks_from))
+    if weeks_to < end:
+        segments.append((referral_daily_stats, weeks_to, end))
+    return segments
+
+
+def _segment_query(table: Table, first: date, end: date, user: User, f: MetricsFilter, *columns) -> Select:
+    period = table.primary_key.columns.values()[0]
+    query = select(*columns).select_from(table).join(Recipient, Recipient.id == table.c.agency_id)
+    return query.where(*_filtered(user, f, [period >= first, period < end], table.c.agency_id, table.c.need,
+                                  table.c.urgency))
 
 
 def _stored_sums(user: User, f: MetricsFilter, by: str | None) -> dict:
-    """key -> the sums of every column of `referral_daily_stats` over the period, in COLUMNS order."""
-    key = _stats_key(by).label("key")
-    query = _stats_from(select(key, *[func.sum(referral_daily_stats.c[c]) for c in daily_stats.COLUMNS]))
-    query = query.where(*_stats_conditions(user, f))
-    if by is not None:
-        query = query.group_by(key)
-    result = {}
-    for row in db.session.execute(query):
-        if by is None and row[1] is None:
-            continue  # no row in the period: SUM over nothing
-        result[_plain(row[0])] = [int(v or 0) for v in row[1:]]
+    """key -> the sums of every column of the statistics over the period, in COLUMNS order."""
+    result: dict = {}
+    for table, first, end in _segments(f):
+        key = _stats_key(table, by).label("key")
+        query = _segment_query(table, first, end, user, f, key,
+                               *[func.sum(table.c[c]) for c in daily_stats.COLUMNS])
+        if by is not None:
+            query = query.group_by(key)
+        for row in db.session.execute(query):
+            if row[1] is None:
+                continue  # no row in the segment: SUM over nothing
+            values = [int(v or 0) for v in row[1:]]
+            total = result.get(_plain(row[0]))
+            result[_plain(row[0])] = values if total is None else [a + b for a, b in zip(total, values, strict=True)]
     return result
 
 
@@ -308,7 +329,7 @@ def _open_counts(user: User, f: MetricsFilter, by: str | None, now: datetime) ->
     """key -> (open, overdue now) among the referrals sent in the period."""
     key = _key(by).label("key")
     query = _from(select(key, func.count(), func.count().filter(Referral.next_due_at < now)))
-    query = query.where(*_conditions(user, f), Referral.is_open.is_(True))
+    query = query.where(*_conditions(user, f), Referral.is_open)  # plain, to match the partial index
     if by is not None:
         query = query.group_by(key)
     return {_plain(row[0]): (row[1], row[2]) for row in db.session.execute(query) if row[1]}
@@ -405,16 +426,16 @@ def weekly_trend(user: User, f: MetricsFilter, *, now: datetime | None = None) -
     _check(user)
     now = now or utcnow()
     last = min(f.end, now)
-    stats = referral_daily_stats.c
     counts: dict[date, dict[str, int]] = defaultdict(lambda: defaultdict(int))
-    query = _stats_from(select(stats.day, func.sum(stats.sent), func.sum(stats.overdue), func.sum(stats.completed)))
-    for day, sent, overdue, completed in db.session.execute(
-        query.where(*_stats_conditions(user, f), stats.day <= last.date()).group_by(stats.day)
-    ):
-        week = counts[week_start(_as_date(day))]
-        week["sent"] += int(sent or 0)
-        week["overdue"] += int(overdue or 0)
-        week["completed"] += int(completed or 0)
+    for table, first, end in _segments(f, last.date() + timedelta(days=1)):
+        period = table.primary_key.columns.values()[0]
+        query = _segment_query(table, first, end, user, f, period, func.sum(table.c.sent),
+                               func.sum(table.c.overdue), func.sum(table.c.completed)).group_by(period)
+        for day, sent, overdue, completed in db.session.execute(query):
+            week = counts[week_start(_as_date(day))]
+            week["sent"] += int(sent or 0)
+            week["overdue"] += int(overdue or 0)
+            week["completed"] += int(completed or 0)
     points = []
     week = week_start(f.start.date())
     while datetime.combine(week, time.min, UTC) < last:
