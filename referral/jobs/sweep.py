@@ -25,7 +25,7 @@ from ..models import Agency, AuditEvent, Breach, Case, Escalation, JobLock, Refe
 from ..models.base import utcnow
 from ..models.vocab import Role, Urgency
 from ..services import daily_stats
-from ..services.notifications import agency_staff, notify
+from ..services.notifications import notify, staff_of_agencies
 from . import SCHEDULER_ACTOR
 from .locks import JobLease
 
@@ -117,15 +117,13 @@ def _breach_batch(now: datetime, size: int, report: SweepReport) -> int:
                details={"reference": referral.reference, "timer": row.kind.value, "due_at": row.due_at.isoformat()})
         kinds[row.referral_id].append(row.kind.value)
     daily_stats.first_breaches(timers, now)
-    staff: dict[int, list[User]] = {}
+    staff = staff_of_agencies({r.to_agency_id for r in referrals.values()}, (Role.OFFICER, Role.CASEWORKER))
     # The referring side: who sent it, and the file's caseworker if someone else now holds it.
     sender_ids = {r.id: [r.created_by_id, caseworkers[r.id]] for r in referrals.values()}
     senders = _users({uid for ids in sender_ids.values() for uid in ids if uid})
     for referral_id, timer_kinds in kinds.items():
         referral = referrals[referral_id]
-        if referral.to_agency_id not in staff:
-            staff[referral.to_agency_id] = agency_staff(referral.to_agency_id, (Role.OFFICER, Role.CASEWORKER))
-        people = staff[referral.to_agency_id] + [senders[u] for u in sender_ids[referral_id] if u in senders]
+        people = staff.get(referral.to_agency_id, []) + [senders[u] for u in sender_ids[referral_id] if u in senders]
         notify(people, "referral.breach", referral=referral, params={"timers": sorted(timer_kinds)})
     report.breaches += len(claimed)
     return len(claimed)
@@ -260,11 +258,14 @@ def _stall_batch(now: datetime, size: int, report: SweepReport) -> int:
     owners = list(db.session.execute(select(Agency.id)).scalars())
     rows = db.session.execute(stalled_cases(cutoff, mark.last_finished_at, size, owners)).all()
     caseworkers = _users({r.caseworker_id for r in rows if r.caseworker_id})
+    # Files without an active caseworker go to their association's caseworkers.
+    orphaned = {r.owner_agency_id for r in rows if r.caseworker_id not in caseworkers}
+    staff = staff_of_agencies(orphaned, (Role.CASEWORKER,))
     for row in rows:
         record("case.stalled", object_type="case", object_id=row.id, case_id=row.id,
                details={"case_number": row.case_number, "inactive_since": row.last_activity_at.isoformat()})
         people = [caseworkers[row.caseworker_id]] if row.caseworker_id in caseworkers else \
-            agency_staff(row.owner_agency_id, (Role.CASEWORKER,))
+            staff.get(row.owner_agency_id, [])
         notify(people, "case.stalled", case=row)
     # A full batch may stop inside a run of equal timestamps: restart from the last one (the
     # NOT EXISTS skips what was flagged); a partial batch covered everything up to the cutoff.

@@ -43,14 +43,25 @@ def notification_text(kind: str, params: dict) -> str:
 
 
 def agency_staff(agency_id: int, roles: Iterable[Role]) -> list[User]:
-    return list(
-        db.session.execute(
-            select(User)
-            .join(UserRole, UserRole.user_id == User.id)
-            .where(User.agency_id == agency_id, User.active.is_(True), UserRole.role.in_(list(roles)))
-            .distinct()
-        ).scalars()
-    )
+    return staff_of_agencies([agency_id], roles).get(agency_id, [])
+
+
+def staff_of_agencies(agency_ids: Iterable[int], roles: Iterable[Role]) -> dict[int, list[User]]:
+    """Active people holding one of `roles`, per agency: one query for a whole sweep batch."""
+    ids = set(agency_ids)
+    if not ids:
+        return {}
+    users = db.session.execute(
+        select(User)
+        .join(UserRole, UserRole.user_id == User.id)
+        .where(User.agency_id.in_(ids), User.active.is_(True), UserRole.role.in_(list(roles)))
+        .distinct()
+        .order_by(User.id)
+    ).scalars()
+    staff: dict[int, list[User]] = {}
+    for user in users:
+        staff.setdefault(user.agency_id, []).append(user)
+    return staff
 
 
 def notify(users: Iterable[User], kind: str, *, referral: Referral | None = None, case=None,
@@ -62,6 +73,7 @@ def notify(users: Iterable[User], kind: str, *, referral: Referral | None = None
         params.setdefault("reference", case.case_number)
     link = _link(referral, case)
     seen: set[int] = set()
+    letters: dict[str, tuple[str, str]] = {}  # one rendering per language, whoever reads it
     for user in users:
         if user.id in seen:
             continue
@@ -70,11 +82,15 @@ def notify(users: Iterable[User], kind: str, *, referral: Referral | None = None
                                     referral_id=referral.id if referral else None,
                                     case_id=case.id if case is not None else None))
         if user.email:
-            with force_locale(user.locale or current_app.config["BABEL_DEFAULT_LOCALE"]):
-                text = notification_text(kind, params)
-                body = _("%(text)s\n\nOpen Masar to see it: %(link)s\n\nThis message contains no personal "
-                         "information on purpose.", text=text, link=link)
-                db.session.add(OutboxEmail(to_address=user.email, subject=f"Masar: {text}", body=body))
+            locale = user.locale or current_app.config["BABEL_DEFAULT_LOCALE"]
+            if locale not in letters:
+                with force_locale(locale):
+                    text = notification_text(kind, params)
+                    letters[locale] = (f"Masar: {text}", _(
+                        "%(text)s\n\nOpen Masar to see it: %(link)s\n\nThis message contains no personal "
+                        "information on purpose.", text=text, link=link))
+            subject, body = letters[locale]
+            db.session.add(OutboxEmail(to_address=user.email, subject=subject, body=body))
 
 
 def _link(referral: Referral | None, case=None) -> str:
