@@ -30,6 +30,11 @@ class ServerSession(CallbackDict, SessionMixin):
 
         super().__init__(initial or {}, on_update)
         self.row = row
+        # Read now: after the request's commit the row's attributes are expired, and reading them
+        # again in save_session would cost a query on every page.
+        self.row_id = row.id if row is not None else None
+        self.seen_at = row.last_seen_at if row is not None else None
+        self._user_id = row.user_id if row is not None else None
         self.modified = False
         #: The previous session ended by timeout: the login page says so.
         self.expired = expired
@@ -40,7 +45,7 @@ class ServerSession(CallbackDict, SessionMixin):
 
     @property
     def user_id(self) -> int | None:
-        return self.row.user_id if self.row is not None else None
+        return self._user_id if self.row is not None else None
 
 
 def _is_live(row: UserSession, now: datetime, idle: timedelta) -> bool:
@@ -94,12 +99,13 @@ class DatabaseSessionInterface(SessionInterface):
             response.vary.add("Cookie")
             return
         if session.modified:
-            row.data = dict(session)
-            row.last_seen_at = now
-            db.session.commit()
-        elif now - row.last_seen_at > TOUCH_INTERVAL:
             db.session.execute(
-                update(UserSession).where(UserSession.id == row.id).values(last_seen_at=now)
+                update(UserSession).where(UserSession.id == session.row_id).values(data=dict(session), last_seen_at=now)
+            )
+            db.session.commit()
+        elif now - session.seen_at > TOUCH_INTERVAL:
+            db.session.execute(
+                update(UserSession).where(UserSession.id == session.row_id).values(last_seen_at=now)
             )
             db.session.commit()
         response.vary.add("Cookie")
