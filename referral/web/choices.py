@@ -22,10 +22,14 @@ def region_choices(blank: str = BLANK) -> list[SelectChoice]:
 
 
 def agency_choices(exclude_id: int | None = None) -> list[SelectChoice]:
-    agencies = db.session.execute(
-        select(Agency).where(Agency.active.is_(True), Agency.kind != AgencyKind.NETWORK).order_by(Agency.code)
-    ).scalars()
-    return options([(a.id, a.name(_lang())) for a in agencies if a.id != exclude_id], blank=True)
+    # Two columns, not the directory's objects: every file page of an association lists them all.
+    lang = _lang()
+    localized = getattr(Agency, f"name_{lang}", Agency.name_en)
+    rows = db.session.execute(
+        select(Agency.id, localized, Agency.name_en)
+        .where(Agency.active.is_(True), Agency.kind != AgencyKind.NETWORK).order_by(Agency.code)
+    ).all()
+    return options([(id_, name or name_en) for id_, name, name_en in rows if id_ != exclude_id], blank=True)
 
 
 def service_choices(services: list[Service]) -> list[SelectChoice]:
