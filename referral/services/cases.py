@@ -204,23 +204,30 @@ def search(user: User, column: str, value: str, *, limit: int = 20) -> list[Case
         digest = indexer.compute(column, value)
     except BlindIndexError:
         raise CaseInputError("value", f"invalid_{column}") from None
+    source = BLIND_INDEXED[column]
+    # Only what confirming needs: a common name has a hundred candidates network-wide, and a file
+    # row carries every sealed field. The matches are loaded whole afterwards.
     candidates = db.session.execute(
-        select(Case)
+        select(Case.id, getattr(Case, f"{source}_ct"))
         .join(CaseBlindIndex, CaseBlindIndex.case_id == Case.id)
         .where(CaseBlindIndex.column == column, CaseBlindIndex.value == digest,
                Case.owner_agency_id == user.agency_id, Case.shredded_at.is_(None))
         .order_by(Case.opened_at.desc())
         .limit(200)
-    ).scalars().all()
+    ).all()
     prefetch_case_ciphers(c.id for c in candidates)  # every candidate is confirmed: their keys in one query
-    matches = [c for c in candidates if _confirms(c, BLIND_INDEXED[column], column, wanted)][:limit]
+    confirmed = [case_id for case_id, blob in candidates if _confirms(case_id, blob, source, column, wanted)]
+    confirmed = confirmed[:limit]
+    found = db.session.execute(select(Case).where(Case.id.in_(confirmed))).scalars() if confirmed else []
+    rows = {c.id: c for c in found}
+    matches = [rows[case_id] for case_id in confirmed if case_id in rows]
     record("case.search", object_type="case", fields=[BLIND_INDEXED[column]],
            details={"column": column, "candidates": len(candidates), "matches": len(matches)})
     return matches
 
 
-def _confirms(case: Case, source: str, column: str, wanted: str) -> bool:
-    plain = unseal_text(case.id, "cases", source, case.id, getattr(case, f"{source}_ct"))
+def _confirms(case_id, blob: bytes | None, source: str, column: str, wanted: str) -> bool:
+    plain = unseal_text(case_id, "cases", source, case_id, blob)
     if not plain:
         return False
     try:
@@ -257,7 +264,8 @@ def possible_duplicates(case: Case) -> list[DuplicateHint]:
         for other in rows:
             if other.owner_agency_id in found or wanted is None:
                 continue
-            if _confirms(other, BLIND_INDEXED[column], column, wanted):
+            source = BLIND_INDEXED[column]
+            if _confirms(other.id, getattr(other, f"{source}_ct"), source, column, wanted):
                 agency = db.session.get(Agency, other.owner_agency_id)
                 found[agency.id] = DuplicateHint(agency.id, agency.code)
     if found:
