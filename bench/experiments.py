@@ -160,9 +160,10 @@ def _time_statement(sql: str, params: dict, timeout_s: int, setup: tuple[str, ..
 
 
 def _statement_label(sql: str) -> str:
-    if "referral_daily_stats" in sql:
-        return "weekly trend (daily statistics)" if "GROUP BY referral_daily_stats.day" in sql else \
-            "sums per agency (daily statistics)"
+    for table, grain in (("referral_weekly_stats", "week"), ("referral_daily_stats", "day")):
+        if table in sql:
+            trend = f"GROUP BY {table}.{grain}" in sql
+            return f"{'trend' if trend else 'sums per agency'} ({'whole weeks' if grain == 'week' else 'edge days'})"
     if "percentile_cont" in sql:
         return "exact percentiles"
     return "open and overdue now" if "is_open" in sql else "other"

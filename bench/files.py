@@ -1,7 +1,7 @@
 """Survivor files in bulk: one chunk of files with everything they carry, built without the ORM.
 
 Ciphertexts are byte-for-byte what the services write: each file gets its own data key wrapped by
-the active master key (`case_crypto._wrap_aad`), and every field is sealed with
+the active master key (`case_crypto.wrap_aad`), and every field is sealed with
 `crypto.field_aad(table, column, row id)`; blind indexes come from the app's `BlindIndexer`. So the
 app opens, decrypts and searches generated files as its own (the smoke test checks it).
 
@@ -29,7 +29,7 @@ from referral.models.vocab import (
     ViolenceType,
 )
 from referral.security.blind_index import BlindIndexer
-from referral.security.case_crypto import wrap_aad as _wrap_aad
+from referral.security.case_crypto import wrap_aad
 from referral.security.crypto import FieldCipher, MasterKeyRing, field_aad
 from referral.services.risk import HIGH_THRESHOLD, MEDIUM_THRESHOLD, QUESTION_IDS, QUESTIONNAIRE_VERSION
 from referral.workflows.calendar import BusinessCalendar
@@ -202,7 +202,7 @@ class Chunk:
 
         key = os.urandom(32)
         cipher = FieldCipher(key)
-        wrapped = ctx.ring.wrap(key, _wrap_aad(case_id))
+        wrapped = ctx.ring.wrap(key, wrap_aad(case_id))
         self.rows["case_keys"].append([case_hex, wrapped.key_id, wrapped.blob, opened, None])
 
         def seal(table: str, column: str, row_id, value):
