@@ -399,3 +399,76 @@ def test_a_recorded_breach_stays_recorded_when_the_limit_is_relaxed(world):
     assert db.session.execute(select(Breach.kind)).scalars().all() == [TimerKind.ACKNOWLEDGE]
     run_sla_sweep(now=casa(2027, 1, 7, 9, 0))  # the new acknowledgement time: breached once, not twice
     assert sorted(db.session.execute(select(Breach.kind)).scalars()) == [TimerKind.ACKNOWLEDGE, TimerKind.DECIDE]
+
+
+# --- calendar changes ----------------------------------------------------------------------
+
+
+def _as_coordinator(world):
+    return as_user(world.coordinator)
+
+
+def _audit_details(action: str) -> dict:
+    from referral.models import AuditEvent
+
+    return db.session.execute(select(AuditEvent.details).where(AuditEvent.action == action)
+                              .order_by(AuditEvent.id.desc()).limit(1)).scalar_one()
+
+
+def test_a_holiday_declared_later_moves_the_open_referrals_due_times_and_back(world):
+    from referral.services import directory_admin
+
+    police = send(world, at=casa(2027, 1, 4, 9, 0))
+    hospital_emergency = send(world, to="hospital", category=ServiceCategory.MEDICAL, urgency="emergency",
+                              at=casa(2027, 1, 4, 9, 0))
+    # The hospital is in region two, open around the clock: business days count there too.
+    other_region = send(world, to="hospital", category=ServiceCategory.MEDICAL, at=casa(2027, 1, 4, 9, 0))
+    emergency_due, other_due = due(hospital_emergency), due(other_region)
+    with _as_coordinator(world):
+        # Tuesday 5 January becomes a holiday in the police's region.
+        day_off = directory_admin.add_holiday(world.coordinator, day=date(2027, 1, 5), name="Storm",
+                                              region_id=world.r1.id, agency_id=None)
+        db.session.commit()
+    # Monday 450 minutes, Tuesday closed, the remaining 30 on Wednesday.
+    assert due(police) == {ACK: casa(2027, 1, 6, 9, 0), DECIDE: casa(2027, 1, 7, 9, 0),
+                           FIRST: casa(2027, 1, 12, 9, 0)}
+    assert db.session.get(Referral, police.id).next_due_at == casa(2027, 1, 6, 9, 0)
+    assert due(hospital_emergency) == emergency_due  # wall time: no holiday for an emergency
+    assert world.hospital.region_id != world.r1.id and due(other_region) == other_due
+    assert _audit_details("directory.holiday_create")["referrals_recomputed"] >= 1
+    with _as_coordinator(world):
+        directory_admin.remove_holiday(world.coordinator, db.session.get(Holiday, day_off.id))
+        db.session.commit()
+    assert due(police) == {ACK: casa(2027, 1, 5, 9, 0), DECIDE: casa(2027, 1, 6, 9, 0),
+                           FIRST: casa(2027, 1, 11, 9, 0)}
+
+
+def test_new_opening_hours_move_the_open_referrals_due_times(world):
+    from referral.services import directory_admin
+    from referral.services.directory_admin import format_hours
+
+    police = send(world, at=casa(2027, 1, 4, 9, 0))
+    agency = world.police
+    values = {name: getattr(agency, name) for name in directory_admin.AGENCY_FIELDS}
+    values["kind"] = agency.kind.value
+    hours = format_hours(agency.opening_hours)
+    hours["0"] = "08:30-12:30"  # Mondays now close at 12:30
+    with _as_coordinator(world):
+        directory_admin.save_agency(world.coordinator, agency, values, hours)
+        db.session.commit()
+    # Monday 09:00-12:30 gives 210 minutes; the remaining 270 on Tuesday from 08:30: 13:00.
+    assert due(police)[ACK] == casa(2027, 1, 5, 13, 0)
+    assert "opening_hours" in _audit_details("directory.agency_update")["changed"]
+    assert _audit_details("directory.agency_update")["referrals_recomputed"] == 1
+
+
+def test_a_national_holiday_reaches_every_agencys_open_referrals(world):
+    from referral.services import directory_admin
+
+    police = send(world, at=casa(2027, 1, 4, 9, 0))
+    with _as_coordinator(world):
+        directory_admin.add_holiday(world.coordinator, day=date(2027, 1, 6), name="National day",
+                                    region_id=None, agency_id=None)
+        db.session.commit()
+    # Acknowledge still on Tuesday; deciding skips Wednesday.
+    assert due(police)[ACK] == casa(2027, 1, 5, 9, 0) and due(police)[DECIDE] == casa(2027, 1, 7, 9, 0)

@@ -12,6 +12,7 @@ from ..extensions import db
 from ..models import Agency, Holiday, Region, Service, User
 from ..models.vocab import AgencyKind, ServiceCategory
 from ..policy import Action, require
+from ..workflows import sla
 from ..workflows.calendar import BusinessCalendar
 from .cases import CaseInputError
 
@@ -19,6 +20,8 @@ WEEKDAYS = tuple(str(d) for d in range(7))
 INTERVAL = re.compile(r"^\s*(\d{1,2}:\d{2})\s*-\s*(\d{1,2}:\d{2})\s*$")
 AGENCY_FIELDS = ("code", "kind", "sector", "name_ar", "name_fr", "name_en", "region_id", "phone", "email",
                  "address", "timezone", "open_24_7", "active")
+#: Changes that move an agency's business calendar (the region: its regional holidays).
+CALENDAR_FIELDS = {"opening_hours", "timezone", "open_24_7", "region_id"}
 
 
 def parse_hours(day_texts: dict[str, str]) -> dict[str, list[list[str]]]:
@@ -66,6 +69,7 @@ def save_agency(user: User, agency: Agency | None, values: dict, day_texts: dict
     created = agency is None
     agency = agency or Agency()
     before = {name: getattr(agency, name, None) for name in AGENCY_FIELDS} if not created else {}
+    before_hours = None if created else agency.opening_hours
     for name in AGENCY_FIELDS:
         if name in values:
             setattr(agency, name, values[name])
@@ -75,8 +79,14 @@ def save_agency(user: User, agency: Agency | None, values: dict, day_texts: dict
     db.session.add(agency)
     db.session.flush([agency])
     changed = [n for n in AGENCY_FIELDS if created or before.get(n) != getattr(agency, n)]
+    if not created and before_hours != agency.opening_hours:
+        changed.append("opening_hours")
+    details = {"code": agency.code, "changed": changed}
+    if not created and set(changed) & CALENDAR_FIELDS:
+        # Its open referrals' time limits now run on the new calendar.
+        details["referrals_recomputed"] = sla.recompute_calendar([agency.id])
     record("directory.agency_create" if created else "directory.agency_update", object_type="agency",
-           object_id=agency.id, details={"code": agency.code, "changed": changed})
+           object_id=agency.id, details=details)
     return agency
 
 
@@ -109,13 +119,27 @@ def add_holiday(user: User, *, day: date, name: str, region_id: int | None, agen
     holiday = Holiday(day=day, name=name.strip(), region_id=region_id, agency_id=agency_id)
     db.session.add(holiday)
     db.session.flush([holiday])
+    recomputed = sla.recompute_calendar(_observing(holiday))
     record("directory.holiday_create", object_type="holiday", object_id=holiday.id,
-           details={"day": day.isoformat(), "region_id": region_id, "agency_id": agency_id})
+           details={"day": day.isoformat(), "region_id": region_id, "agency_id": agency_id,
+                    "referrals_recomputed": recomputed})
     return holiday
 
 
 def remove_holiday(user: User, holiday: Holiday) -> None:
     require(user, Action.DIRECTORY_MANAGE)
-    record("directory.holiday_delete", object_type="holiday", object_id=holiday.id,
-           details={"day": holiday.day.isoformat()})
+    observing = _observing(holiday)
     db.session.delete(holiday)
+    db.session.flush()
+    recomputed = sla.recompute_calendar(observing)
+    record("directory.holiday_delete", object_type="holiday", object_id=holiday.id,
+           details={"day": holiday.day.isoformat(), "referrals_recomputed": recomputed})
+
+
+def _observing(holiday: Holiday) -> list[int] | None:
+    """The agencies that keep a holiday: one agency, a region's, or (None) every agency."""
+    if holiday.agency_id is not None:
+        return [holiday.agency_id]
+    if holiday.region_id is not None:
+        return list(db.session.execute(select(Agency.id).where(Agency.region_id == holiday.region_id)).scalars())
+    return None

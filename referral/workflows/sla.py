@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from datetime import UTC, date, datetime, timedelta
 
 from sqlalchemy import or_, select
@@ -207,12 +207,43 @@ def recompute_open_timers(policy: SlaPolicy, *, at: datetime | None = None, batc
     starts counting from when the referral was sent; a limit it no longer sets is cancelled.
     A breach already recorded stays recorded. Returns how many referrals were updated.
     """
+    return _recompute_open(governed_by(policy), lambda _referral: policy, at=at, batch_size=batch_size,
+                           after_batch=after_batch)
+
+
+def recompute_calendar(agency_ids: Iterable[int] | None, *, at: datetime | None = None, batch_size: int = 500,
+                       after_batch: Callable[[], None] | None = None) -> int:
+    """After the business calendar of some agencies changed (opening hours, time zone, around the
+    clock, a holiday added or removed; ``None``: every agency, for a national holiday), give their
+    open referrals the due times the new calendar gives: the same rules as a policy change, each
+    referral under the policy that governs it. Returns how many referrals were updated."""
+    conditions = [Referral.is_open.is_(True)]
+    if agency_ids is not None:
+        ids = sorted(set(agency_ids))
+        if not ids:
+            return 0
+        conditions.append(Referral.to_agency_id.in_(ids))
+    policies: dict[tuple, SlaPolicy | None] = {}
+
+    def policy_of(referral: Referral) -> SlaPolicy | None:
+        key = (referral.urgency, referral.need)
+        if key not in policies:
+            policies[key] = policy_for(referral.urgency, referral.need)
+        return policies[key]
+
+    return _recompute_open(conditions, policy_of, at=at, batch_size=batch_size, after_batch=after_batch)
+
+
+def _recompute_open(conditions: list, policy_of: Callable[[Referral], SlaPolicy | None], *, at: datetime | None,
+                    batch_size: int, after_batch: Callable[[], None] | None) -> int:
+    """`_recompute` the open referrals matching ``conditions``, ``batch_size`` at a time, each
+    batch row-locked so a transition cannot interleave."""
     at = at or utcnow()
     calendars: dict[int, tuple[Agency, object]] = {}
     done, last_id = 0, None
     while True:
         query = (
-            select(Referral).where(*governed_by(policy)).order_by(Referral.id).limit(batch_size)
+            select(Referral).where(*conditions).order_by(Referral.id).limit(batch_size)
             .options(selectinload(Referral.timers)).with_for_update(of=Referral)
             .execution_options(populate_existing=True)
         )
@@ -223,7 +254,7 @@ def recompute_open_timers(policy: SlaPolicy, *, at: datetime | None = None, batc
             if referral.to_agency_id not in calendars:
                 agency = db.session.get(Agency, referral.to_agency_id)
                 calendars[referral.to_agency_id] = (agency, calendar_for(agency, at))
-            _recompute(referral, policy, *calendars[referral.to_agency_id], at)
+            _recompute(referral, policy_of(referral), *calendars[referral.to_agency_id], at)
         done += len(referrals)
         db.session.flush()
         if after_batch is not None:
@@ -233,7 +264,7 @@ def recompute_open_timers(policy: SlaPolicy, *, at: datetime | None = None, batc
         last_id = referrals[-1].id
 
 
-def _recompute(referral: Referral, policy: SlaPolicy, agency: Agency, calendar: BusinessCalendar,
+def _recompute(referral: Referral, policy: SlaPolicy | None, agency: Agency, calendar: BusinessCalendar,
                at: datetime) -> None:
     clock = _clock(referral, policy, agency)
     timers = {t.kind: t for t in referral.timers}
