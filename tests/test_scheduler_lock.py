@@ -202,32 +202,30 @@ def _assert_each_breach_recorded_and_told_once(world, referrals, sink):
     assert sorted(ids) == sorted(f"<masar.outbox-{i}@localhost>" for i, _ in emails)
 
 
-@pytest.mark.slow
-@pytest.mark.postgres
-def test_two_scheduler_processes_on_postgresql_record_and_notify_each_breach_once(world, app, tmp_path):
-    assert is_postgresql()
-    referrals = overdue_referrals(world, 10)
+def _two_processes_breach_once(world, app, tmp_path, overdue: int) -> None:
+    """Two scheduler processes race over `overdue` overdue referrals (three timers each)."""
+    referrals = overdue_referrals(world, overdue)
     sink = SmtpSink().start()
     try:
         outputs = _race(tmp_path, app, sink.port)
     finally:
         sink.stop()
     _assert_each_breach_recorded_and_told_once(world, referrals, sink)
-    assert sum(int(line.split()[1]) for out in outputs for line in out.splitlines()) == 30, outputs
+    assert sum(int(line.split()[1]) for out in outputs for line in out.splitlines()) == 3 * overdue, outputs
+
+
+@pytest.mark.slow
+@pytest.mark.postgres
+def test_two_scheduler_processes_on_postgresql_record_and_notify_each_breach_once(world, app, tmp_path):
+    assert is_postgresql()
+    _two_processes_breach_once(world, app, tmp_path, 10)
 
 
 @pytest.mark.slow
 def test_two_scheduler_processes_on_sqlite_record_and_notify_each_breach_once(world, app, tmp_path):
     if is_postgresql():
         pytest.skip("the PostgreSQL variant above runs instead")
-    referrals = overdue_referrals(world, 6)
-    sink = SmtpSink().start()
-    try:
-        outputs = _race(tmp_path, app, sink.port)
-    finally:
-        sink.stop()
-    _assert_each_breach_recorded_and_told_once(world, referrals, sink)
-    assert sum(int(line.split()[1]) for out in outputs for line in out.splitlines()) == 18, outputs
+    _two_processes_breach_once(world, app, tmp_path, 6)
 
 
 # --- the scheduler -------------------------------------------------------------------------

@@ -52,6 +52,11 @@ def _stats_table(name: str, period: str) -> Table:
     )
 
 
+def period_column(table: Table) -> Column:
+    """The day or week column of a statistics table (the first of its key)."""
+    return table.c.day if "day" in table.c else table.c.week
+
+
 referral_daily_stats = _stats_table("referral_daily_stats", "day")
 #: The same cells added up per week: ``week`` is the Monday (UTC) the week starts on.
 referral_weekly_stats = _stats_table("referral_weekly_stats", "week")

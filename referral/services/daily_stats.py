@@ -47,6 +47,7 @@ from ..models.stats import (
     COUNT_COLUMNS,
     HISTOGRAM_COLUMNS,
     STAT_STEPS,
+    period_column,
     referral_daily_stats,
     referral_weekly_stats,
 )
@@ -179,7 +180,7 @@ def _upsert(table: Table, delta: Mapping[Key, Mapping[str, int]]) -> None:
     hundreds of breaches is a few statements. Rows go in one order for every writer: two of them
     cannot deadlock."""
     upsert = _dialect_insert()
-    period = table.primary_key.columns.values()[0]
+    period = period_column(table)
     by_columns: dict[tuple, list] = defaultdict(list)
     for key in sorted(delta, key=str):
         counts = {column: n for column, n in delta[key].items() if n}
@@ -273,7 +274,6 @@ def _cells(rows) -> dict[Key, list[int]]:
     width = len(COLUMNS)
     sent, breached, completed, overdue = (_INDEX[c] for c in COUNT_COLUMNS)
     offsets = [_INDEX[HISTOGRAM_COLUMNS[s][0]] for s in STAT_STEPS]
-    log_ratio, last = _LOG_RATIO, BUCKETS - 1
 
     def cell(day, route):
         key = (day, *route)
@@ -291,8 +291,7 @@ def _cells(rows) -> dict[Key, list[int]]:
             cell(breach_day, route)[overdue] += 1
         for offset, duration in zip(offsets, durations, strict=True):
             if duration is not None:
-                minutes = duration / 60
-                row[offset + (0 if minutes < 1 else min(last, 1 + int(math.log(minutes) / log_ratio)))] += 1
+                row[offset + bucket_of(duration / 60)] += 1
         if completed_day is not None:
             cell(completed_day, route)[completed] += 1
     return cells
@@ -304,7 +303,7 @@ def rebuild(connection: Connection, *, weekly: bool = True, batch: int = 2_000) 
     cells = compute(connection)
     tables = [(referral_daily_stats, cells)] + ([(referral_weekly_stats, by_week(cells))] if weekly else [])
     for table, content in tables:
-        period = table.primary_key.columns.values()[0].name
+        period = period_column(table).name
         connection.execute(delete(table))
         rows = [{period: k[0], "agency_id": k[1], "need": k[2], "urgency": k[3],
                  **dict(zip(COLUMNS, v, strict=True))} for k, v in content.items()]
@@ -315,7 +314,7 @@ def rebuild(connection: Connection, *, weekly: bool = True, batch: int = 2_000) 
 
 def stored(connection: Connection, table: Table = referral_daily_stats) -> dict[Key, list[int]]:
     """A table as it is (rows of zeros left by changes that cancelled out are skipped)."""
-    period = table.primary_key.columns.values()[0].name
+    period = period_column(table).name
     result = {}
     for row in connection.execute(select(table)).mappings():
         values = [row[c] for c in COLUMNS]

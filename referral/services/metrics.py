@@ -35,7 +35,7 @@ from ..audit.log import record
 from ..extensions import db
 from ..models import Agency, Referral, Region, User
 from ..models.base import utcnow
-from ..models.stats import HISTOGRAM_COLUMNS, referral_daily_stats, referral_weekly_stats
+from ..models.stats import HISTOGRAM_COLUMNS, period_column, referral_daily_stats, referral_weekly_stats
 from ..models.vocab import ReferralStatus, ServiceCategory, Urgency
 from ..policy import Action, require
 from . import daily_stats
@@ -301,7 +301,7 @@ def _segments(f: MetricsFilter, last: date | None = None) -> list[tuple[Table, d
 
 
 def _segment_query(table: Table, first: date, end: date, user: User, f: MetricsFilter, *columns) -> Select:
-    period = table.primary_key.columns.values()[0]
+    period = period_column(table)
     query = select(*columns).select_from(table).join(Recipient, Recipient.id == table.c.agency_id)
     return query.where(*_filtered(user, f, [period >= first, period < end], table.c.agency_id, table.c.need,
                                   table.c.urgency))
@@ -428,7 +428,7 @@ def weekly_trend(user: User, f: MetricsFilter, *, now: datetime | None = None) -
     last = min(f.end, now)
     counts: dict[date, dict[str, int]] = defaultdict(lambda: defaultdict(int))
     for table, first, end in _segments(f, last.date() + timedelta(days=1)):
-        period = table.primary_key.columns.values()[0]
+        period = period_column(table)
         query = _segment_query(table, first, end, user, f, period, func.sum(table.c.sent),
                                func.sum(table.c.overdue), func.sum(table.c.completed)).group_by(period)
         for day, sent, overdue, completed in db.session.execute(query):
