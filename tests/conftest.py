@@ -4,7 +4,8 @@ emptied after every test, and helpers to log in as anyone.
 Environment:
 - MASAR_TEST_POSTGRES=postgresql://postgres@127.0.0.1:5432/postgres runs the suite on PostgreSQL
   (a database is created for the run and dropped at its end);
-- MASAR_REQUIRE_POSTGRES=1 / MASAR_REQUIRE_BROWSER=1 (set by CI) turn "missing" into failures.
+- MASAR_REQUIRE_POSTGRES=1 / MASAR_REQUIRE_BROWSER=1 (set by CI) turn "missing" into failures;
+- MASAR_TEST_CLOCK=saturday (or an ISO instant) sets the instant every test starts at (tests/clock.py).
 """
 
 from __future__ import annotations
@@ -13,11 +14,13 @@ import os
 import uuid
 
 import pytest
+import time_machine
 from argon2 import PasswordHasher
 from flask.testing import FlaskClient
 from sqlalchemy import create_engine, text
 
 from referral.security import passwords
+from tests.clock import start_instant
 
 # Cheap argon2 parameters: the suite creates hundreds of accounts.
 passwords.configure_hasher(PasswordHasher(time_cost=1, memory_cost=8, parallelism=1))
@@ -69,7 +72,15 @@ def app(database_url):
 
 
 @pytest.fixture(autouse=True)
-def _app_context(request, app):
+def clock():
+    """Every test starts at the same fixed instant (tests/clock.py) and time ticks on from there;
+    ``clock.shift(timedelta(...))`` moves it forward, ``clock.move_to(instant)`` anywhere."""
+    with time_machine.travel(start_instant(), tick=True) as traveller:
+        yield traveller
+
+
+@pytest.fixture(autouse=True)
+def _app_context(request, app, clock):
     """Every test runs in an app context on an empty database (the schema stays)."""
     if "no_db" in request.keywords:
         yield

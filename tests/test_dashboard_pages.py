@@ -52,7 +52,8 @@ def _act(referral, user, action, minutes, **kwargs):
 @pytest.fixture
 def network(world):
     """Twenty days ago: six urgent police referrals (five acknowledged and waiting, one declined),
-    two legal ones (a group too small to show) and five emergencies at the hospital (region two)."""
+    two legal ones (a group too small to show); twelve days ago five emergencies at the hospital
+    (region two)."""
     sent = utcnow() - timedelta(days=20)
     case = make_case(world.cw_a)
     police = [consent_and_refer(world.cw_a, case, world.service(world.police, C.POLICE_PROTECTION),
@@ -64,8 +65,10 @@ def network(world):
                                at=sent + timedelta(days=1, hours=i)) for i in range(2)]
     for referral in legal:
         _act(referral, world.cw_b, "acknowledge", 60)
+    # A week after the police ones: "2 business days" can span a weekend and two holidays, so only
+    # a gap longer than that keeps the police referrals the most overdue on every weekday.
     hospital = [consent_and_refer(world.cw_a, case, world.service(world.hospital, C.MEDICAL), urgency="emergency",
-                                  at=sent + timedelta(days=2, minutes=10 * i)) for i in range(5)]
+                                  at=sent + timedelta(days=8, minutes=10 * i)) for i in range(5)]
     for referral in hospital:
         _act(referral, world.officer_hospital, "accept", 10)
     # The sweep recorded that the first police referral missed its decision time.

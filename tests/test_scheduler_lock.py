@@ -40,6 +40,7 @@ from referral.models import (
 )
 from referral.models.base import utcnow
 from referral.models.vocab import ServiceCategory
+from tests.clock import child_environment
 from tests.factories import consent_and_refer, make_case
 from tests.test_email_outbox import SmtpSink
 
@@ -126,6 +127,8 @@ def test_unknown_jobs_have_no_lock():
 SCRIPT = textwrap.dedent("""
     import sys
     sys.path.insert(0, {root!r})
+    from tests.clock import follow_parent_clock
+    follow_parent_clock()  # the test's clock, not the real one
     from referral import create_app
     from referral.jobs.scheduler import run_job
 
@@ -150,7 +153,7 @@ def _race(tmp_path, app, sink_port: int, processes: int = 2, iterations: int = 4
     url = app.config["SQLALCHEMY_DATABASE_URI"]
     procs = [subprocess.Popen([sys.executable, str(script), url, str(sink_port), str(iterations)],  # noqa: S603
                               stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                              cwd=str(ROOT))
+                              cwd=str(ROOT), env=child_environment())
              for _ in range(processes)]
     try:
         for proc in procs:
@@ -370,6 +373,8 @@ def test_register_adds_the_scheduler_command(app):
 def test_the_scheduler_command_runs_the_jobs_until_sigterm(world, app, tmp_path):
     overdue_referrals(world, 1)
     (tmp_path / "sched_app.py").write_text(textwrap.dedent(f"""
+        from tests.clock import follow_parent_clock
+        follow_parent_clock()  # the test's clock, not the real one
         from referral import create_app
         from referral.jobs import register
 
@@ -378,7 +383,7 @@ def test_the_scheduler_command_runs_the_jobs_until_sigterm(world, app, tmp_path)
         if "scheduler" not in app.cli.commands:
             register(app)
     """))
-    env = dict(os.environ, PYTHONPATH=f"{tmp_path}{os.pathsep}{ROOT}")
+    env = child_environment(dict(os.environ, PYTHONPATH=f"{tmp_path}{os.pathsep}{ROOT}"))
     flask = Path(sys.executable).with_name("flask")
     proc = subprocess.Popen([str(flask), "--app", "sched_app:app", "scheduler"], cwd=str(ROOT), env=env,  # noqa: S603
                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)

@@ -169,7 +169,8 @@ def test_breach_notifications_and_emails_carry_no_survivor_data(world):
         assert all(value not in t for t in texts), value
 
 
-def test_the_sweep_never_decrypts(world, monkeypatch):
+def test_the_sweep_never_decrypts(world, monkeypatch, clock):
+    clock.move_to(MONDAY_9)
     refer(world)
     case = make_case(world.cw_a)
     db.session.execute(update(Case).where(Case.id == case.id).values(last_activity_at=utcnow() - timedelta(days=20)))
@@ -179,8 +180,9 @@ def test_the_sweep_never_decrypts(world, monkeypatch):
         raise AssertionError("the sweep decrypted something")
 
     monkeypatch.setattr(FieldCipher, "decrypt", refuse)
-    run_sla_sweep(now=utcnow())
-    report = run_sla_sweep(now=DECIDE_DUE + timedelta(days=1))
+    assert run_sla_sweep(now=utcnow()).stalled == 1  # nothing due yet, one stalled file
+    clock.move_to(DECIDE_DUE + timedelta(days=1))
+    report = run_sla_sweep(now=utcnow())
     assert report.breaches == 2
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import timedelta
 
 from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
 from flask_babel import get_locale
@@ -11,6 +11,7 @@ from sqlalchemy import select
 
 from ..extensions import db
 from ..models import Agency, Holiday, Region, Service
+from ..models.base import utcnow
 from ..models.vocab import AgencyKind, ServiceCategory
 from ..policy import Action
 from ..policy.core import has_role_for
@@ -138,7 +139,7 @@ def holidays():
         else:
             flash(_("Holiday added."), "success")
             return redirect(url_for("directory.holidays"))
-    rows = db.session.execute(select(Holiday).where(Holiday.day >= date.today() - timedelta(days=31))
+    rows = db.session.execute(select(Holiday).where(Holiday.day >= utcnow().date() - timedelta(days=31))
                               .order_by(Holiday.day).limit(200)).scalars().all()
     return render_template("directory/holidays.html", form=form, holidays=rows, delete_form=ConfirmForm())
 

@@ -57,10 +57,11 @@ def policy_for(urgency: Urgency, category: ServiceCategory | None) -> SlaPolicy 
 
 
 def calendar_for(agency: Agency, around: datetime | None = None) -> BusinessCalendar:
-    """The agency's business calendar, with the holidays of the coming year."""
+    """The agency's business calendar, with its holidays from a month before ``around`` (now by
+    default: the earliest instant the caller will count from) to two years after it."""
     if agency.open_24_7:
         return BusinessCalendar(timezone=agency.timezone, opening_hours={}, open_24_7=True)
-    start = (around or datetime.now()).date() - timedelta(days=31)
+    start = (around or utcnow()).date() - timedelta(days=31)
     holidays = db.session.execute(
         select(Holiday.day).where(
             Holiday.day >= start,
@@ -148,7 +149,9 @@ def cancel_all(referral: Referral, at: datetime) -> None:
 def pause_all(referral: Referral, at: datetime) -> None:
     """Waiting for information stops the clocks; the budget already used is kept."""
     agency = db.session.get(Agency, referral.to_agency_id)
-    calendar = calendar_for(agency, at)
+    # The time used is counted since each timer started, which may be months ago: its holidays too.
+    since = min((t.started_at for t in referral.timers if t.state == "running"), default=at)
+    calendar = calendar_for(agency, min(since, at))
     for timer in referral.timers:
         if timer.state == "running" and timer.kind not in CLINICAL_DEADLINES:
             timer.consumed_minutes += elapsed_minutes(timer.started_at, at, SlaClock(timer.clock), calendar)
@@ -239,7 +242,8 @@ def _recompute_open(conditions: list, policy_of: Callable[[Referral], SlaPolicy 
     """`_recompute` the open referrals matching ``conditions``, ``batch_size`` at a time, each
     batch row-locked so a transition cannot interleave."""
     at = at or utcnow()
-    calendars: dict[int, tuple[Agency, object]] = {}
+    #: Per agency: the agency, its calendar, and the earliest instant that calendar's holidays cover.
+    calendars: dict[int, tuple[Agency, BusinessCalendar, datetime]] = {}
     done, last_id = 0, None
     while True:
         query = (
@@ -251,10 +255,14 @@ def _recompute_open(conditions: list, policy_of: Callable[[Referral], SlaPolicy 
             query = query.where(Referral.id > last_id)
         referrals = db.session.execute(query).scalars().all()
         for referral in referrals:
-            if referral.to_agency_id not in calendars:
-                agency = db.session.get(Agency, referral.to_agency_id)
-                calendars[referral.to_agency_id] = (agency, calendar_for(agency, at))
-            _recompute(referral, policy_of(referral), *calendars[referral.to_agency_id], at)
+            # Timers count from when the referral was sent: the calendar must hold the holidays
+            # since then, not only those around today (a referral sent months ago is still open).
+            since = min(referral.sent_at or at, at)
+            cached = calendars.get(referral.to_agency_id)
+            if cached is None or since < cached[2]:
+                agency = cached[0] if cached else db.session.get(Agency, referral.to_agency_id)
+                cached = calendars[referral.to_agency_id] = (agency, calendar_for(agency, since), since)
+            _recompute(referral, policy_of(referral), cached[0], cached[1], at)
         done += len(referrals)
         db.session.flush()
         if after_batch is not None:
