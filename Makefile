@@ -6,7 +6,7 @@ PORT ?= 5000
 FLASK := $(BIN)/flask --app wsgi
 STAMP := $(VENV)/.installed
 
-.PHONY: run test test-fast lint translations check-translations compile-translations migrate-check demo clean bench
+.PHONY: run test test-fast test-dates lint translations check-translations compile-translations migrate-check demo clean bench
 
 $(STAMP): requirements.txt requirements-dev.txt
 	$(PYTHON) -m venv $(VENV)
@@ -33,6 +33,19 @@ test: $(STAMP) compile-translations
 
 test-fast: $(STAMP) compile-translations
 	$(BIN)/python -m pytest -m "not slow and not browser and not postgres"
+
+# The date-sensitive tests (SLA limits, sweep, statistics, dashboard, nudges) once more at each of the
+# hard instants of tests/clock.py: a date assumption fails on the day it is written, not weeks later.
+DATE_TESTS ?= tests/test_sla_due_times.py tests/test_sla_sweep.py tests/test_sla_policy_pages.py \
+	tests/test_metrics.py tests/test_daily_stats.py tests/test_dashboard_pages.py tests/test_nudges.py \
+	tests/test_workflow_engine.py tests/unit/test_calendar_properties.py tests/unit/test_calendar.py
+HARD_DATES ?= saturday holiday-eve ramadan-clock-change
+
+test-dates: $(STAMP) compile-translations
+	@set -e; for instant in $(HARD_DATES); do \
+		echo "== date-sensitive tests at $$instant =="; \
+		MASAR_TEST_CLOCK=$$instant $(BIN)/python -m pytest -q --durations=3 -m "not browser" $(DATE_TESTS); \
+	done
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

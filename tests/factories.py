@@ -14,7 +14,7 @@ from sqlalchemy import event as sa_event
 
 from referral.audit.context import Actor, acting_as
 from referral.extensions import db
-from referral.models import Agency, Breach, Region, Service, SlaPolicy, User
+from referral.models import Agency, Breach, Holiday, Region, Service, SlaPolicy, User
 from referral.models.base import utcnow
 from referral.models.vocab import AgencyKind, Role, ServiceCategory, SharedField
 from referral.services import accounts, admin, daily_stats
@@ -24,7 +24,7 @@ PASSWORD = "correct horse battery staple"
 ALL_FIELDS = [f.value for f in SharedField]
 
 __all__ = ["CSRF_RE", "World", "world", "make_agency", "make_user", "login", "totp_now", "next_totp", "PASSWORD",
-           "ALL_FIELDS", "as_user", "csrf_token", "make_case", "consent_and_refer"]
+           "ALL_FIELDS", "as_user", "csrf_token", "make_case", "consent_and_refer", "national_holidays"]
 
 
 def make_region(code="R1", name="Region one") -> Region:
@@ -148,6 +148,19 @@ def world() -> World:
     )
     db.session.commit()
     return w
+
+
+@pytest.fixture
+def national_holidays() -> list:
+    """The national holidays of the demo data around the test's clock: with them, the tests that
+    build their data relative to now meet a holiday whenever the clock is set near one."""
+    from referral.demo_data import holiday_dates
+
+    year = utcnow().year
+    days = [Holiday(day=day, name=name) for day, name in holiday_dates((year - 1, year, year + 1))]
+    db.session.add_all(days)
+    db.session.commit()
+    return days
 
 
 IDENTITY = {

@@ -22,6 +22,9 @@ from referral.services import daily_stats
 from referral.workflows.engine import fire
 from tests.factories import as_user, consent_and_refer, make_case
 
+#: Data built relative to the clock meets the national holidays when the clock is near one.
+pytestmark = pytest.mark.usefixtures("national_holidays")
+
 SENT = datetime(2026, 2, 2, 9, 0, tzinfo=UTC)  # a Monday
 
 

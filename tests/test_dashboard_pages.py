@@ -29,6 +29,9 @@ from tests.factories import (
     record_breach,
 )
 
+#: Data built relative to the clock meets the national holidays when the clock is near one.
+pytestmark = pytest.mark.usefixtures("national_holidays")
+
 SURVIVOR_VALUES = [v for v in IDENTITY.values() if v]
 ROW = re.compile(r"<tr[^>]*>\s*<th scope=\"row\">(?P<name>[^<]+)</th>(?P<cells>.*?)</tr>", re.S)
 

@@ -18,6 +18,9 @@ from referral.services.metrics import MetricsFilter
 from referral.workflows.engine import fire
 from tests.factories import as_user, consent_and_refer, make_case, record_breach
 
+#: Data built relative to the clock meets the national holidays when the clock is near one.
+pytestmark = pytest.mark.usefixtures("national_holidays")
+
 NOW = datetime(2026, 3, 2, 12, 0, tzinfo=UTC)  # a Monday
 PERIOD = MetricsFilter.for_dates(date(2026, 1, 1), date(2026, 3, 1))
 

@@ -20,6 +20,9 @@ from referral.services.referrals import create_referral
 from referral.workflows.engine import GuardFailed, fire
 from tests.factories import as_user, consent_and_refer, make_agency, make_case, make_user
 
+#: Data built relative to the clock meets the national holidays when the clock is near one.
+pytestmark = pytest.mark.usefixtures("national_holidays")
+
 SENT = datetime(2026, 1, 5, 9, 0, tzinfo=UTC)  # a Monday
 LATER = SENT + timedelta(days=10)  # every urgent limit has passed
 

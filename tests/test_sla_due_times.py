@@ -18,9 +18,11 @@ from sqlalchemy import select
 from referral.extensions import db
 from referral.jobs.sweep import run_sla_sweep
 from referral.models import Breach, Holiday, Referral, Service, SlaPolicy, SlaTimer
+from referral.models.base import utcnow
 from referral.models.vocab import ServiceCategory, TimerKind, Urgency
 from referral.services.cases import CaseInputError
 from referral.workflows import engine
+from referral.workflows.calendar import BusinessCalendar, business_minutes_between
 from referral.workflows.sla import recompute_open_timers
 from tests.factories import as_user, consent_and_refer, make_case
 
@@ -472,3 +474,27 @@ def test_a_national_holiday_reaches_every_agencys_open_referrals(world):
         db.session.commit()
     # Acknowledge still on Tuesday; deciding skips Wednesday.
     assert due(police)[ACK] == casa(2027, 1, 5, 9, 0) and due(police)[DECIDE] == casa(2027, 1, 7, 9, 0)
+
+
+def test_recomputing_months_later_keeps_the_holidays_since_the_referral_was_sent(world, clock):
+    """A referral still open months after it was sent keeps its holidays when a calendar change
+    recomputes its due times: the holidays loaded are those since it was sent, not around today."""
+    from referral.workflows.sla import recompute_calendar
+
+    holiday(date(2027, 1, 11), name="Independence Manifesto")
+    clock.move_to(casa(2027, 1, 4, 9, 0))
+    police = send(world, at=utcnow())
+    # Five business days from Monday 09:00: 2370 minutes by Friday, the last 30 after the holiday.
+    assert due(police)[FIRST] == casa(2027, 1, 12, 9, 0)
+    clock.move_to(casa(2027, 5, 3, 9, 0))
+    with as_user(world.coordinator):
+        assert recompute_calendar([world.police.id]) == 1
+        db.session.commit()
+    assert due(police)[FIRST] == casa(2027, 1, 12, 9, 0)
+    # Waiting for information now: the time used counts the holiday as closed too.
+    fire(police, "acknowledge", world.officer_police, at=utcnow())
+    fire(police, "info_request", world.officer_police, at=utcnow(), message="Her availability, please")
+    office = BusinessCalendar("Africa/Casablanca", {str(d): [["08:30", "16:30"]] for d in range(5)},
+                              frozenset({date(2027, 1, 11)}))
+    assert timers(police)[FIRST].state == "paused"
+    assert timers(police)[FIRST].consumed_minutes == business_minutes_between(casa(2027, 1, 4, 9, 0), utcnow(), office)
