@@ -143,7 +143,7 @@ def show(case_id):
             notes=notes.visible_notes(g.user, case),
             attachments=attachments.list_attachments(g.user, case), attachment_form=AttachmentForm(),
             consent_form=_consent_form(case), close_form=CloseForm(), reopen_form=ReopenForm(),
-            confirm_form=ConfirmForm(),
+            confirm_form=ConfirmForm(), recipients_see=case_views.what_recipients_see(case, referrals),
         )
     return render_template("cases/show.html", **context)
 
