@@ -297,7 +297,13 @@ def _withdraw_open_referrals(user: User, case: Case, at: datetime) -> None:
         .order_by(Referral.created_at)
     ).scalars().all()
     for referral in open_referrals:
-        engine.fire(referral, "withdraw", user, at=at, audit_details={"cause": "case_closed"})
+        try:
+            engine.fire(referral, "withdraw", user, at=at, audit_details={"cause": "case_closed"})
+        except engine.InvalidTransition:
+            # Completed or declined by its recipient since it was listed (the engine re-read the
+            # locked row into `referral`): nothing left to withdraw, the closure ends her access.
+            if referral.is_open:
+                raise
 
 
 def reopen_case(user: User, case: Case, comment: str) -> None:
