@@ -220,8 +220,12 @@ def test_the_risk_level_is_shown_only_under_a_risk_consent(client, other_client,
     login(client, world.officer_police)
     without = client.get(f"/cases/{case.id}").get_data(as_text=True)
     assert NAME in without and "High risk" not in without
+    police = client.get(f"/api/v1/cases/{case.id}", headers=bearer(token_for(world.officer_police))).get_json()
+    assert police["identity"]["full_name"] == NAME and police["risk_level"] is None
     login(other_client, world.officer_hospital)
     assert "High risk" in other_client.get(f"/cases/{case.id}").get_data(as_text=True)
+    hospital = client.get(f"/api/v1/cases/{case.id}", headers=bearer(token_for(world.officer_hospital))).get_json()
+    assert hospital["risk_level"] == "high"
 
 
 def test_the_owner_sees_what_each_agency_still_sees(client, world, referred):

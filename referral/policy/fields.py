@@ -6,6 +6,7 @@ from sqlalchemy import select
 
 from ..extensions import db
 from ..models import Agency, Case, Consent, User
+from ..models.vocab import SharedField
 
 
 def active_consents(case: Case) -> list[Consent]:
@@ -44,3 +45,8 @@ def visible_case_fields(user: User, case: Case) -> frozenset[str]:
     from .core import case_access
 
     return case_access(user, case).fields
+
+
+def visible_risk_level(access, case: Case):
+    """The file's risk level, for whoever may read the risk assessment (its own consent group)."""
+    return case.risk_level if SharedField.RISK_ASSESSMENT in access.fields else None

@@ -15,6 +15,7 @@ from ..extensions import db
 from ..models import Agency, Consent, Referral, RiskAssessment, User
 from ..models.case import IDENTITY_COLUMNS
 from ..policy import Action, referrals_of_case_query
+from ..policy.fields import visible_risk_level
 from ..services import assessments, attachments, break_glass, case_views, cases, consents, notes
 from ..services.cases import CaseInputError, StaleCase
 from ..services.risk import QUESTION_IDS
@@ -131,6 +132,7 @@ def show(case_id):
                                    .options(joinedload(Referral.to_agency))).scalars().all()
     is_owner = access.relation == "owner"
     context = {"case": case, "access": access, "identity": identity, "referrals": referrals, "is_owner": is_owner,
+               "risk_level": visible_risk_level(access, case),
                "timeline": case_views.timeline(g.user, case, referrals), "note_form": NoteForm()}
     if is_owner:
         context.update(
