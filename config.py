@@ -134,6 +134,8 @@ def load_config(name: str | None = None) -> dict:
         "SLA_SWEEP_SECONDS": _env_int("MASAR_SLA_SWEEP_SECONDS", 60),
         "SLA_SWEEP_BATCH": _env_int("MASAR_SLA_SWEEP_BATCH", 500),
         "SLA_ESCALATE_AFTER_MINUTES": _env_int("MASAR_SLA_ESCALATE_AFTER_MINUTES", 240),
+        # How long a receiving agency still reads the survivor's data after completing its referral.
+        "RECIPIENT_ACCESS_AFTER_COMPLETION": timedelta(days=_env_int("MASAR_RECIPIENT_ACCESS_DAYS", 30)),
         "OUTBOX_SECONDS": _env_int("MASAR_OUTBOX_SECONDS", 30),
         "SESSION_CLEANUP_SECONDS": _env_int("MASAR_SESSION_CLEANUP_SECONDS", 3600),
         "AUDIT_SIGN_SECONDS": _env_int("MASAR_AUDIT_SIGN_SECONDS", 900),

@@ -117,6 +117,13 @@ LABELS = {
     "event_consent_withdrawn": _l("Consent withdrawn"),
     "event_risk_assessed": _l("Risk assessed"),
     "event_note": _l("Note added"),
+    # Why a receiving agency's access to her data ended
+    "access_ended_declined": _l("the referral was declined"),
+    "access_ended_withdrawn": _l("the referral was withdrawn"),
+    "access_ended_returned": _l("the referral was returned"),
+    "access_ended_completed": _l("the period after completion is over"),
+    "access_ended_file_closed": _l("the file was closed"),
+    "access_ended_no_consent": _l("no consent covers this referral any more"),
     # Shared field groups
     "name": _l("Name"),
     "contact": _l("Phone, address and safe contact instructions"),

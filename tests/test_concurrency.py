@@ -75,3 +75,33 @@ def test_engine_without_version_still_lets_one_win(app, world):
     results = _race([accept, accept, accept])
     assert results.count("won") == 1
     assert set(results) - {"won"} <= {"invalid_transition", "concurrent_update"}
+
+
+def test_closing_a_file_while_its_recipient_completes_the_referral(app, client, other_client, world):
+    case = make_case(world.cw_a)
+    referral = consent_and_refer(world.cw_a, case, world.service(world.police, ServiceCategory.POLICE_PROTECTION))
+    from referral.workflows import engine
+    from tests.factories import as_user
+
+    with as_user(world.officer_police):
+        for action in ("accept", "start"):
+            engine.fire(db.session.get(Referral, referral.id), action, world.officer_police)
+        db.session.commit()
+    version = db.session.get(Referral, referral.id).version
+    login(client, world.cw_a)
+    login(other_client, world.officer_police)
+    close = {"reason": "survivor_withdrew", "csrf_token": csrf_token(client, "/")}
+    complete = {"action": "complete", "version": str(version), "message": "Done.",
+                "csrf_token": csrf_token(other_client, "/")}
+    case_id, referral_id = case.id, referral.id  # the threads have no app context to reload them
+    statuses = _race([lambda: client.post(f"/cases/{case_id}/close", data=close).status_code,
+                      lambda: other_client.post(f"/referrals/{referral_id}/transition", data=complete).status_code])
+    # The file always closes; the referral ends either withdrawn or completed, never both.
+    assert statuses[0] == 302 and statuses[1] in (302, 409)
+    db.session.expire_all()
+    final = db.session.get(Referral, referral_id)
+    assert final.status.value == ("completed" if statuses[1] == 302 else "withdrawn")
+    assert db.session.get(type(case), case_id).status.value == "closed"
+    endings = db.session.execute(db.select(ReferralEvent).where(
+        ReferralEvent.referral_id == referral_id, ReferralEvent.action.in_(["complete", "withdraw"]))).scalars().all()
+    assert len(endings) == 1

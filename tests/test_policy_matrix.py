@@ -9,8 +9,9 @@ import pytest
 from referral.extensions import db
 from referral.models import Consent
 from referral.models.base import utcnow
-from referral.models.vocab import ServiceCategory
-from referral.policy import Action, NotFoundError, PermissionDenied, can, case_access, require
+from referral.models.vocab import CaseStatus, ReferralStatus, ServiceCategory
+from referral.policy import Action, Decision, NotFoundError, PermissionDenied, can, case_access, require
+from referral.policy.recipients import recipient_access
 from referral.services.cases import read_identity
 from referral.services.consents import withdraw_consent
 from referral.workflows.engine import fire
@@ -173,9 +174,10 @@ def test_withdrawn_consent_takes_the_fields_back(world, scene):
         for consent in db.session.query(Consent).filter_by(case_id=case.id, agency_id=world.police.id):
             withdraw_consent(world.cw_a, case, consent)
         db.session.commit()
-    with as_user(world.officer_police):
-        assert read_identity(world.officer_police, case) == {}
-    assert case_access(world.officer_police, case).fields == frozenset()
+    # Nothing is left that the consent covered: the file is out of her scope, as if never referred.
+    with as_user(world.officer_police), pytest.raises(NotFoundError):
+        read_identity(world.officer_police, case)
+    assert case_access(world.officer_police, case) == Decision(False, "none")
     # The other recipients keep what their own consent covers.
     with as_user(world.cw_b):
         assert set(read_identity(world.cw_b, case)) == CONTACT
@@ -192,3 +194,74 @@ def test_a_withdrawn_referral_takes_the_file_back(world, scene):
 def test_break_glass_needs_a_written_reason(world, scene):
     with pytest.raises((ValueError, PermissionDenied)):
         read_identity(world.officer_hospital, scene["file_b"], break_glass_reason="   ")
+
+
+# --- access ends ------------------------------------------------------------------------------
+
+DAY = timedelta(days=1)
+
+
+def _end(world, scene, how: str) -> None:
+    """Put the police referral (and its file) in the state `how`, as the workflow would leave it."""
+    referral, case = scene["to_police"], scene["referred"]
+    if how in ("declined", "withdrawn", "returned", "completed"):
+        referral.status = ReferralStatus(how)
+    if how == "completed":
+        referral.completed_at = utcnow() - 29 * DAY
+    if how == "completed_long_ago":
+        referral.status, referral.completed_at = ReferralStatus.COMPLETED, utcnow() - 31 * DAY
+    if how == "file_closed":
+        case.status = CaseStatus.CLOSED
+    if how == "consent_withdrawn":
+        _withdraw_agency_consent(world, case, world.police)
+    db.session.commit()
+
+
+# how -> (the officer's relation to the file afterwards, why her access ended)
+ENDINGS = {
+    "live": ("recipient", None),
+    "completed": ("recipient", None),  # within the 30 days after completion
+    "declined": (None, "declined"),
+    "withdrawn": (None, "withdrawn"),
+    "returned": (None, "returned"),
+    "completed_long_ago": (None, "completed"),
+    "file_closed": (None, "file_closed"),
+    "consent_withdrawn": (None, "no_consent"),
+}
+
+
+@pytest.mark.parametrize("how", ENDINGS)
+def test_access_to_the_file_ends_with_the_referral(world, scene, how):
+    relation, ended = ENDINGS[how]
+    _end(world, scene, how)
+    officer, case, referral = world.officer_police, scene["referred"], scene["to_police"]
+    got = {action: outcome(officer, action, case) for action in Action}
+    assert got == expected_on(relation, ON_FILE.get(relation, set()))
+    assert recipient_access(case, referral).ended == ended
+    # She keeps the referral's record (dates, status) for her own work, whatever happened.
+    assert outcome(officer, A.REFERRAL_READ, referral) == OK
+    # The other recipients of the file are not affected by what happened to the police's referral.
+    assert case_access(world.cw_b, case).relation == ("none" if how == "file_closed" else "recipient")
+
+
+def test_reading_is_cut_by_the_consent_covering_the_referrals_own_need(world):
+    """Association B offers legal aid and a shelter; a shelter consent does not open a legal referral."""
+    case = make_case(world.cw_a)
+    legal = consent_and_refer(world.cw_a, case, world.service(world.assoc_b, ServiceCategory.LEGAL))
+    from referral.services.consents import record_consent
+
+    with as_user(world.cw_a):
+        record_consent(world.cw_a, case, fields=["name", "contact", "narrative"],
+                       service_category=ServiceCategory.SHELTER)
+        db.session.commit()
+    assert case_access(world.cw_b, case).fields == {"name", "contact"}  # not the narrative
+    _withdraw_agency_consent(world, case, world.assoc_b)
+    assert recipient_access(case, legal).ended == "no_consent"
+    assert case_access(world.cw_b, case) == Decision(False, "none")
+
+
+def _withdraw_agency_consent(world, case, agency) -> None:
+    with as_user(world.cw_a):
+        for consent in db.session.query(Consent).filter_by(case_id=case.id, agency_id=agency.id):
+            withdraw_consent(world.cw_a, case, consent)
+        db.session.commit()

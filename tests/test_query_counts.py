@@ -276,8 +276,13 @@ def test_a_referral_withdrawn_in_the_request_closes_the_file_at_once(app, world,
 def test_a_bulk_update_of_referrals_is_seen_at_once(app, world, referred):
     with app.app_context():
         case = db.session.get(Case, referred)
+        with as_user(world.cw_a):
+            record_consent(world.cw_a, case, fields=["name"], service_category=ServiceCategory.MEDICAL)
+            db.session.commit()
         assert case_access(world.officer_police, case).allowed
-        db.session.execute(update(Referral).where(Referral.case_id == case.id).values(to_agency_id=world.hospital.id))
+        # Sent on to the hospital's medical care, which the consent just recorded covers.
+        db.session.execute(update(Referral).where(Referral.case_id == case.id)
+                           .values(to_agency_id=world.hospital.id, need=ServiceCategory.MEDICAL))
         assert not case_access(world.officer_police, case).allowed
         assert case_access(world.officer_hospital, case).relation == "recipient"
 
@@ -293,8 +298,9 @@ def test_the_officer_page_follows_a_withdrawal_between_two_requests(client, othe
     withdrawn = other_client.post(f"/cases/{case.id}/consents/{consent.id}/withdraw",
                                   data={"csrf_token": csrf_token(other_client, f"/cases/{case.id}")})
     assert withdrawn.status_code == 302
+    # Nothing the consent covered is left to her agency: the file is out of its scope.
     page = client.get(f"/cases/{case.id}")
-    assert page.status_code == 200 and "Salma Bennani" not in page.get_data(as_text=True)
+    assert page.status_code == 404 and "Salma Bennani" not in page.get_data(as_text=True)
 
 
 # --- the cheaper seal path writes and reads exactly what was written before -----------------------

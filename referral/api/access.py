@@ -11,9 +11,9 @@ from limits import parse as parse_limit
 
 from ..audit import deferred
 from ..audit.context import Actor, set_actor
+from ..audit.denials import record_denial
 from ..extensions import limiter
 from ..lifecycle import actor_for, client_ip
-from ..models import Case
 from ..models.vocab import AuditOutcome
 from ..policy import Action, NotFoundError, require
 from ..policy.core import PolicyError
@@ -58,11 +58,7 @@ def guard(action: Action, record=None):
     try:
         return require(g.user, action, record)
     except PolicyError as exc:
-        case_id = getattr(record, "case_id", None) or (record.id if isinstance(record, Case) else None)
-        deferred.record_after("access.denied", outcome=AuditOutcome.DENIED,
-                              object_type=type(record).__name__.lower() if record is not None else None,
-                              object_id=getattr(record, "id", None), case_id=case_id,
-                              details={"action": action.value, "answer": denial_answer(exc), "channel": "api"})
+        record_denial(action, record, denial_answer(exc), channel="api")
         exc.audited = True
         raise
 

@@ -6,6 +6,7 @@ from flask import g, url_for
 
 from ..models import Case
 from ..policy import Action
+from ..policy.fields import visible_risk_level
 from ..services import case_views, cases
 from ..services.cases import StaleCase
 from .access import etag, expected_version, load_case
@@ -99,7 +100,7 @@ def get_case(case_id):
     case, access = load_case(case_id, Action.CASE_READ)
     identity = cases.read_identity(g.user, case)
     body = case_dict(case) | {"relation": access.relation, "visible_fields": sorted(access.fields),
-                              "identity": identity}
+                              "identity": identity, "risk_level": visible_risk_level(access, case)}
     return body, 200, {"ETag": etag(case.version)}
 
 

@@ -15,8 +15,7 @@ from flask_babel import force_locale
 from flask_babel import lazy_gettext as _l
 from werkzeug.exceptions import HTTPException, MethodNotAllowed
 
-from ..audit import deferred
-from ..models.vocab import AuditOutcome
+from ..audit.denials import record_denial
 from ..policy import NotFoundError, PermissionDenied
 from ..policy.core import PolicyError
 from ..services.cases import CaseInputError, StaleCase
@@ -158,8 +157,7 @@ def _message(value) -> str:
 def _denied(exc: PolicyError, answer: str) -> None:
     if getattr(exc, "audited", False):
         return  # the API's guard logged it with the record
-    deferred.record_after("access.denied", outcome=AuditOutcome.DENIED,
-                          details={"action": exc.action.value, "answer": answer, "channel": "api"})
+    record_denial(exc.action, exc.record, answer, channel="api")
 
 
 def register_error_handlers(bp: Blueprint) -> None:

@@ -100,6 +100,8 @@ def get_referral(referral_id):
         "decided_at": referral.decided_at, "first_action_at": referral.first_action_at,
         "completed_at": referral.completed_at,
         "identity": view["identity"], "message": view["message"], "outcome": view["outcome"],
+        "access_ended": view["access"].ended if view["access"] else None,
+        "access_until": view["access"].until if view["access"] else None,
         "history": [{"action": e.action, "from_status": e.from_status, "to_status": e.to_status,
                      "occurred_at": e.occurred_at, "actor_agency_id": e.actor_agency_id, "reason": e.reason_code,
                      "comment": view["comments"].get(e.id)} for e in events],

@@ -11,14 +11,17 @@ from ..extensions import db
 from ..models import Agency, Case, Consent, Referral, Service, User
 from ..models.vocab import ReferralStatus, Role
 from .actions import ACTIONS, NO_IDENTITY_ROLES, Action
-from .fields import consented_fields_for_agency
+from .fields import active_consents
+from .recipients import recipient_access
 
 
 class PolicyError(Exception):
-    def __init__(self, action: Action, reason: str):
+    def __init__(self, action: Action, reason: str, record: object = None):
         super().__init__(f"{action}: {reason}")
         self.action = action
         self.reason = reason
+        #: The file or referral refused, for the access.denied event (set by `require`).
+        self.record = record
 
 
 class NotFoundError(PolicyError):
@@ -71,10 +74,14 @@ def require(user: User | None, action: Action | str, record: object = None) -> D
         if not has_role_for(user, action):
             raise PermissionDenied(action, "role")
         return Decision(True, "none")
-    if isinstance(record, Case):
-        return _require_case(user, action, record)
-    if isinstance(record, Referral):
-        return _require_referral(user, action, record)
+    try:
+        if isinstance(record, Case):
+            return _require_case(user, action, record)
+        if isinstance(record, Referral):
+            return _require_referral(user, action, record)
+    except PolicyError as exc:
+        exc.record = exc.record or record
+        raise
     raise TypeError(f"no policy for {type(record).__name__}")
 
 
@@ -88,7 +95,7 @@ def case_access(user: User, case: Case) -> Decision:
     decisions = _request_decisions()
     if decisions is None or user.id is None or case.id is None or _access_changes_pending():
         return _decide_case_access(user, case)
-    key = (user.id, user.agency_id, user.roles, case.id, case.owner_agency_id)
+    key = (user.id, user.agency_id, user.roles, case.id, case.owner_agency_id, case.status)
     decision = decisions.get(key)
     if decision is None:
         decision = decisions[key] = _decide_case_access(user, case)
@@ -110,19 +117,22 @@ def _decide_case_access(user: User, case: Case) -> Decision:
 
 
 def _fields_shared_with_agency(case: Case, agency_id: int) -> frozenset[str] | None:
-    """Union of what delivered referrals carried to the agency, cut by consent still in force."""
-    rows = db.session.execute(
-        select(Referral.shared_fields).where(
+    """Union of what the agency still reads through each of its referrals (each cut by the consent
+    covering its own need, and by the end of access); None when no referral gives it access."""
+    referrals = db.session.execute(
+        select(Referral).where(
             Referral.case_id == case.id,
             Referral.to_agency_id == agency_id,
             Referral.status.in_(DELIVERED_STATES),
         )
     ).scalars().all()
-    if not rows:
+    if not referrals:
         return None
-    carried = frozenset(f for fields in rows for f in (fields or []))
-    agency = db.session.get(Agency, agency_id)
-    return carried & consented_fields_for_agency(case, agency)
+    consents = active_consents(case)
+    accesses = [recipient_access(case, r, consents=consents) for r in referrals]
+    if not any(a.open for a in accesses):
+        return None
+    return frozenset(f for a in accesses for f in a.fields)
 
 
 # --- the request's decisions ----------------------------------------------------------------------

@@ -6,6 +6,7 @@ from sqlalchemy import select
 
 from ..extensions import db
 from ..models import Agency, Case, Consent, User
+from ..models.vocab import SharedField
 
 
 def active_consents(case: Case) -> list[Consent]:
@@ -16,11 +17,13 @@ def active_consents(case: Case) -> list[Consent]:
     )
 
 
-def consent_for(case: Case, agency: Agency | None, service_category=None) -> frozenset[str] | None:
+def consent_for(case: Case, agency: Agency | None, service_category=None, *,
+                consents: list[Consent] | None = None) -> frozenset[str] | None:
     """Field groups the survivor agreed to share with `agency` (named, or through the category of
     its services), per the consents in force now; None when no consent covers the agency at all.
 
     An empty set is a real answer: she agreed to the referral without sharing her identity.
+    `consents`: the file's consents in force, when the caller has them already.
     """
     if agency is None:
         return None
@@ -29,7 +32,7 @@ def consent_for(case: Case, agency: Agency | None, service_category=None) -> fro
         categories &= {service_category}
     covered = False
     allowed: set[str] = set()
-    for consent in active_consents(case):
+    for consent in active_consents(case) if consents is None else consents:
         if consent.agency_id == agency.id or (
             consent.service_category is not None and consent.service_category in categories
         ):
@@ -38,11 +41,12 @@ def consent_for(case: Case, agency: Agency | None, service_category=None) -> fro
     return frozenset(allowed) if covered else None
 
 
-def consented_fields_for_agency(case: Case, agency: Agency | None, service_category=None) -> frozenset[str]:
-    return consent_for(case, agency, service_category) or frozenset()
-
-
 def visible_case_fields(user: User, case: Case) -> frozenset[str]:
     from .core import case_access
 
     return case_access(user, case).fields
+
+
+def visible_risk_level(access, case: Case):
+    """The file's risk level, for whoever may read the risk assessment (its own consent group)."""
+    return case.risk_level if SharedField.RISK_ASSESSMENT in access.fields else None

@@ -6,12 +6,15 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import func, select
+from sqlalchemy.orm import selectinload
 
 from ..audit.log import record
 from ..extensions import db
-from ..models import Case, CaseEvent, Referral, ReferralEvent, User
+from ..models import Agency, Case, CaseEvent, Referral, ReferralEvent, User
 from ..models.vocab import CaseStatus, ReferralStatus
 from ..policy import Action, cases_query, referrals_of_case_query, require
+from ..policy.fields import active_consents
+from ..policy.recipients import recipient_access
 from ..security.case_crypto import prefetch_case_ciphers, unseal_text
 
 PAGE_SIZE = 25
@@ -96,3 +99,16 @@ def open_referral_count(case: Case) -> int:
                                                          Referral.status != ReferralStatus.DRAFT,
                                                          Referral.is_open.is_(True))
     ).scalar_one()
+
+
+def what_recipients_see(case: Case, referrals: list[Referral]) -> dict:
+    """For the owner's file page: what each receiving agency still reads through each sent referral
+    (a RecipientAccess per referral id; drafts are nobody's but hers)."""
+    sent = [r for r in referrals if r.status != ReferralStatus.DRAFT]
+    if not sent:
+        return {}
+    # Each agency's services decide which consents cover it: loaded for all of them in one query.
+    db.session.execute(select(Agency).where(Agency.id.in_({r.to_agency_id for r in sent}))
+                       .options(selectinload(Agency.services))).scalars().all()
+    consents = active_consents(case)
+    return {r.id: recipient_access(case, r, consents=consents) for r in sent}

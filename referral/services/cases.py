@@ -12,7 +12,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 
 from ..audit.log import record
 from ..extensions import db
-from ..models import Agency, Case, CaseBlindIndex, CaseEvent, Region, User
+from ..models import Agency, Case, CaseBlindIndex, CaseEvent, Referral, Region, User
 from ..models.base import utcnow, uuid7
 from ..models.case import IDENTITY_COLUMNS
 from ..models.vocab import (
@@ -29,6 +29,7 @@ from ..policy import Action, require
 from ..security.blind_index import BlindIndexError
 from ..security.case_crypto import case_cipher, create_case_key, prefetch_case_ciphers, seal, unseal_text
 from ..security.keys import app_keys
+from ..workflows import engine
 from .numbers import next_number
 
 #: Columns with a blind index, and the identity column each reads.
@@ -279,11 +280,30 @@ def close_case(user: User, case: Case, reason: ClosureReason, comment: str | Non
     if case.status == CaseStatus.CLOSED:
         raise CaseInputError("status", "already_closed")
     at = utcnow()
+    _withdraw_open_referrals(user, case, at)
     case.status, case.closed_at, case.closure_reason = CaseStatus.CLOSED, at, ClosureReason(reason)
     case.version += 1
     _timeline(user, case, "closed", {"reason": ClosureReason(reason).value}, comment, at)
     record("case.close", object_type="case", object_id=case.id, case_id=case.id,
            details={"reason": ClosureReason(reason).value})
+
+
+def _withdraw_open_referrals(user: User, case: Case, at: datetime) -> None:
+    """A closed file leaves no referral open: each is withdrawn through the engine, so its recipient
+    is told, its timers stop and it counts as withdrawn. (Closing also ends every recipient's
+    access to her data: the policy reads the file's status.)"""
+    open_referrals = db.session.execute(
+        select(Referral).where(Referral.case_id == case.id, Referral.is_open.is_(True))
+        .order_by(Referral.created_at)
+    ).scalars().all()
+    for referral in open_referrals:
+        try:
+            engine.fire(referral, "withdraw", user, at=at, audit_details={"cause": "case_closed"})
+        except engine.InvalidTransition:
+            # Completed or declined by its recipient since it was listed (the engine re-read the
+            # locked row into `referral`): nothing left to withdraw, the closure ends her access.
+            if referral.is_open:
+                raise
 
 
 def reopen_case(user: User, case: Case, comment: str) -> None:

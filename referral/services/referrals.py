@@ -13,6 +13,7 @@ from ..models.base import utcnow, uuid7
 from ..models.referral import URGENCY_PRIORITY
 from ..models.vocab import AgencyKind, CaseStatus, ReferralStatus, ServiceCategory, Urgency
 from ..policy import Action, require
+from ..policy.recipients import recipient_access
 from ..security.case_crypto import seal
 from ..workflows import engine
 from ..workflows.sla import CLINICAL_NEEDS
@@ -70,7 +71,8 @@ def get_referral(referral_id: uuid.UUID | str) -> Referral | None:
 
 def read_referral(user: User, referral: Referral, decision) -> dict:
     """What `user` may read of a referral: for both sides, the message, comments and the survivor
-    fields the referral shares (cut by consent in force); for oversight, metadata only."""
+    fields the referral shares (cut by the consent covering it); for oversight, metadata only. A
+    recipient whose access has ended keeps the record and her outcome, nothing written about her."""
     from sqlalchemy import select
 
     from ..audit.log import record
@@ -78,7 +80,7 @@ def read_referral(user: User, referral: Referral, decision) -> dict:
     from ..security.case_crypto import unseal_text
     from .cases import read_identity
 
-    view: dict = {"identity": {}, "message": None, "outcome": None, "comments": {}}
+    view: dict = {"identity": {}, "message": None, "outcome": None, "comments": {}, "access": None}
     if decision.relation not in ("sender", "recipient"):
         record("referral.read", object_type="referral", object_id=referral.id,
                details={"reference": referral.reference})
@@ -86,14 +88,20 @@ def read_referral(user: User, referral: Referral, decision) -> dict:
     case = db.session.get(Case, referral.case_id)
     if case.shredded_at is not None:
         return view
+    # The outcome is the receiving agency's own record of its work: it stays when access to her ends.
+    view["outcome"] = unseal_text(case.id, "referrals", "outcome", referral.id, referral.outcome_ct)
     if decision.relation == "recipient":
         from ..models.case import IDENTITY_COLUMNS
 
-        shared = set(referral.shared_fields or [])
-        columns = [c for c, group in IDENTITY_COLUMNS.items() if group in shared]
+        access = view["access"] = recipient_access(case, referral)
+        columns = [c for c, group in IDENTITY_COLUMNS.items() if group in access.fields]
         view["identity"] = read_identity(user, case, columns=columns, purpose="referral") if columns else {}
+        if not access.open:
+            record("referral.read", object_type="referral", object_id=referral.id, case_id=case.id,
+                   fields=["outcome"] if view["outcome"] else (),
+                   details={"reference": referral.reference, "access_ended": access.ended})
+            return view
     view["message"] = unseal_text(case.id, "referrals", "message", referral.id, referral.message_ct)
-    view["outcome"] = unseal_text(case.id, "referrals", "outcome", referral.id, referral.outcome_ct)
     events = db.session.execute(select(ReferralEvent).where(ReferralEvent.referral_id == referral.id,
                                                             ReferralEvent.comment_ct.is_not(None))).scalars()
     view["comments"] = {e.id: unseal_text(case.id, "referral_events", "comment", e.id, e.comment_ct) for e in events}

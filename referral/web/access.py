@@ -5,8 +5,7 @@ from __future__ import annotations
 
 from flask import abort, g
 
-from ..audit import deferred
-from ..models.vocab import AuditOutcome
+from ..audit.denials import record_denial
 from ..policy import Action, NotFoundError, PermissionDenied, require
 from ..services.cases import get_case
 from ..services.referrals import get_referral
@@ -24,11 +23,7 @@ def guard(action: Action, record=None):
 
 
 def _denied(action: Action, record, answer: str) -> None:
-    case_id = getattr(record, "case_id", None) or (record.id if type(record).__name__ == "Case" else None)
-    deferred.record_after("access.denied", outcome=AuditOutcome.DENIED,
-                          object_type=type(record).__name__.lower() if record is not None else None,
-                          object_id=getattr(record, "id", None), case_id=case_id,
-                          details={"action": action.value, "answer": answer})
+    record_denial(action, record, answer)
 
 
 def load_case(case_id, action: Action):

@@ -15,6 +15,7 @@ from ..extensions import db
 from ..models import Agency, Consent, Referral, RiskAssessment, User
 from ..models.case import IDENTITY_COLUMNS
 from ..policy import Action, referrals_of_case_query
+from ..policy.fields import visible_risk_level
 from ..services import assessments, attachments, break_glass, case_views, cases, consents, notes
 from ..services.cases import CaseInputError, StaleCase
 from ..services.risk import QUESTION_IDS
@@ -131,6 +132,7 @@ def show(case_id):
                                    .options(joinedload(Referral.to_agency))).scalars().all()
     is_owner = access.relation == "owner"
     context = {"case": case, "access": access, "identity": identity, "referrals": referrals, "is_owner": is_owner,
+               "risk_level": visible_risk_level(access, case),
                "timeline": case_views.timeline(g.user, case, referrals), "note_form": NoteForm()}
     if is_owner:
         context.update(
@@ -143,7 +145,7 @@ def show(case_id):
             notes=notes.visible_notes(g.user, case),
             attachments=attachments.list_attachments(g.user, case), attachment_form=AttachmentForm(),
             consent_form=_consent_form(case), close_form=CloseForm(), reopen_form=ReopenForm(),
-            confirm_form=ConfirmForm(),
+            confirm_form=ConfirmForm(), recipients_see=case_views.what_recipients_see(case, referrals),
         )
     return render_template("cases/show.html", **context)
 

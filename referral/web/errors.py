@@ -9,6 +9,9 @@ from flask import Flask, render_template
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
+from ..audit.denials import record_denial
+from ..policy.core import NotFoundError, PolicyError
+
 log = logging.getLogger(__name__)
 
 
@@ -16,6 +19,15 @@ def register_error_pages(app: Flask) -> None:
     @app.errorhandler(CSRFError)
     def csrf_error(exc):
         return render_template("errors/error.html", code=400, kind="csrf"), 400
+
+    @app.errorhandler(PolicyError)
+    def refused(exc: PolicyError):
+        # A refusal a service raised below the view's own guard (a sender accepting her own
+        # referral, a recipient writing on a file she no longer sees): the same 404 or 403 page as
+        # the guard's, and the same access.denied event. The API blueprint answers its own.
+        code, answer = (404, "not_found") if isinstance(exc, NotFoundError) else (403, "forbidden")
+        record_denial(exc.action, exc.record, answer)
+        return render_template("errors/error.html", code=code, kind=str(code)), code
 
     @app.errorhandler(HTTPException)
     def http_error(exc: HTTPException):

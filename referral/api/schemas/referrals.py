@@ -85,6 +85,11 @@ class ReferralDetailSchema(ReferralSummarySchema):
     identity = fields.Nested(IdentitySchema, required=True)
     message = fields.String(required=True, allow_none=True)
     outcome = fields.String(required=True, allow_none=True)
+    access_ended = fields.String(required=True, allow_none=True, metadata={
+        "description": "For the receiving agency: why its access to the survivor's data has ended "
+                       "(declined, withdrawn, returned, completed, file_closed, no_consent), else null."})
+    access_until = fields.DateTime(required=True, allow_none=True, metadata={
+        "description": "For the receiving agency of a completed referral: when its access ends."})
     history = fields.List(fields.Nested(HistorySchema), required=True)
     timers = fields.List(fields.Nested(TimerSchema), required=True)
 
