@@ -6,7 +6,6 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
-import time_machine
 from sqlalchemy import func, select
 
 from referral.extensions import db
@@ -154,32 +153,29 @@ def _complete(world, referral):
     return db.session.get(Referral, referral.id).completed_at
 
 
-def test_a_completed_referral_keeps_access_for_thirty_days_then_ends(app, client, world, referred):
+def test_a_completed_referral_keeps_access_for_thirty_days_then_ends(app, client, world, referred, clock):
     case, referral = referred
     completed_at = _complete(world, referral)
-    with time_machine.travel(completed_at + timedelta(days=29), tick=False):
-        seen = officer_sees(app, world, case, referral)
-        assert NAME in seen["case_page"].get_data(as_text=True)
-        assert seen["api_referral"]["access_until"] is not None
-        assert "can read her information until" in seen["referral_page"].get_data(as_text=True)
-    with time_machine.travel(completed_at + timedelta(days=30, minutes=1), tick=False):
-        seen = officer_sees(app, world, case, referral)
-        assert seen["case_page"].status_code == 404
-        body = seen["api_referral"]
-        assert (body["identity"], body["access_ended"]) == ({}, "completed")
-        # Her agency's own record of the outcome stays.
-        assert body["outcome"] == "Protection order served." and body["completed_at"] is not None
+    clock.move_to(completed_at + timedelta(days=29))
+    seen = officer_sees(app, world, case, referral)
+    assert NAME in seen["case_page"].get_data(as_text=True)
+    assert seen["api_referral"]["access_until"] is not None
+    assert "can read her information until" in seen["referral_page"].get_data(as_text=True)
+    clock.move_to(completed_at + timedelta(days=30, minutes=1))
+    seen = officer_sees(app, world, case, referral)
+    assert seen["case_page"].status_code == 404
+    body = seen["api_referral"]
+    assert (body["identity"], body["access_ended"]) == ({}, "completed")
+    # Her agency's own record of the outcome stays.
+    assert body["outcome"] == "Protection order served." and body["completed_at"] is not None
 
 
-def test_the_period_after_completion_is_configurable(app, client, world, referred):
+def test_the_period_after_completion_is_configurable(app, client, world, referred, clock, monkeypatch):
     case, referral = referred
     completed_at = _complete(world, referral)
-    app.config["RECIPIENT_ACCESS_AFTER_COMPLETION"] = timedelta(days=2)
-    try:
-        with time_machine.travel(completed_at + timedelta(days=3), tick=False):
-            assert officer_sees(app, world, case, referral)["api_referral"]["access_ended"] == "completed"
-    finally:
-        app.config["RECIPIENT_ACCESS_AFTER_COMPLETION"] = timedelta(days=30)
+    monkeypatch.setitem(app.config, "RECIPIENT_ACCESS_AFTER_COMPLETION", timedelta(days=2))
+    clock.move_to(completed_at + timedelta(days=3))
+    assert officer_sees(app, world, case, referral)["api_referral"]["access_ended"] == "completed"
 
 
 def test_closing_the_file_withdraws_its_referrals_and_ends_every_recipients_access(app, client, world, referred):
