@@ -63,7 +63,7 @@ def create_token(data):
 @bp.problems(401)
 def revoke_current_token():
     """Revoke the token of this request (log out)"""
-    tokens.revoke(g.api_token)
+    tokens.revoke_token(g.api_token)
 
 
 @bp.route("/auth/tokens", methods=["GET"])
@@ -84,7 +84,7 @@ def revoke_token(token_id):
     row = tokens.find_for(g.user, token_id)
     if row is None:
         raise ApiProblem(404)
-    tokens.revoke(row)
+    tokens.revoke_token(row)
 
 
 @bp.route("/me", methods=["GET"])

@@ -9,12 +9,13 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from flask import Flask, Request, Response
+from flask import Flask, Request, Response, request
 from flask.sessions import SessionInterface, SessionMixin
 from sqlalchemy import select, update
 from werkzeug.datastructures import CallbackDict
 
 from ..extensions import db
+from ..lifecycle import client_ip
 from ..models import UserSession
 from ..models.base import utcnow
 from .tokens import new_token, token_digest
@@ -93,6 +94,8 @@ class DatabaseSessionInterface(SessionInterface):
                 expires_at=now + app.config["SESSION_ABSOLUTE_LIFETIME"],
             )
             row.data = dict(session)
+            if row.user_id is not None:
+                _describe_client(row)
             db.session.add(row)
             db.session.commit()
             response.set_cookie(name, token, expires=None, **cookie_args)
@@ -109,6 +112,12 @@ class DatabaseSessionInterface(SessionInterface):
             )
             db.session.commit()
         response.vary.add("Cookie")
+
+
+def _describe_client(row: UserSession) -> None:
+    """Where a signed-in session was opened, so she can recognise it on her account page."""
+    row.ip_address = client_ip()
+    row.user_agent = (request.user_agent.string or "")[:300] or None
 
 
 def start_authenticated_session(session: ServerSession, user_id: int, keep: dict | None = None) -> None:

@@ -18,8 +18,7 @@ from ..security import totp
 from ..security.crypto import WrappedKey
 from ..security.keys import app_keys
 from ..security.passwords import hash_password, needs_rehash, password_problems, verify_password
-from ..security.sessions import revoke_user_sessions
-from . import throttle
+from . import credentials, throttle
 
 
 class LoginStatus(enum.StrEnum):
@@ -208,5 +207,5 @@ def change_password(user: User, current: str, new: str) -> None:
     user.password_hash = hash_password(new)
     user.password_changed_at = utcnow()
     user.must_change_password = False
-    revoke_user_sessions(user.id)
+    credentials.revoke_all(user.id)
     record("account.password_changed", object_type="user", object_id=user.id)

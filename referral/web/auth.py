@@ -8,14 +8,15 @@ from flask import Blueprint, current_app, flash, g, redirect, render_template, r
 from flask_babel import gettext as _
 
 from ..audit.context import set_actor
+from ..audit.log import record
 from ..extensions import db, limiter
 from ..lifecycle import actor_for, client_ip
 from ..models import User
 from ..models.base import utcnow
 from ..security import totp
-from ..security.sessions import end_session, revoke_user_sessions, start_authenticated_session
+from ..security.sessions import end_session, start_authenticated_session
 from ..security.tokens import token_digest
-from ..services import accounts
+from ..services import accounts, credentials
 from ..services.accounts import LoginStatus, PasswordRejected
 from .forms.auth import ChangePasswordForm, ConfirmForm, EnrolForm, LoginForm, SecondFactorForm
 
@@ -152,9 +153,7 @@ def logout():
 def logout_everywhere():
     form = ConfirmForm()
     if form.validate_on_submit():
-        revoke_user_sessions(g.user.id)
-        from ..audit.log import record
-
+        credentials.revoke_all(g.user.id)
         record("account.logout_everywhere", object_type="user", object_id=g.user.id)
         end_session(session)
     return redirect(url_for("auth.login"))
