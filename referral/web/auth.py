@@ -19,6 +19,7 @@ from ..security.tokens import token_digest
 from ..services import accounts, credentials
 from ..services.accounts import LoginStatus, PasswordRejected
 from .forms.auth import ChangePasswordForm, ConfirmForm, EnrolForm, LoginForm, SecondFactorForm
+from .redirects import local_path
 
 bp = Blueprint("auth", __name__)
 
@@ -37,12 +38,6 @@ PASSWORD_PROBLEMS = {
 
 def _login_limit() -> str:
     return current_app.config["RATELIMIT_LOGIN"]
-
-
-def _safe_next(target: str | None) -> str | None:
-    if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
-        return target
-    return None
 
 
 def _pending_user() -> User | None:
@@ -70,7 +65,7 @@ def login():
             session["pending_login"] = {
                 "user_id": result.user.id,
                 "at": utcnow().timestamp(),
-                "next": _safe_next(form.next.data),
+                "next": local_path(form.next.data),
             }
             if result.user.totp_confirmed_at is None:
                 return redirect(url_for("auth.enrol"))
