@@ -35,11 +35,13 @@ class TokenRejected(Exception):
         self.reason = reason
 
 
-def issue(user: User, *, name: str | None = None, at: datetime | None = None) -> tuple[str, ApiToken]:
-    """A new token for `user`; the secret is returned once and never stored."""
+def issue(user: User, *, name: str | None = None, at: datetime | None = None,
+          secret: str | None = None) -> tuple[str, ApiToken]:
+    """A new token for `user` (with `secret` if the caller drew it already, to name it in the log
+    first); the secret is returned once and never stored."""
     at = at or utcnow()
     hours = int(current_app.config.get("API_TOKEN_HOURS", 8))
-    secret = new_token()
+    secret = secret or new_token()
     row = ApiToken(user_id=user.id, token_hash=token_digest(secret), name=name, created_at=at,
                    expires_at=at + timedelta(hours=hours))
     db.session.add(row)
