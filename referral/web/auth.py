@@ -31,6 +31,8 @@ PASSWORD_PROBLEMS = {
     "too_long": lambda: _("Use at most 256 characters."),
     "too_simple": lambda: _("Use more different characters."),
     "contains_username": lambda: _("Do not include your username."),
+    "too_common": lambda: _("This password is too common or too easy to guess. "
+                            "A sentence of several words you remember is safer."),
     "same_as_current": lambda: _("Choose a password different from the current one."),
     "wrong_current": lambda: _("The current password is not correct."),
 }
