@@ -120,7 +120,7 @@ def _rewrap_totp_secrets(active: str) -> int:
 @click.argument("case_number")
 @click.option("--yes", is_flag=True, help="Confirm: this cannot be undone.")
 def shred_case_command(case_number: str, yes: bool) -> None:
-    from .services.erasure import ShredError, shred_case
+    from .services.erasure import ShredError, purge_database_files, shred_case
 
     if not yes:
         click.echo("Refusing without --yes: crypto-shredding cannot be undone.", err=True)
@@ -133,7 +133,11 @@ def shred_case_command(case_number: str, yes: bool) -> None:
             click.echo(f"shred-case: {exc}.", err=True)
             sys.exit(2)
         db.session.commit()
+    db.session.close()  # so that its own connection does not hold back the checkpoint
     click.echo(f"{case_number}: data key destroyed; identity unreadable, statistics kept.")
+    if not purge_database_files():
+        click.echo("shred-case: the database is busy; old pages may stay in the write-ahead log until "
+                   "the next checkpoint. Run `shred-case` again later or stop the app for a moment.", err=True)
 
 
 @audit_cli.command("verify", help="Check every hash and link of the access log and its signatures.")

@@ -6,6 +6,7 @@ from flask import Blueprint, Flask, abort, g, redirect, request, session, url_fo
 from flask_babel import get_locale
 
 from .extensions import babel
+from .web.redirects import local_path
 
 RTL_LANGUAGES = frozenset({"ar"})
 LANGUAGE_NAMES = {"ar": "العربية", "fr": "Français", "en": "English"}
@@ -40,11 +41,8 @@ def set_language():
     session["lang"] = lang
     if g.get("user") is not None:
         g.user.locale = lang
-    target = request.form.get("next") or ""
     # Only local paths: an open redirect would turn the switch into a phishing tool.
-    if not target.startswith("/") or target.startswith("//") or "\\" in target:
-        target = url_for("home.index")
-    return redirect(target)
+    return redirect(local_path(request.form.get("next")) or url_for("home.index"))
 
 
 def init_i18n(app: Flask) -> None:

@@ -20,6 +20,9 @@ def init_sqlite(app: Flask) -> None:
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute("PRAGMA busy_timeout=10000")
+        # Deleted and overwritten rows are zeroed, not left in free pages: after crypto-shredding,
+        # the wrapped key and the ciphertexts must not stay readable in the file.
+        cursor.execute("PRAGMA secure_delete=ON")
         if not in_memory:
             # Readers do not block the writer: the web process and the scheduler share the file.
             cursor.execute("PRAGMA journal_mode=WAL")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import re
+import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import timedelta
@@ -24,7 +25,8 @@ PASSWORD = "correct horse battery staple"
 ALL_FIELDS = [f.value for f in SharedField]
 
 __all__ = ["CSRF_RE", "World", "world", "make_agency", "make_user", "login", "totp_now", "next_totp", "PASSWORD",
-           "ALL_FIELDS", "as_user", "csrf_token", "make_case", "consent_and_refer", "national_holidays"]
+           "ALL_FIELDS", "as_user", "csrf_token", "make_case", "consent_and_refer", "national_holidays",
+           "race"]
 
 
 def make_region(code="R1", name="Region one") -> Region:
@@ -223,3 +225,20 @@ def statements() -> Iterator[list[str]]:
         yield sent
     finally:
         sa_event.remove(db.engine, "before_cursor_execute", listener)
+
+
+def race(functions):
+    """Run the functions in threads released together by a barrier; their results, in order."""
+    barrier = threading.Barrier(len(functions))
+    results = [None] * len(functions)
+
+    def run(index, function):
+        barrier.wait()
+        results[index] = function()
+
+    threads = [threading.Thread(target=run, args=(i, f)) for i, f in enumerate(functions)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+    return results

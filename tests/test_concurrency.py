@@ -2,32 +2,14 @@
 
 from __future__ import annotations
 
-import threading
-
 import pytest
 
 from referral.extensions import db
 from referral.models import Referral, ReferralEvent
 from referral.models.vocab import Role, ServiceCategory
-from tests.factories import consent_and_refer, csrf_token, login, make_case, make_user
+from tests.factories import consent_and_refer, csrf_token, login, make_case, make_user, race
 
 pytestmark = [pytest.mark.postgres, pytest.mark.slow]
-
-
-def _race(functions):
-    barrier = threading.Barrier(len(functions))
-    results = [None] * len(functions)
-
-    def run(index, function):
-        barrier.wait()
-        results[index] = function()
-
-    threads = [threading.Thread(target=run, args=(i, f)) for i, f in enumerate(functions)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=30)
-    return results
 
 
 def test_two_officers_accepting_through_the_pages(app, client, other_client, world):
@@ -41,7 +23,7 @@ def test_two_officers_accepting_through_the_pages(app, client, other_client, wor
     data = [{"action": "accept", "version": str(version), "csrf_token": csrf_token(c, "/")}
             for c in (client, other_client)]
     url = f"/referrals/{referral.id}/transition"
-    statuses = _race([lambda: client.post(url, data=data[0]).status_code,
+    statuses = race([lambda: client.post(url, data=data[0]).status_code,
                       lambda: other_client.post(url, data=data[1]).status_code])
     assert sorted(statuses) == [302, 409]
     db.session.expire_all()
@@ -72,7 +54,7 @@ def test_engine_without_version_still_lets_one_win(app, world):
                 db.session.rollback()
                 return exc.code
 
-    results = _race([accept, accept, accept])
+    results = race([accept, accept, accept])
     assert results.count("won") == 1
     assert set(results) - {"won"} <= {"invalid_transition", "concurrent_update"}
 

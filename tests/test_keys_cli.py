@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import os
 from contextlib import contextmanager
+from pathlib import Path
 
 import pytest
 from sqlalchemy import select, text
@@ -201,3 +202,21 @@ def test_shred_of_an_unknown_or_erased_file_is_a_clear_error(app, world, victim,
     assert result.exit_code == 2
     assert number in result.output and "Traceback" not in result.output
     assert result.exception is None or isinstance(result.exception, SystemExit)
+
+
+def test_shred_leaves_no_trace_of_the_key_or_ciphertexts_in_the_sqlite_files(app, world, victim):
+    if db.engine.dialect.name != "sqlite":
+        pytest.skip("PostgreSQL keeps old row versions until VACUUM: see README, Backups and erasure")
+    wrapped = db.session.get(CaseKey, victim.id).wrapped_key
+    sealed = db.session.get(Case, victim.id).full_name_ct
+    db.session.commit()
+    path = db.engine.url.database
+
+    def files() -> bytes:
+        return b"".join(Path(p).read_bytes() for p in (path, path + "-wal") if os.path.exists(p))
+
+    assert wrapped in files() or sealed in files()  # the test can see them when they are there
+    result = run(app, "shred-case", victim.case_number, "--yes")
+    assert result.exit_code == 0, result.output
+    content = files()
+    assert wrapped not in content and sealed not in content

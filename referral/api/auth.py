@@ -6,8 +6,10 @@ from __future__ import annotations
 
 from flask import current_app, g
 
+from ..audit.context import set_actor
 from ..extensions import limiter
-from ..lifecycle import client_ip
+from ..lifecycle import actor_for, client_ip
+from ..security.tokens import new_token, token_digest
 from ..services import accounts
 from ..services.accounts import LoginStatus
 from . import tokens
@@ -53,8 +55,11 @@ def create_token(data):
         raise ApiProblem(401, "invalid-credentials")
     if user.must_change_password:
         raise ApiProblem(403, "password-change-required")
+    # From here on the log names her, and the token she is given (not an anonymous caller).
+    secret = new_token()
+    set_actor(actor_for(user, channel="api", session_digest=token_digest(secret)))
     accounts.complete_login(user, ip)
-    secret, row = tokens.issue(user, name=data.get("name"))
+    secret, row = tokens.issue(user, name=data.get("name"), secret=secret)
     return {"access_token": secret, "token_type": "Bearer", "expires_at": row.expires_at, "token_id": row.id}
 
 
@@ -63,7 +68,7 @@ def create_token(data):
 @bp.problems(401)
 def revoke_current_token():
     """Revoke the token of this request (log out)"""
-    tokens.revoke(g.api_token)
+    tokens.revoke_token(g.api_token)
 
 
 @bp.route("/auth/tokens", methods=["GET"])
@@ -84,7 +89,7 @@ def revoke_token(token_id):
     row = tokens.find_for(g.user, token_id)
     if row is None:
         raise ApiProblem(404)
-    tokens.revoke(row)
+    tokens.revoke_token(row)
 
 
 @bp.route("/me", methods=["GET"])

@@ -4,9 +4,11 @@ resource nests under (so every endpoint is named "api.*"), and the per-resource 
 from __future__ import annotations
 
 import http
+import json
 
 from flask_smorest import Api, Blueprint
 from flask_smorest.utils import prepare_response
+from webargs.flaskparser import FlaskParser
 
 from .errors import PROBLEM_MEDIA_TYPE
 from .schemas.common import ProblemSchema
@@ -43,8 +45,21 @@ class MasarApi(Api):
         self.spec.components.response(self.DEFAULT_ERROR_RESPONSE_NAME, response, lazy=True)
 
 
+class JsonParser(FlaskParser):
+    """JSON nested deeper than the interpreter recurses makes `json.loads` raise RecursionError,
+    which webargs does not expect (a 500); here it is invalid JSON like any other (a 400)."""
+
+    def _raw_load_json(self, req):
+        try:
+            return super()._raw_load_json(req)
+        except RecursionError as exc:
+            raise json.JSONDecodeError("nested too deep", doc="(too deep)", pos=0) from exc
+
+
 class ApiBlueprint(Blueprint):
     """A resource: its operations are tagged with its name and document the problems they answer."""
+
+    ARGUMENTS_PARSER = JsonParser()
 
     def __init__(self, name: str, import_name: str, *, tag: str, **kwargs):
         super().__init__(name, import_name, **kwargs)

@@ -17,6 +17,9 @@ from ..models.base import utcnow
 from ..policy import Action
 from ..policy.core import has_role_for
 from ..security.tokens import new_token, token_digest
+from ..services.credentials import live_tokens, revoke_token
+
+__all__ = ["TokenRejected", "authenticate", "find_for", "issue", "live_tokens", "revoke_token"]
 
 #: last_used_at is written at most this often, so a read is not a write each time.
 TOUCH_INTERVAL = timedelta(seconds=60)
@@ -32,11 +35,13 @@ class TokenRejected(Exception):
         self.reason = reason
 
 
-def issue(user: User, *, name: str | None = None, at: datetime | None = None) -> tuple[str, ApiToken]:
-    """A new token for `user`; the secret is returned once and never stored."""
+def issue(user: User, *, name: str | None = None, at: datetime | None = None,
+          secret: str | None = None) -> tuple[str, ApiToken]:
+    """A new token for `user` (with `secret` if the caller drew it already, to name it in the log
+    first); the secret is returned once and never stored."""
     at = at or utcnow()
     hours = int(current_app.config.get("API_TOKEN_HOURS", 8))
-    secret = new_token()
+    secret = secret or new_token()
     row = ApiToken(user_id=user.id, token_hash=token_digest(secret), name=name, created_at=at,
                    expires_at=at + timedelta(hours=hours))
     db.session.add(row)
@@ -70,13 +75,6 @@ def authenticate(secret: str | None, *, at: datetime | None = None) -> tuple[Use
     return user, row
 
 
-def revoke(row: ApiToken, *, at: datetime | None = None) -> ApiToken:
-    if row.revoked_at is None:
-        row.revoked_at = at or utcnow()
-        record("api_token.revoke", object_type="api_token", object_id=row.id, details={"owner_id": row.user_id})
-    return row
-
-
 def find_for(user: User, token_id: int) -> ApiToken | None:
     """A token `user` may manage: her own, or anyone's for an admin. Others are "not found"."""
     row = db.session.get(ApiToken, token_id)
@@ -85,11 +83,3 @@ def find_for(user: User, token_id: int) -> ApiToken | None:
     if row.user_id == user.id or has_role_for(user, Action.USERS_MANAGE):
         return row
     return None
-
-
-def live_tokens(user: User, *, at: datetime | None = None) -> list[ApiToken]:
-    at = at or utcnow()
-    return list(db.session.execute(
-        select(ApiToken).where(ApiToken.user_id == user.id, ApiToken.revoked_at.is_(None), ApiToken.expires_at > at)
-        .order_by(ApiToken.created_at.desc()).limit(100)
-    ).scalars())

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask import Flask, request
 from flask_talisman import Talisman
+from werkzeug.serving import WSGIRequestHandler
 
 CONTENT_SECURITY_POLICY = {
     "default-src": "'none'",
@@ -17,11 +18,21 @@ CONTENT_SECURITY_POLICY = {
     "frame-ancestors": "'none'",
 }
 
-talisman = Talisman()
+#: What the built-in server (`make run`) calls itself: by default "Werkzeug/3.x Python/3.11.y",
+#: which tells an attacker which published flaws to try. Gunicorn already sends no version.
+SERVER_NAME = "Masar"
+
+
+def _server_banner(_handler) -> str:
+    return SERVER_NAME
 
 
 def init_security_headers(app: Flask) -> None:
-    talisman.init_app(
+    # The dev server writes its Server header itself, outside the app: set on its handler class.
+    WSGIRequestHandler.version_string = _server_banner
+    # One Talisman per app: it keeps its settings on itself, so a module-wide one would let the
+    # last app created (a production one in a test, say) decide HTTPS for every other.
+    Talisman(
         app,
         force_https=app.config["FORCE_HTTPS"],
         strict_transport_security=app.config["FORCE_HTTPS"],

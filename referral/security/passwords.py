@@ -2,8 +2,20 @@
 
 from __future__ import annotations
 
+import functools
+import re
+from pathlib import Path
+
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
+from zxcvbn import zxcvbn
+
+COMMON_PASSWORDS_FILE = Path(__file__).with_name("data") / "common_passwords.txt"
+#: zxcvbn's score, 0-4: 3 is "safely unguessable" against an offline attack on a slow hash, which
+#: is what a stolen copy of the argon2id hashes would face.
+MIN_STRENGTH_SCORE = 3
+#: zxcvbn refuses longer input (its matching is quadratic); the first 72 characters decide.
+STRENGTH_INPUT_LENGTH = 72
 
 MIN_LENGTH = 12
 MAX_LENGTH = 256
@@ -49,4 +61,26 @@ def password_problems(password: str, *, username: str = "") -> list[str]:
         problems.append("too_simple")
     if username and username.casefold() in password.casefold():
         problems.append("contains_username")
+    if not problems and _guessable(password, username):
+        problems.append("too_common")
     return problems
+
+
+@functools.cache
+def common_words() -> frozenset[str]:
+    lines = COMMON_PASSWORDS_FILE.read_text(encoding="utf-8").splitlines()
+    return frozenset(line.strip() for line in lines if line.strip() and not line.startswith("#"))
+
+
+def _only_common_words(password: str) -> bool:
+    """Built from listed words, digits and signs only: "Soleil2026!", "masar-masar-2026"."""
+    words = re.findall(r"[^\W\d_]+", password.casefold())
+    return bool(words) and all(word in common_words() or len(word) <= 2 for word in words)
+
+
+def _guessable(password: str, username: str) -> bool:
+    words = common_words()
+    if _only_common_words(password):
+        return True
+    hints = [username, *username.replace(".", " ").split(), *words] if username else list(words)
+    return zxcvbn(password[:STRENGTH_INPUT_LENGTH], user_inputs=hints)["score"] < MIN_STRENGTH_SCORE

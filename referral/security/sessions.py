@@ -9,16 +9,20 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from flask import Flask, Request, Response
+from flask import Flask, Request, Response, request
 from flask.sessions import SessionInterface, SessionMixin
+from itsdangerous import BadSignature, URLSafeTimedSerializer
 from sqlalchemy import select, update
 from werkzeug.datastructures import CallbackDict
 
 from ..extensions import db
+from ..lifecycle import client_ip
 from ..models import UserSession
 from ..models.base import utcnow
 from .tokens import new_token, token_digest
 
+#: A signed anonymous cookie is a CSRF token, a language and a few flash messages at most.
+MAX_ANONYMOUS_COOKIE = 3000
 #: last_seen_at is written at most this often, so reading a page is not a write each time.
 TOUCH_INTERVAL = timedelta(seconds=60)
 
@@ -52,9 +56,31 @@ def _is_live(row: UserSession, now: datetime, idle: timedelta) -> bool:
     return row.revoked_at is None and row.expires_at > now and row.last_seen_at + idle > now
 
 
+#: What a visitor who has not started to log in may keep: held in a signed cookie, not in a row,
+#: so anonymous requests write nothing (300 cookie-less visits to the login page made 300 rows).
+#: Any other key (the pending login, the bound account) moves the session into the database.
+ANONYMOUS_KEYS = frozenset({"csrf_token", "lang", "_flashes"})
+ANONYMOUS_SALT = "masar.anonymous-session"
+
+
+def _anonymous_serializer(app: Flask) -> URLSafeTimedSerializer:
+    return URLSafeTimedSerializer(app.secret_key, salt=ANONYMOUS_SALT)
+
+
+def _open_anonymous(app: Flask, value: str) -> ServerSession:
+    max_age = app.config["SESSION_ABSOLUTE_LIFETIME"].total_seconds()
+    try:
+        data = _anonymous_serializer(app).loads(value, max_age=max_age)
+    except BadSignature:
+        return ServerSession()
+    return ServerSession({k: v for k, v in data.items() if k in ANONYMOUS_KEYS} if isinstance(data, dict) else {})
+
+
 class DatabaseSessionInterface(SessionInterface):
     def open_session(self, app: Flask, request: Request) -> ServerSession:
         token = request.cookies.get(app.config["SESSION_COOKIE_NAME"])
+        if token and "." in token and len(token) <= MAX_ANONYMOUS_COOKIE:
+            return _open_anonymous(app, token)  # our database tokens never contain a dot
         if not token or len(token) > 100:
             return ServerSession()
         row = db.session.execute(
@@ -82,6 +108,11 @@ class DatabaseSessionInterface(SessionInterface):
             if session.expired or session.ended:
                 response.delete_cookie(name, **{k: cookie_args[k] for k in ("domain", "path")})
             return
+        if row is None and not session.new_token and set(session) <= ANONYMOUS_KEYS:
+            value = _anonymous_serializer(app).dumps(dict(session))
+            response.set_cookie(name, value, expires=None, **cookie_args)
+            response.vary.add("Cookie")
+            return
         if row is None or session.new_token:
             token = session.new_token or new_token()
             row = UserSession(
@@ -93,6 +124,8 @@ class DatabaseSessionInterface(SessionInterface):
                 expires_at=now + app.config["SESSION_ABSOLUTE_LIFETIME"],
             )
             row.data = dict(session)
+            if row.user_id is not None:
+                _describe_client(row)
             db.session.add(row)
             db.session.commit()
             response.set_cookie(name, token, expires=None, **cookie_args)
@@ -109,6 +142,12 @@ class DatabaseSessionInterface(SessionInterface):
             )
             db.session.commit()
         response.vary.add("Cookie")
+
+
+def _describe_client(row: UserSession) -> None:
+    """Where a signed-in session was opened, so she can recognise it on her account page."""
+    row.ip_address = client_ip()
+    row.user_agent = (request.user_agent.string or "")[:300] or None
 
 
 def start_authenticated_session(session: ServerSession, user_id: int, keep: dict | None = None) -> None:

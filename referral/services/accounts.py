@@ -5,7 +5,8 @@ from __future__ import annotations
 import enum
 from dataclasses import dataclass
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, func, or_, select, update
+from sqlalchemy.orm.attributes import set_committed_value
 
 from ..audit import deferred
 from ..audit.log import record
@@ -17,8 +18,7 @@ from ..security import totp
 from ..security.crypto import WrappedKey
 from ..security.keys import app_keys
 from ..security.passwords import hash_password, needs_rehash, password_problems, verify_password
-from ..security.sessions import revoke_user_sessions
-from . import throttle
+from . import credentials, throttle
 
 
 class LoginStatus(enum.StrEnum):
@@ -43,19 +43,24 @@ def find_user(username: str) -> User | None:
 def check_password(username: str, password: str, ip: str | None) -> LoginResult:
     """First factor. The answer is the same for an unknown user, a wrong password and a disabled
     account, and lockout applies to any typed username, so nothing tells which accounts exist."""
-    keys = (throttle.username_key(username), throttle.ip_key(ip))
-    if throttle.is_blocked(*keys):
+    if not _claim_attempt(username, ip):
         deferred.record_after("login.throttled", outcome=AuditOutcome.DENIED, details=_typed(username))
         return LoginResult(LoginStatus.THROTTLED)
     user = find_user(username)
     valid = verify_password(user.password_hash if user else None, password or "")
     if not valid or user is None or not user.active:
-        throttle.register_failure(*keys)
+        throttle.register_failure(throttle.ip_key(ip))
         deferred.record_after("login.password_failed", outcome=AuditOutcome.FAILURE, details=_typed(username))
         return LoginResult(LoginStatus.INVALID)
+    throttle.release(throttle.username_key(username))
     if needs_rehash(user.password_hash):
         user.password_hash = hash_password(password)
     return LoginResult(LoginStatus.OK, user)
+
+
+def _claim_attempt(username: str, ip: str | None) -> bool:
+    """One attempt slot for this username, taken before anything is checked (see throttle)."""
+    return not throttle.is_blocked(throttle.ip_key(ip)) and throttle.claim_attempt(throttle.username_key(username))
 
 
 def _typed(username: str) -> dict:
@@ -89,47 +94,74 @@ def begin_enrolment(user: User) -> str:
 
 def check_second_factor(user: User, code: str, ip: str | None) -> LoginStatus:
     """A TOTP code (each accepted once) or an unused recovery code."""
-    keys = (throttle.username_key(user.username), throttle.ip_key(ip))
-    if throttle.is_blocked(*keys):
+    if not _claim_attempt(user.username, ip):
         deferred.record_after("login.throttled", outcome=AuditOutcome.DENIED, details={"step": "second_factor"})
         return LoginStatus.THROTTLED
-    secret = totp_secret(user)
-    step = totp.matching_step(secret, code, last_step=user.totp_last_step) if secret else None
-    if step is not None:
-        user.totp_last_step = step
+    use = _use_totp_code(user, code)
+    if use is CodeUse.WRONG:
+        use = _use_recovery_code(user, code)
+        if use is CodeUse.ACCEPTED:
+            record("login.recovery_code_used", object_type="user", object_id=user.id)
+    if use is CodeUse.ACCEPTED:
         return LoginStatus.OK
-    if _use_recovery_code(user, code):
-        record("login.recovery_code_used", object_type="user", object_id=user.id)
-        return LoginStatus.OK
-    throttle.register_failure(*keys)
+    if use is CodeUse.WRONG:
+        throttle.register_failure(throttle.ip_key(ip))
     deferred.record_after("login.second_factor_failed", outcome=AuditOutcome.FAILURE,
                           object_type="user", object_id=user.id)
     return LoginStatus.INVALID
 
 
-def _use_recovery_code(user: User, code: str) -> bool:
+class CodeUse(enum.Enum):
+    ACCEPTED = "accepted"
+    #: Matched nothing: nothing was written, so the failure may be counted on another connection.
+    WRONG = "wrong"
+    #: Valid, but a concurrent request spent it first (the loser holds a write lock on SQLite).
+    SPENT = "spent"
+
+
+def _use_totp_code(user: User, code: str) -> CodeUse:
+    """Accept a TOTP code at most once. The step is claimed by one conditional UPDATE, so of many
+    requests carrying the same code only the first to write wins; the others match no row
+    (PostgreSQL re-reads the row after the winner commits, SQLite serialises writers)."""
+    secret = totp_secret(user)
+    step = totp.matching_step(secret, code, last_step=user.totp_last_step) if secret else None
+    if step is None:
+        return CodeUse.WRONG
+    claimed = db.session.execute(
+        update(User)
+        .where(User.id == user.id, or_(User.totp_last_step.is_(None), User.totp_last_step < step))
+        .values(totp_last_step=step)
+        .execution_options(synchronize_session=False)
+    ).rowcount == 1
+    if not claimed:
+        return CodeUse.SPENT
+    set_committed_value(user, "totp_last_step", step)
+    return CodeUse.ACCEPTED
+
+
+def _use_recovery_code(user: User, code: str) -> CodeUse:
+    """Spend an unused recovery code, in one conditional UPDATE that only one request can win."""
     if len(totp.normalize_recovery_code(code)) != 12:
-        return False
-    digest = totp.hash_recovery_code(code)
-    row = db.session.execute(
-        select(RecoveryCode).where(
-            RecoveryCode.user_id == user.id, RecoveryCode.code_hash == digest, RecoveryCode.used_at.is_(None)
-        )
-    ).scalar_one_or_none()
-    if row is None:
-        return False
-    row.used_at = utcnow()
-    return True
+        return CodeUse.WRONG
+    unused = (RecoveryCode.user_id == user.id, RecoveryCode.code_hash == totp.hash_recovery_code(code),
+              RecoveryCode.used_at.is_(None))
+    if db.session.execute(select(RecoveryCode.id).where(*unused)).first() is None:
+        return CodeUse.WRONG  # checked with a read first, so a wrong guess writes nothing
+    spent = db.session.execute(
+        update(RecoveryCode).where(*unused).values(used_at=utcnow()).execution_options(synchronize_session=False)
+    ).rowcount == 1
+    return CodeUse.ACCEPTED if spent else CodeUse.SPENT
 
 
 def confirm_enrolment(user: User, code: str, ip: str | None) -> list[str] | None:
     """Confirm the authenticator with a first code; returns the recovery codes to show once."""
-    secret = totp_secret(user)
-    step = totp.matching_step(secret, code, last_step=user.totp_last_step) if secret else None
-    if step is None:
-        throttle.register_failure(throttle.username_key(user.username), throttle.ip_key(ip))
+    if not _claim_attempt(user.username, ip):
         return None
-    user.totp_last_step = step
+    use = _use_totp_code(user, code)
+    if use is not CodeUse.ACCEPTED:
+        if use is CodeUse.WRONG:
+            throttle.register_failure(throttle.ip_key(ip))
+        return None
     user.totp_confirmed_at = utcnow()
     codes = replace_recovery_codes(user)
     record("account.second_factor_enrolled", object_type="user", object_id=user.id)
@@ -175,5 +207,5 @@ def change_password(user: User, current: str, new: str) -> None:
     user.password_hash = hash_password(new)
     user.password_changed_at = utcnow()
     user.must_change_password = False
-    revoke_user_sessions(user.id)
+    credentials.revoke_all(user.id)
     record("account.password_changed", object_type="user", object_id=user.id)

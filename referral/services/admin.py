@@ -12,7 +12,7 @@ from ..models import Agency, RecoveryCode, User, UserRole
 from ..models.vocab import AgencyKind, Role
 from ..policy import Action, require
 from ..security.passwords import hash_password
-from ..security.sessions import revoke_user_sessions
+from . import credentials
 
 NETWORK_AGENCY_CODE = "NETWORK"
 #: Roles that never read identity cannot be combined with roles that do: one account, one side.
@@ -79,8 +79,8 @@ def set_active(admin: User, user: User, active: bool) -> None:
     if user.id == admin.id and not active:
         raise AccountError("user", "cannot_disable_self")
     user.active = active
-    if not active:
-        revoke_user_sessions(user.id)
+    # On re-enabling too: whatever was refused while she was disabled stays refused, for good.
+    credentials.revoke_all(user.id)
     record("admin.user_enable" if active else "admin.user_disable", object_type="user", object_id=user.id)
 
 
@@ -89,7 +89,7 @@ def reset_second_factor(admin: User, user: User) -> None:
     require(admin, Action.USERS_MANAGE)
     user.totp_secret_ct = user.totp_key_id = user.totp_confirmed_at = user.totp_last_step = None
     db.session.execute(delete(RecoveryCode).where(RecoveryCode.user_id == user.id))
-    revoke_user_sessions(user.id)
+    credentials.revoke_all(user.id)
     record("admin.second_factor_reset", object_type="user", object_id=user.id)
 
 
@@ -98,7 +98,7 @@ def reset_password(admin: User, user: User) -> str:
     password = temporary_password()
     user.password_hash = hash_password(password)
     user.must_change_password = True
-    revoke_user_sessions(user.id)
+    credentials.revoke_all(user.id)
     record("admin.password_reset", object_type="user", object_id=user.id)
     return password
 

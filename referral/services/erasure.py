@@ -60,3 +60,18 @@ def shred_case(case_number: str) -> Case:
     record("case.shred", object_type="case", object_id=case.id, case_id=case.id,
            details={"case_number": case.case_number})
     return case
+
+
+def purge_database_files() -> bool:
+    """After an erasure has committed, leave no copy of what it destroyed in the database files.
+
+    SQLite zeroes freed space (secure_delete, set on every connection) but in WAL mode the zeroed
+    pages sit in the write-ahead log until a checkpoint copies them over the old ones: do it now
+    and truncate the log. False if readers kept it from completing (run it again). PostgreSQL
+    keeps old row versions until VACUUM and its WAL until recycled: see README.
+    """
+    if db.engine.dialect.name != "sqlite":
+        return True
+    with db.engine.connect() as conn:
+        busy, _log_frames, _copied = conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)").one()
+    return busy == 0

@@ -6,7 +6,7 @@ from flask import Flask
 
 
 def register_web(app: Flask) -> None:
-    from . import admin, audit, auth, cases, directory, errors, health, home, hotline, notifications, referrals
+    from . import account, admin, audit, auth, cases, directory, errors, health, home, hotline, notifications, referrals
     from .dashboard import bp as dashboard_bp
     from .formatting import init_formatting
     from .nav import init_nav
@@ -16,6 +16,7 @@ def register_web(app: Flask) -> None:
     init_formatting(app)
 
     app.register_blueprint(auth.bp)
+    app.register_blueprint(account.bp)
     app.register_blueprint(home.bp)
     app.register_blueprint(health.bp)
     app.register_blueprint(cases.bp)

@@ -8,16 +8,18 @@ from flask import Blueprint, current_app, flash, g, redirect, render_template, r
 from flask_babel import gettext as _
 
 from ..audit.context import set_actor
+from ..audit.log import record
 from ..extensions import db, limiter
 from ..lifecycle import actor_for, client_ip
 from ..models import User
 from ..models.base import utcnow
 from ..security import totp
-from ..security.sessions import end_session, revoke_user_sessions, start_authenticated_session
+from ..security.sessions import end_session, start_authenticated_session
 from ..security.tokens import token_digest
-from ..services import accounts
+from ..services import accounts, credentials
 from ..services.accounts import LoginStatus, PasswordRejected
 from .forms.auth import ChangePasswordForm, ConfirmForm, EnrolForm, LoginForm, SecondFactorForm
+from .redirects import local_path
 
 bp = Blueprint("auth", __name__)
 
@@ -29,6 +31,8 @@ PASSWORD_PROBLEMS = {
     "too_long": lambda: _("Use at most 256 characters."),
     "too_simple": lambda: _("Use more different characters."),
     "contains_username": lambda: _("Do not include your username."),
+    "too_common": lambda: _("This password is too common or too easy to guess. "
+                            "A sentence of several words you remember is safer."),
     "same_as_current": lambda: _("Choose a password different from the current one."),
     "wrong_current": lambda: _("The current password is not correct."),
 }
@@ -36,12 +40,6 @@ PASSWORD_PROBLEMS = {
 
 def _login_limit() -> str:
     return current_app.config["RATELIMIT_LOGIN"]
-
-
-def _safe_next(target: str | None) -> str | None:
-    if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
-        return target
-    return None
 
 
 def _pending_user() -> User | None:
@@ -69,7 +67,7 @@ def login():
             session["pending_login"] = {
                 "user_id": result.user.id,
                 "at": utcnow().timestamp(),
-                "next": _safe_next(form.next.data),
+                "next": local_path(form.next.data),
             }
             if result.user.totp_confirmed_at is None:
                 return redirect(url_for("auth.enrol"))
@@ -152,9 +150,7 @@ def logout():
 def logout_everywhere():
     form = ConfirmForm()
     if form.validate_on_submit():
-        revoke_user_sessions(g.user.id)
-        from ..audit.log import record
-
+        credentials.revoke_all(g.user.id)
         record("account.logout_everywhere", object_type="user", object_id=g.user.id)
         end_session(session)
     return redirect(url_for("auth.login"))

@@ -29,6 +29,7 @@ from ..services.metrics import DIMENSIONS, STEPS, SUPPRESS_BELOW, is_suppressed_
 from .access import guard, load_referral
 from .choices import service_choices
 from .forms.dashboard import FILTER_ARGS, DashboardFilterForm, ReassignForm, RemindForm
+from .redirects import local_path
 
 bp = Blueprint("dashboard", __name__, url_prefix="/dashboard")
 PAGE_SIZE = 25
@@ -158,7 +159,7 @@ def _referral_page(record, reassign_form: ReassignForm, status: int = 200):
 def remind(referral_id):
     record, _decision = load_referral(referral_id, Action.REFERRAL_NUDGE)
     form = RemindForm()
-    back = _safe_next(form.next.data) or url_for("dashboard.referral", referral_id=record.id)
+    back = local_path(form.next.data, under="/dashboard") or url_for("dashboard.referral", referral_id=record.id)
     reference, agency = record.reference, record.to_agency.name(_lang())
     try:
         nudges.send_reminder(g.user, record)
@@ -194,13 +195,6 @@ def _nudge_error(exc: nudges.NudgeError, record=None) -> str:
                  "Ask her caseworker at %(agency)s to record her consent, or to refer her again.",
                  agency=record.from_agency.name(_lang()) if record is not None else "")
     return str(NUDGE_ERRORS.get(exc.code, _l("The request could not be completed.")))
-
-
-def _safe_next(target: str | None) -> str | None:
-    """Only a page of this dashboard: never another site, never another part of the app."""
-    if target and target.startswith("/dashboard") and not any(bad in target for bad in ("//", "\\", "..")):
-        return target
-    return None
 
 
 # --- CSV ------------------------------------------------------------------------------------
