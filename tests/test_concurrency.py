@@ -76,7 +76,7 @@ def test_closing_a_file_while_its_recipient_completes_the_referral(app, client, 
     complete = {"action": "complete", "version": str(version), "message": "Done.",
                 "csrf_token": csrf_token(other_client, "/")}
     case_id, referral_id = case.id, referral.id  # the threads have no app context to reload them
-    statuses = _race([lambda: client.post(f"/cases/{case_id}/close", data=close).status_code,
+    statuses = race([lambda: client.post(f"/cases/{case_id}/close", data=close).status_code,
                       lambda: other_client.post(f"/referrals/{referral_id}/transition", data=complete).status_code])
     # The file always closes; the referral ends either withdrawn or completed, never both.
     assert statuses[0] == 302 and statuses[1] in (302, 409)
