@@ -133,6 +133,12 @@ def client(app):
 
 
 @pytest.fixture
+def isolated_clients(app):
+    """Every app.test_client() of the test is an IsolatedClient (for tests that make many)."""
+    app.test_client_class = IsolatedClient
+
+
+@pytest.fixture
 def other_client(app):
     app.test_client_class = IsolatedClient
     return app.test_client()

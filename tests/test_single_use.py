@@ -14,10 +14,7 @@ from referral.models import ApiToken, AuditEvent, UserSession
 from referral.services.accounts import replace_recovery_codes
 from tests.factories import PASSWORD, csrf_token, race, totp_now
 
-
-@pytest.fixture(autouse=True)
-def _isolated_clients(client):
-    """Every app.test_client() below is an IsolatedClient: each request in its own app context."""
+pytestmark = pytest.mark.usefixtures("isolated_clients")
 
 
 @pytest.fixture

@@ -36,8 +36,9 @@ def create_token(data):
     """Get an access token
 
     Send it on every other call as `Authorization: Bearer <access_token>`. It expires after
-    API_TOKEN_HOURS (8 by default) and ends at once when revoked, when the password changes or when
-    the account is disabled.
+    API_TOKEN_HOURS (8 by default) and ends at once, for good, when revoked, on "log out
+    everywhere", when the password changes or is reset, when the second factor is reset and when
+    the account is disabled (re-enabling it does not revive it).
     """
     ip = client_ip()
     result = accounts.check_password(data["username"], data["password"], ip)

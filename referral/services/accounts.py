@@ -33,41 +33,44 @@ class LoginResult:
     user: User | None = None
 
 
-def find_user(username: str) -> User | None:
-    name = (username or "").strip().casefold()
-    if not name:
-        return None
-    return db.session.execute(select(User).where(User.username == name)).scalar_one_or_none()
-
-
 def check_password(username: str, password: str, ip: str | None) -> LoginResult:
     """First factor. The answer is the same for an unknown user, a wrong password and a disabled
-    account, and lockout applies to any typed username, so nothing tells which accounts exist."""
-    if not _claim_attempt(username, ip):
-        deferred.record_after("login.throttled", outcome=AuditOutcome.DENIED, details=_typed(username))
+    account, and lockout applies to any typed username, so nothing tells which accounts exist.
+
+    A failed attempt never holds two pooled connections at once, nor any while the password is
+    hashed (20 concurrent failures used to hold the pool until requests timed out): the account
+    is read on a short connection, and the request's own session is used only for a success."""
+    if not throttle.claim_login_attempt(username, ip):
+        deferred.record_after("login.throttled", outcome=AuditOutcome.DENIED, details=_typed(_account(username)))
         return LoginResult(LoginStatus.THROTTLED)
-    user = find_user(username)
-    valid = verify_password(user.password_hash if user else None, password or "")
-    if not valid or user is None or not user.active:
+    account = _account(username)
+    valid = verify_password(account.password_hash if account else None, password or "")
+    if not valid or account is None or not account.active:
         throttle.register_failure(throttle.ip_key(ip))
-        deferred.record_after("login.password_failed", outcome=AuditOutcome.FAILURE, details=_typed(username))
+        deferred.record_after("login.password_failed", outcome=AuditOutcome.FAILURE, details=_typed(account))
         return LoginResult(LoginStatus.INVALID)
-    throttle.release(throttle.username_key(username))
+    throttle.release_login_attempt(username, ip)
+    user = db.session.get(User, account.id)
     if needs_rehash(user.password_hash):
         user.password_hash = hash_password(password)
     return LoginResult(LoginStatus.OK, user)
 
 
-def _claim_attempt(username: str, ip: str | None) -> bool:
-    """One attempt slot for this username, taken before anything is checked (see throttle)."""
-    return not throttle.is_blocked(throttle.ip_key(ip)) and throttle.claim_attempt(throttle.username_key(username))
+def _account(username: str):
+    """What the first factor needs of the account a username names, read and released at once."""
+    name = (username or "").strip().casefold()
+    if not name:
+        return None
+    with db.engine.connect() as conn:
+        return conn.execute(
+            select(User.id, User.username, User.password_hash, User.active).where(User.username == name)
+        ).first()
 
 
-def _typed(username: str) -> dict:
+def _typed(account) -> dict:
     """What the log keeps of a typed username: the account it names, if any. Anything else may be
     a password typed in the wrong box, so only the fact that it named no account is kept."""
-    user = find_user(username)
-    return {"username": user.username, "user_id": user.id} if user else {"unknown_username": True}
+    return {"username": account.username, "user_id": account.id} if account else {"unknown_username": True}
 
 
 def totp_aad(user: User) -> bytes:
@@ -94,7 +97,7 @@ def begin_enrolment(user: User) -> str:
 
 def check_second_factor(user: User, code: str, ip: str | None) -> LoginStatus:
     """A TOTP code (each accepted once) or an unused recovery code."""
-    if not _claim_attempt(user.username, ip):
+    if not throttle.claim_login_attempt(user.username, ip):
         deferred.record_after("login.throttled", outcome=AuditOutcome.DENIED, details={"step": "second_factor"})
         return LoginStatus.THROTTLED
     use = _use_totp_code(user, code)
@@ -155,7 +158,7 @@ def _use_recovery_code(user: User, code: str) -> CodeUse:
 
 def confirm_enrolment(user: User, code: str, ip: str | None) -> list[str] | None:
     """Confirm the authenticator with a first code; returns the recovery codes to show once."""
-    if not _claim_attempt(user.username, ip):
+    if not throttle.claim_login_attempt(user.username, ip):
         return None
     use = _use_totp_code(user, code)
     if use is not CodeUse.ACCEPTED:
@@ -184,7 +187,7 @@ def remaining_recovery_codes(user: User) -> int:
 
 
 def complete_login(user: User, ip: str | None) -> None:
-    throttle.clear(throttle.username_key(user.username))
+    throttle.login_completed(user.username, ip)
     user.last_login_at = utcnow()
     record("login.success", object_type="user", object_id=user.id)
 

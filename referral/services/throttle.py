@@ -1,13 +1,21 @@
 """Login throttling shared by every app process, kept outside the request's transaction.
 
 A failed login must count even though the request that reports it rolls back, so counters are
-written in a short transaction of their own, like a cache server would hold them.
+written in a short transaction of their own, like a cache server would hold them. Each of these
+takes one pooled connection for a few milliseconds and never while a password is hashed.
 
-An account's attempts are *claimed* before they are evaluated: one conditional UPDATE takes a
-slot only while fewer than the threshold are taken in the current window, so however many
-requests arrive together, at most `threshold` guesses are ever checked (a read-then-write
-counter let 8 of 25 concurrent wrong codes through a threshold of 5). The per-address counter,
-ten times wider, counts failures after the fact.
+Three counters, so that guessing is slow without letting anyone lock a woman out of her account:
+
+- *pair* (typed username and address): the lockout, `LOGIN_LOCKOUT_THRESHOLD` guesses per window;
+- *user* (typed username from anywhere): `USER_THRESHOLD_FACTOR` times wider, and not applied at
+  an address where she logged in successfully within `KNOWN_ADDRESS_DAYS` (her office): guesses
+  from elsewhere stop the guessers, not her;
+- *ip* (address, any username): ten times wider, counting failures only.
+
+Attempts are *claimed* before they are evaluated: one conditional UPDATE takes a slot only while
+fewer than the threshold are taken in the current window, so however many requests arrive
+together, no more guesses are checked than the threshold allows (a read-then-write counter let 8
+of 25 concurrent wrong codes through a threshold of 5).
 """
 
 from __future__ import annotations
@@ -25,10 +33,30 @@ from ..models.base import utcnow
 
 #: Failures from one address tolerated per window, across all usernames.
 IP_THRESHOLD_FACTOR = 10
+#: Guesses at one username from addresses she has not logged in from, per window.
+USER_THRESHOLD_FACTOR = 4
+#: How long an address where she logged in stays exempt from the username-wide counter.
+KNOWN_ADDRESS_DAYS = 30
+
+
+def _digest(*parts: str) -> str:
+    return hashlib.sha256("\n".join(parts).encode()).hexdigest()
+
+
+def _name(username: str) -> str:
+    return (username or "").strip().casefold()
 
 
 def username_key(username: str) -> str:
-    return "user:" + hashlib.sha256(username.strip().casefold().encode()).hexdigest()
+    return "user:" + _digest(_name(username))
+
+
+def pair_key(username: str, ip: str | None) -> str:
+    return "pair:" + _digest(_name(username), ip or "unknown")
+
+
+def known_key(username: str, ip: str | None) -> str:
+    return "known:" + _digest(_name(username), ip or "unknown")
 
 
 def ip_key(ip: str | None) -> str:
@@ -41,7 +69,8 @@ def _window() -> timedelta:
 
 def _threshold(key: str) -> int:
     base = current_app.config["LOGIN_LOCKOUT_THRESHOLD"]
-    return base * IP_THRESHOLD_FACTOR if key.startswith("ip:") else base
+    factor = {"ip": IP_THRESHOLD_FACTOR, "user": USER_THRESHOLD_FACTOR}.get(key.split(":", 1)[0], 1)
+    return base * factor
 
 
 def _bump(conn, key: str, *, only_below_threshold: bool) -> bool:
@@ -63,31 +92,39 @@ def _bump(conn, key: str, *, only_below_threshold: bool) -> bool:
     return conn.execute(statement).rowcount == 1
 
 
-def claim_attempt(key: str) -> bool:
-    """Take one attempt slot on `key`; False (and nothing taken) when the window is full.
-    The slot stays taken after a failure; a completed login clears the key."""
-    with db.engine.begin() as conn:
-        return _bump(conn, key, only_below_threshold=True)
+class _Refused(Exception):
+    """Rolls the claim's transaction back: a refused attempt takes no slot anywhere."""
 
 
-def release(key: str) -> None:
-    """Give back a slot taken for an attempt that succeeded (a right password: only guesses count).
+def claim_login_attempt(username: str, ip: str | None) -> bool:
+    """Take the slots one attempt at `username` from `ip` needs; False (and nothing taken) when
+    the address is blocked or a window is full. A slot stays taken after a failure; a completed
+    login gives them back."""
+    try:
+        with db.engine.begin() as conn:
+            if _blocked(conn, ip_key(ip)):
+                raise _Refused
+            keys = [pair_key(username, ip)]
+            if not _is_known(conn, username, ip):
+                keys.append(username_key(username))
+            for key in keys:
+                if not _bump(conn, key, only_below_threshold=True):
+                    raise _Refused
+    except _Refused:
+        return False
+    return True
+
+
+def release_login_attempt(username: str, ip: str | None) -> None:
+    """Give back the slots of an attempt that succeeded (a right password: only guesses count).
     In its own transaction, before the request writes anything (SQLite has one writer)."""
     with db.engine.begin() as conn:
         conn.execute(
-            update(LoginThrottle).where(LoginThrottle.key == key, LoginThrottle.failures > 0)
+            update(LoginThrottle)
+            .where(LoginThrottle.key.in_([pair_key(username, ip), username_key(username)]),
+                   LoginThrottle.failures > 0)
             .values(failures=LoginThrottle.failures - 1)
         )
-
-
-def is_blocked(*keys: str) -> bool:
-    now = utcnow()
-    with db.engine.connect() as conn:
-        rows = conn.execute(
-            select(LoginThrottle.failures, LoginThrottle.window_started_at, LoginThrottle.key)
-            .where(LoginThrottle.key.in_(keys))
-        ).all()
-    return any(row.failures >= _threshold(row.key) and row.window_started_at > now - _window() for row in rows)
 
 
 def register_failure(*keys: str) -> None:
@@ -97,8 +134,28 @@ def register_failure(*keys: str) -> None:
             _bump(conn, key, only_below_threshold=False)
 
 
-def clear(key: str) -> None:
-    """Forget failures after a success. Unlike failures, this rides on the request's transaction:
-    if the login does not commit, the counter simply stays. The row is reset, not deleted: a claim
-    waiting on it then counts from zero instead of finding no row and reading as a lockout."""
-    db.session.execute(update(LoginThrottle).where(LoginThrottle.key == key).values(failures=0))
+def login_completed(username: str, ip: str | None) -> None:
+    """After a full login: forget this address's guesses and remember it as hers. Unlike failures,
+    this rides on the request's transaction: if the login does not commit, nothing changes.
+    Counters are reset, not deleted: a claim waiting on the row then counts from zero instead of
+    finding no row and reading as a lockout."""
+    now = utcnow()
+    db.session.execute(update(LoginThrottle).where(LoginThrottle.key == pair_key(username, ip)).values(failures=0))
+    known = known_key(username, ip)
+    db.session.execute(insert_ignoring_conflict(LoginThrottle.__table__, key=known, failures=0,
+                                                window_started_at=now))
+    db.session.execute(update(LoginThrottle).where(LoginThrottle.key == known).values(window_started_at=now))
+
+
+def _blocked(conn, key: str) -> bool:
+    row = conn.execute(
+        select(LoginThrottle.failures, LoginThrottle.window_started_at).where(LoginThrottle.key == key)
+    ).first()
+    return row is not None and row.failures >= _threshold(key) and row.window_started_at > utcnow() - _window()
+
+
+def _is_known(conn, username: str, ip: str | None) -> bool:
+    seen = conn.execute(
+        select(LoginThrottle.window_started_at).where(LoginThrottle.key == known_key(username, ip))
+    ).scalar_one_or_none()
+    return seen is not None and seen > utcnow() - timedelta(days=KNOWN_ADDRESS_DAYS)
