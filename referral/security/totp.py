@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import io
 import secrets
-import time
 
 import pyotp
 import qrcode
 import qrcode.image.svg
 
+from ..models.base import utcnow
 from .tokens import constant_time_equal, token_digest
 
 ISSUER = "Masar"
@@ -42,7 +42,7 @@ def matching_step(secret: str, code: str, *, last_step: int | None, at: float | 
     if len(code) != 6:
         return None
     totp = pyotp.TOTP(secret)
-    now = time.time() if at is None else at
+    now = utcnow().timestamp() if at is None else at  # the app's one clock, as sessions and the engine
     current = int(now) // totp.interval
     for step in range(current - VALID_WINDOW, current + VALID_WINDOW + 1):
         if last_step is not None and step <= last_step:
