@@ -159,6 +159,9 @@ def _finding_text(finding) -> str:
     if finding.kind == "no_external_checkpoint":
         return ("no checkpoint signed with the current key outside the database "
                 "(MASAR_AUDIT_CHECKPOINT_DIR); run 'flask audit sign'.")
+    if finding.kind == "app_role_can_rewrite":
+        return ("the app's database role may UPDATE, DELETE or TRUNCATE the audit tables: run the app as a "
+                "role that does not own them (README, 'The two database roles').")
     if finding.kind == "signing_gap":
         return (f"events {finding.from_event} to {finding.to_event} waited {finding.minutes} minutes for "
                 f"their signature, longer than the signing interval allows.")

@@ -229,3 +229,40 @@ def test_a_refused_signing_changes_nothing_and_is_logged(client, signed_log):
     failed = db.session.execute(select(AuditEvent).where(AuditEvent.action == "audit.sign")).scalar_one()
     assert failed.outcome == AuditOutcome.FAILURE and failed.details == {"reason": "altered", "event_id": 14}
     assert failed.actor_user_id == signed_log.auditor.id
+
+
+@pytest.mark.postgres
+def test_verify_warns_when_the_app_runs_as_the_tables_owner(owner_app, signed_log):
+    sign()
+    with owner_app.app_context():  # a deployment that did not split the roles
+        kinds = [finding.kind for finding in verify_chain().findings]
+        db.engine.dispose()
+    assert kinds == ["app_role_can_rewrite"]
+    assert verify_chain().findings == ()  # the app's own role, as the suite runs it
+
+
+def test_the_scheduled_signing_refuses_a_broken_chain_and_says_so_in_the_log(signed_log):
+    from referral.jobs.scheduler import sign_audit_head
+
+    tamper("update audit_events set actor_username = 'admin' where id = 12")
+    assert sign_audit_head() is None
+    assert [c.event_id for c in db.session.execute(select(AuditCheckpoint)).scalars()] == [10]
+    assert len(outside_files()) == 1
+    failed = db.session.execute(select(AuditEvent).where(AuditEvent.action == "audit.sign")).scalar_one()
+    assert failed.outcome == AuditOutcome.FAILURE and failed.details == {"reason": "altered", "event_id": 12}
+    assert problem(verify_chain()) == (False, 12, "altered")  # still reported, not hidden by the new event
+
+
+def test_two_signers_of_one_head_share_its_outside_file(signed_log):
+    """The auditor's button and the scheduler may sign the same head at once: both succeed."""
+    from referral.audit import external
+
+    head = sign()
+    duplicate = external.ExternalCheckpoint(head.event_id, head.event_hash, utcnow() + timedelta(seconds=1),
+                                            head.key_fingerprint, head.signature,
+                                            external.file_name(head.event_id, head.key_fingerprint))
+    assert external.write(duplicate) == outside_files()[-1]
+    forged = external.ExternalCheckpoint(head.event_id, "f" * 64, utcnow(), head.key_fingerprint, head.signature,
+                                         duplicate.name)
+    with pytest.raises(ExternalCheckpointError, match="already exists"):
+        external.write(forged)

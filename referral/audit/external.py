@@ -63,8 +63,8 @@ def write(checkpoint: ExternalCheckpoint) -> Path | None:
         folder.mkdir(parents=True, exist_ok=True)
         descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o444)
     except FileExistsError:
-        if path.is_file() and path.read_bytes() == data:
-            return path  # this very checkpoint was written before (a retried signing)
+        if _holds_the_same_signature(path, checkpoint):
+            return path  # another signer got there first (the web page and the scheduler at once)
         raise ExternalCheckpointError(f"{path} already exists and holds something else") from None
     except OSError as exc:
         raise ExternalCheckpointError(f"cannot write to {folder}: {exc.strerror}") from exc
@@ -74,6 +74,16 @@ def write(checkpoint: ExternalCheckpoint) -> Path | None:
     finally:
         os.close(descriptor)
     return path
+
+
+def _holds_the_same_signature(path: Path, checkpoint: ExternalCheckpoint) -> bool:
+    # Ed25519 signatures are deterministic: the same head signed twice differs only in its time.
+    try:
+        data = json.loads(path.read_text())
+        return (data["event_id"], data["event_hash"], data["signature"]) == (
+            checkpoint.event_id, checkpoint.event_hash, base64.b64encode(checkpoint.signature).decode())
+    except (OSError, ValueError, KeyError, TypeError):
+        return False
 
 
 def read_all() -> tuple[list[ExternalCheckpoint], list[str]]:

@@ -8,7 +8,7 @@ from datetime import datetime, timedelta
 
 from cryptography.exceptions import InvalidSignature
 from flask import current_app
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 
 from ..extensions import db
 from ..models import AuditChainHead, AuditCheckpoint, AuditEvent
@@ -25,8 +25,9 @@ class Finding:
     """Something that proves no tampering but leaves events without a signature for too long.
 
     kind: "no_external_checkpoint" (events, and no checkpoint outside the database), "signing_gap"
-    (events from_event..to_event waited longer than allowed for their signature) or "unsigned_tail"
-    (events from from_event on are still unsigned after longer than allowed)."""
+    (events from_event..to_event waited longer than allowed for their signature), "unsigned_tail"
+    (events from from_event on are still unsigned after longer than allowed) or "app_role_can_rewrite"
+    (on PostgreSQL, the app's own role may change or delete audit rows: the two roles are not split)."""
 
     kind: str
     from_event: int | None = None
@@ -182,7 +183,7 @@ def verify_chain(now: datetime | None = None) -> VerificationResult:
     result = _verify_checkpoints(walk.checked, outside)
     if not result.valid:
         return result
-    findings = _findings(outside, walk.occurred, head[0], now or utcnow())
+    findings = _findings(outside, walk.occurred, head[0], now or utcnow()) + _role_findings()
     return VerificationResult(True, walk.checked, checkpoints=result.checkpoints,
                               external_checkpoints=len(outside), findings=findings)
 
@@ -238,6 +239,16 @@ def _findings(outside: list[external.ExternalCheckpoint], occurred: dict[int, da
         if waited > allowed:
             findings.append(Finding("unsigned_tail", previous.event_id + 1, head_id, _minutes(waited)))
     return tuple(findings)
+
+
+def _role_findings() -> tuple[Finding, ...]:
+    """The app's connection should not be able to rewrite the log (README, "The two database roles")."""
+    if db.session.get_bind().dialect.name != "postgresql":
+        return ()
+    can_rewrite = db.session.execute(text(
+        "SELECT bool_or(has_table_privilege(t, p)) FROM unnest(ARRAY['audit_events', 'audit_checkpoints']) t, "
+        "unnest(ARRAY['UPDATE', 'DELETE', 'TRUNCATE', 'TRIGGER']) p")).scalar()
+    return (Finding("app_role_can_rewrite"),) if can_rewrite else ()
 
 
 def _unsigned_since(first_occurred: datetime, previous: external.ExternalCheckpoint | None) -> datetime:

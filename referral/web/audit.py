@@ -123,6 +123,9 @@ def finding_text(finding) -> str:
     """An auditor's sentence for a finding of the verifier (used by the template)."""
     if finding.kind == "no_external_checkpoint":
         return _("No checkpoint signed with the current key is kept outside the database yet.")
+    if finding.kind == "app_role_can_rewrite":
+        return _("The application's database role may change or delete entries of the access log: the "
+                 "deployment does not separate the owner role from the application role.")
     if finding.kind == "signing_gap":
         return _("Events %(first)s to %(last)s waited %(minutes)s minutes for their signature, longer than "
                  "the signing interval allows: events cut off in that time would leave no trace.",
