@@ -27,7 +27,8 @@ ADMIN_ENGINE = "masar.test.admin_engine"
 ALL_FIELDS = [f.value for f in SharedField]
 
 __all__ = ["CSRF_RE", "World", "world", "make_agency", "make_user", "login", "totp_now", "next_totp", "PASSWORD",
-           "ALL_FIELDS", "as_user", "csrf_token", "make_case", "consent_and_refer", "insider_engine"]
+           "ALL_FIELDS", "as_user", "csrf_token", "make_case", "consent_and_refer", "insider_engine",
+           "insider_sql"]
 
 
 def insider_engine():
@@ -36,6 +37,17 @@ def insider_engine():
     from flask import current_app
 
     return current_app.extensions.get(ADMIN_ENGINE) or db.engine
+
+
+def insider_sql(*statements, **params) -> None:
+    """Raw SQL as a database administrator runs it, the append-only triggers switched off."""
+    from sqlalchemy import text
+
+    with insider_engine().begin() as conn:
+        if conn.dialect.name == "postgresql":
+            conn.execute(text("SET LOCAL session_replication_role = replica"))
+        for statement in statements:
+            conn.execute(text(statement), params)
 
 
 def make_region(code="R1", name="Region one") -> Region:

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 from flask import current_app
-from sqlalchemy import select, text
+from sqlalchemy import select
 
 from referral.audit import verify as verify_module
 from referral.audit.external import ExternalCheckpointError
@@ -20,7 +20,7 @@ from referral.extensions import db
 from referral.models import AuditCheckpoint, AuditEvent
 from referral.models.base import utcnow
 from referral.models.vocab import AuditOutcome
-from tests.factories import as_user, csrf_token, insider_engine, login
+from tests.factories import as_user, csrf_token, insider_sql, login
 
 
 def write_events(user, count: int) -> None:
@@ -37,13 +37,8 @@ def sign() -> AuditCheckpoint:
 
 
 def tamper(*statements: str, **params) -> None:
-    """Raw SQL as the database's administrator runs it, the append-only triggers switched off."""
     db.session.commit()
-    with insider_engine().begin() as conn:
-        if conn.dialect.name == "postgresql":
-            conn.execute(text("SET LOCAL session_replication_role = replica"))
-        for statement in statements:
-            conn.execute(text(statement), params)
+    insider_sql(*statements, **params)
     db.session.expire_all()
 
 

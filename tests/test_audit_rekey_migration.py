@@ -5,14 +5,14 @@ from __future__ import annotations
 
 import pytest
 from flask_migrate import downgrade, upgrade
-from sqlalchemy import select, text
+from sqlalchemy import select
 
 from referral.audit.chain import legacy_event_hash
 from referral.audit.log import record
 from referral.audit.verify import sign_head, verify_chain
 from referral.extensions import db
 from referral.models import AuditEvent
-from tests.factories import as_user, insider_engine
+from tests.factories import as_user, insider_sql
 
 BEFORE = "08ca08f5d2d3"
 
@@ -53,14 +53,12 @@ def test_a_plain_chain_is_keyed_and_its_checkpoint_signed_again(owner_app, signe
 def test_a_plain_chain_that_does_not_verify_is_not_keyed(owner_app, signed_ten):
     db.session.close()
     migrate(owner_app, lambda: downgrade(revision=BEFORE))
-    with insider_engine().begin() as conn:
-        conn.execute(text("UPDATE audit_events SET action = 'nothing.happened' WHERE id = 4"))
+    insider_sql("UPDATE audit_events SET action = 'nothing.happened' WHERE id = 4")
     try:
         with pytest.raises(SystemExit):  # Flask-Migrate's answer to the migration's RuntimeError
             migrate(owner_app, upgrade)
         assert plain_chain_holds() is False and verify_chain().problem == "altered"
     finally:
-        with insider_engine().begin() as conn:
-            conn.execute(text("UPDATE audit_events SET action = 'test.event' WHERE id = 4"))
+        insider_sql("UPDATE audit_events SET action = 'test.event' WHERE id = 4")
         migrate(owner_app, upgrade)
     assert verify_chain().valid
