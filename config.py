@@ -22,7 +22,8 @@ DEMO_SECRET_KEY = "demo-secret-key-not-for-production"
 DEMO_MASTER_KEYS = "demo2026:ZGVtby1tYXN0ZXIta2V5LW5vdC1mb3ItcHJvZHVjdG4="
 DEMO_BLIND_INDEX_KEY = "ZGVtby1ibGluZC1pbmRleC1rZXktbm90LWZvci1wcm8="
 DEMO_AUDIT_SIGNING_KEY = "ZGVtby1hdWRpdC1rZXktbm90LWZvci1wcm9kdWN0aW8="
-DEMO_VALUES = {DEMO_SECRET_KEY, DEMO_MASTER_KEYS, DEMO_BLIND_INDEX_KEY, DEMO_AUDIT_SIGNING_KEY}
+DEMO_AUDIT_CHAIN_KEY = "ZGVtby1hdWRpdC1jaGFpbi1rZXktbm90LWZvci1wcm9k"
+DEMO_VALUES = {DEMO_SECRET_KEY, DEMO_MASTER_KEYS, DEMO_BLIND_INDEX_KEY, DEMO_AUDIT_SIGNING_KEY, DEMO_AUDIT_CHAIN_KEY}
 
 ENVIRONMENTS = ("development", "test", "production")
 
@@ -32,6 +33,8 @@ PRODUCTION_REQUIRED = (
     ("MASTER_KEYS", "MASAR_MASTER_KEYS"),
     ("BLIND_INDEX_KEY", "MASAR_BLIND_INDEX_KEY"),
     ("AUDIT_SIGNING_KEY", "MASAR_AUDIT_SIGNING_KEY"),
+    ("AUDIT_CHAIN_KEY", "MASAR_AUDIT_CHAIN_KEY"),
+    ("AUDIT_CHECKPOINT_DIR", "MASAR_AUDIT_CHECKPOINT_DIR"),
     ("SQLALCHEMY_DATABASE_URI", "DATABASE_URL"),
 )
 
@@ -102,6 +105,13 @@ def load_config(name: str | None = None) -> dict:
         "BLIND_INDEX_BITS": _env_int("MASAR_BLIND_INDEX_BITS", 18),
         #: Ed25519 seed (base64, 32 bytes) signing the audit chain head; kept outside the database.
         "AUDIT_SIGNING_KEY": _env("MASAR_AUDIT_SIGNING_KEY", None if production else DEMO_AUDIT_SIGNING_KEY),
+        #: HMAC key (base64, 32 bytes or more) of the audit hash chain; kept outside the database, so
+        #: whoever can write to the database cannot recompute the hashes after changing an event.
+        "AUDIT_CHAIN_KEY": _env("MASAR_AUDIT_CHAIN_KEY", None if production else DEMO_AUDIT_CHAIN_KEY),
+        #: Directory, outside the database and out of reach of its administrators (append-only or
+        #: write-once storage), where every signed checkpoint is also written.
+        "AUDIT_CHECKPOINT_DIR": _env("MASAR_AUDIT_CHECKPOINT_DIR",
+                                     None if production or testing else str(INSTANCE_DIR / "audit-checkpoints")),
         #: Country assumed for phone numbers typed without an international prefix.
         "DEFAULT_PHONE_REGION": _env("MASAR_DEFAULT_PHONE_REGION", "MA"),
         #: Time zone of agencies that do not set their own.
@@ -160,7 +170,7 @@ def _decoded_key(text: str) -> bytes | None:
 
 
 def _demo_key_material() -> set[bytes]:
-    demo = [DEMO_MASTER_KEYS.split(":", 1)[1], DEMO_BLIND_INDEX_KEY, DEMO_AUDIT_SIGNING_KEY]
+    demo = [DEMO_MASTER_KEYS.split(":", 1)[1], DEMO_BLIND_INDEX_KEY, DEMO_AUDIT_SIGNING_KEY, DEMO_AUDIT_CHAIN_KEY]
     return {_decoded_key(text) for text in demo}
 
 
@@ -168,7 +178,7 @@ def _holds_demo_value(key: str, value: str) -> bool:
     """A demo secret however it is written: spaces, a trailing newline, under another key id."""
     if value.strip() in DEMO_VALUES:
         return True
-    if key == "SECRET_KEY":
+    if key in ("SECRET_KEY", "AUDIT_CHECKPOINT_DIR"):
         return False
     materials = [part.split(":", 1)[-1] for part in value.split(",")] if key == "MASTER_KEYS" else [value]
     demo = _demo_key_material()
@@ -187,7 +197,8 @@ def _key_problems(settings: dict) -> list[str]:
             problems.append(str(exc))
     roots = {}
     for key, env_name, exact in (("BLIND_INDEX_KEY", "MASAR_BLIND_INDEX_KEY", False),
-                                 ("AUDIT_SIGNING_KEY", "MASAR_AUDIT_SIGNING_KEY", True)):
+                                 ("AUDIT_SIGNING_KEY", "MASAR_AUDIT_SIGNING_KEY", True),
+                                 ("AUDIT_CHAIN_KEY", "MASAR_AUDIT_CHAIN_KEY", False)):
         if not settings.get(key):
             continue
         raw = _decoded_key(settings[key])
@@ -199,8 +210,10 @@ def _key_problems(settings: dict) -> list[str]:
             problems.append(f"{env_name} must be at least 32 bytes")
         else:
             roots[env_name] = raw
-    if len(roots) == 2 and len(set(roots.values())) == 1:
-        problems.append("MASAR_BLIND_INDEX_KEY and MASAR_AUDIT_SIGNING_KEY must be different keys")
+    names = list(roots)
+    for position, first in enumerate(names):
+        problems += [f"{first} and {second} must be different keys"
+                     for second in names[position + 1:] if roots[first] == roots[second]]
     return problems
 
 

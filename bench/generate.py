@@ -30,7 +30,8 @@ DEFAULT_URL = "postgresql://postgres@127.0.0.1:5432/masar_bench"
 RESULTS = Path(__file__).resolve().parent / "results"
 #: Files span three years up to now.
 HISTORY = timedelta(days=3 * 365)
-KEY_SETTINGS = ("MASTER_KEYS", "ACTIVE_MASTER_KEY_ID", "BLIND_INDEX_KEY", "BLIND_INDEX_BITS", "DEFAULT_PHONE_REGION")
+KEY_SETTINGS = ("MASTER_KEYS", "ACTIVE_MASTER_KEY_ID", "BLIND_INDEX_KEY", "BLIND_INDEX_BITS", "DEFAULT_PHONE_REGION",
+                "AUDIT_CHAIN_KEY")
 
 
 class GeneratorError(RuntimeError):

@@ -140,29 +140,52 @@ def shred_case_command(case_number: str, yes: bool) -> None:
                    "the next checkpoint. Run `shred-case` again later or stop the app for a moment.", err=True)
 
 
-@audit_cli.command("verify", help="Check every hash and link of the access log and its signatures.")
+@audit_cli.command("verify", help="Check every hash and link of the access log, its signatures and the "
+                                   "checkpoints kept outside the database.")
 def audit_verify() -> None:
     from .audit.verify import verify_chain
 
     result = verify_chain()
-    if result.valid:
-        click.echo(f"Access log intact: {result.checked} events checked, "
-                   f"{result.checkpoints} signed checkpoints verified.")
-        if result.checked and not result.checkpoints:
-            # Links alone do not stop someone who rewrites the whole log: only a signature does.
-            click.echo("Warning: no checkpoint signed with the current key; run 'flask audit sign'.", err=True)
-        return
-    click.echo(f"Access log BROKEN at event {result.first_invalid_event} ({result.problem}); "
-               f"{result.checked} events checked before it.", err=True)
-    sys.exit(1)
+    if not result.valid:
+        click.echo(f"Access log BROKEN at event {result.first_invalid_event} ({result.problem}); "
+                   f"{result.checked} events checked before it.", err=True)
+        sys.exit(1)
+    click.echo(f"Access log intact: {result.checked} events checked, "
+               f"{result.checkpoints} signed checkpoints verified, "
+               f"{result.external_checkpoints} of them also outside the database.")
+    for finding in result.findings:
+        # Links alone do not stop someone who rewrites the whole log or cuts its unsigned tail:
+        # only a signature kept outside the database does.
+        click.echo(f"Warning: {_finding_text(finding)}", err=True)
 
 
-@audit_cli.command("sign", help="Sign the current chain head with the Ed25519 key (run periodically).")
+def _finding_text(finding) -> str:
+    if finding.kind == "no_external_checkpoint":
+        return ("no checkpoint signed with the current key outside the database "
+                "(MASAR_AUDIT_CHECKPOINT_DIR); run 'flask audit sign'.")
+    if finding.kind == "app_role_can_rewrite":
+        return ("the app's database role may UPDATE, DELETE or TRUNCATE the audit tables: run the app as a "
+                "role that does not own them (README, 'The two database roles').")
+    if finding.kind == "signing_gap":
+        return (f"events {finding.from_event} to {finding.to_event} waited {finding.minutes} minutes for "
+                f"their signature, longer than the signing interval allows.")
+    return (f"events from {finding.from_event} on have been unsigned for {finding.minutes} minutes, longer "
+            f"than the signing interval allows: is 'audit sign' running?")
+
+
+@audit_cli.command("sign", help="Verify the log since its last checkpoint, then sign the chain head with the "
+                                 "Ed25519 key, in the database and in the checkpoint directory.")
 def audit_sign() -> None:
-    from .audit.verify import sign_head
+    from .audit.external import ExternalCheckpointError
+    from .audit.verify import ChainBroken, sign_head
 
     with acting_as(CLI_ACTOR):
-        checkpoint = sign_head()
+        try:
+            checkpoint = sign_head()
+        except (ChainBroken, ExternalCheckpointError) as exc:
+            db.session.rollback()
+            click.echo(f"audit sign refused: {exc}; nothing was signed.", err=True)
+            sys.exit(1)
         if checkpoint is not None:
             from .audit.log import record
 

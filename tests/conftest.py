@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import os
 import uuid
+from dataclasses import dataclass
+from pathlib import Path
 
 import pytest
 import time_machine
@@ -21,6 +23,7 @@ from sqlalchemy import create_engine, text
 
 from referral.security import passwords
 from tests.clock import start_instant
+from tests.factories import ADMIN_ENGINE
 
 # Cheap argon2 parameters: the suite creates hundreds of accounts.
 passwords.configure_hasher(PasswordHasher(time_cost=1, memory_cost=8, parallelism=1))
@@ -38,37 +41,97 @@ def pytest_collection_modifyitems(config, items):
             item.add_marker(skip)
 
 
+@dataclass(frozen=True)
+class DatabaseUrls:
+    """Who connects how. On PostgreSQL, as in production (README): the migrations run as the
+    tables' owner, the app as a role that may only add to the access log, and the test emptying
+    tables (and an insider tampering with them) as the superuser. On SQLite all three are one file."""
+
+    app: str
+    owner: str
+    admin: str
+
+
 @pytest.fixture(scope="session")
-def database_url(tmp_path_factory):
+def database_urls(tmp_path_factory):
     if not POSTGRES_ADMIN_URL:
         if REQUIRE_POSTGRES:
             pytest.fail("MASAR_REQUIRE_POSTGRES=1 but MASAR_TEST_POSTGRES is not set")
-        yield f"sqlite:///{tmp_path_factory.mktemp('db') / 'masar-test.sqlite'}"
+        url = f"sqlite:///{tmp_path_factory.mktemp('db') / 'masar-test.sqlite'}"
+        yield DatabaseUrls(url, url, url)
         return
-    name = f"masar_test_{uuid.uuid4().hex[:10]}"
+    suffix = uuid.uuid4().hex[:10]
+    name, owner, app_role = f"masar_test_{suffix}", f"masar_owner_{suffix}", f"masar_app_{suffix}"
     admin = create_engine(POSTGRES_ADMIN_URL, isolation_level="AUTOCOMMIT")
+    base = POSTGRES_ADMIN_URL.rsplit("/", 1)[0]
     try:
         with admin.connect() as conn:
-            conn.execute(text(f'CREATE DATABASE "{name}"'))
+            for statement in two_roles_sql(name, owner, app_role)[0]:
+                conn.execute(text(statement))
+        in_database = create_engine(f"{base}/{name}", isolation_level="AUTOCOMMIT")
+        with in_database.connect() as conn:
+            for statement in two_roles_sql(name, owner, app_role)[1]:
+                conn.execute(text(statement))
+        in_database.dispose()
     except Exception as exc:  # noqa: BLE001
-        pytest.fail(f"cannot create a PostgreSQL test database at {POSTGRES_ADMIN_URL}: {exc}")
-    base = POSTGRES_ADMIN_URL.rsplit("/", 1)[0]
-    yield f"{base}/{name}"
+        pytest.fail(f"cannot create a PostgreSQL test database and its roles at {POSTGRES_ADMIN_URL}: {exc}")
+    user_at = base.split("://", 1)[1].split("@", 1)[-1]
+    yield DatabaseUrls(app=f"postgresql://{app_role}@{user_at}/{name}", owner=f"postgresql://{owner}@{user_at}/{name}",
+                       admin=f"{base}/{name}")
     with admin.connect() as conn:
         conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        conn.execute(text(f'DROP ROLE IF EXISTS "{app_role}"'))
+        conn.execute(text(f'DROP ROLE IF EXISTS "{owner}"'))
     admin.dispose()
 
 
+def two_roles_sql(name: str, owner: str, app_role: str) -> tuple[list[str], list[str]]:
+    """The statements README gives for the two roles: (in the cluster, in the new database)."""
+    return (
+        [f'CREATE ROLE "{owner}" LOGIN', f'CREATE ROLE "{app_role}" LOGIN',
+         f'CREATE DATABASE "{name}" OWNER "{owner}"'],
+        [f'GRANT USAGE ON SCHEMA public TO "{app_role}"',
+         f'GRANT CREATE ON SCHEMA public TO "{owner}"',
+         f'ALTER DEFAULT PRIVILEGES FOR ROLE "{owner}" IN SCHEMA public '
+         f'GRANT SELECT, INSERT, UPDATE, DELETE ON TABLES TO "{app_role}"',
+         f'ALTER DEFAULT PRIVILEGES FOR ROLE "{owner}" IN SCHEMA public '
+         f'GRANT USAGE, SELECT, UPDATE ON SEQUENCES TO "{app_role}"'],
+    )
+
+
 @pytest.fixture(scope="session")
-def app(database_url):
+def database_url(database_urls):
+    """The app's own connection."""
+    return database_urls.app
+
+
+@pytest.fixture(scope="session")
+def app(database_urls, tmp_path_factory):
     from flask_migrate import upgrade
 
     from referral import create_app
+    from referral.extensions import db
 
-    app = create_app("test", {"SQLALCHEMY_DATABASE_URI": database_url, "SERVER_NAME": "masar.test"})
-    with app.app_context():
+    overrides = {"SERVER_NAME": "masar.test",
+                 "AUDIT_CHECKPOINT_DIR": str(tmp_path_factory.mktemp("audit-checkpoints"))}
+    owner = create_app("test", {**overrides, "SQLALCHEMY_DATABASE_URI": database_urls.owner})
+    with owner.app_context():
         upgrade()
+        db.engine.dispose()
+    app = create_app("test", {**overrides, "SQLALCHEMY_DATABASE_URI": database_urls.app})
+    # One pooled superuser engine for emptying tables (and for tests playing a database insider).
+    app.extensions[ADMIN_ENGINE] = (create_engine(database_urls.admin) if database_urls.admin != database_urls.app
+                                    else None)
     return app
+
+
+@pytest.fixture(scope="session")
+def owner_app(app, database_urls):
+    """The app as the migrations see it: connected as the tables' owner (on PostgreSQL)."""
+    from referral import create_app
+
+    return create_app("test", {"SQLALCHEMY_DATABASE_URI": database_urls.owner, "SERVER_NAME": "masar.test",
+                               "AUDIT_CHECKPOINT_DIR": app.config["AUDIT_CHECKPOINT_DIR"]})
 
 
 @pytest.fixture(autouse=True)
@@ -92,12 +155,15 @@ def _app_context(request, app, clock):
         db.session.rollback()
         db.session.remove()
         empty_database(db)
+        empty_checkpoint_directory(app)
         limiter.reset()  # rate-limit counters are per test, like the database
 
 
 def empty_database(db) -> None:
+    from flask import current_app
+
     tables = [t for t in reversed(db.metadata.sorted_tables)]
-    with db.engine.begin() as conn:
+    with (current_app.extensions.get(ADMIN_ENGINE) or db.engine).begin() as conn:
         if conn.dialect.name == "postgresql":
             conn.execute(text("SET session_replication_role = replica"))  # lets the audit guard be bypassed
             names = ", ".join(f'"{t.name}"' for t in tables)
@@ -108,6 +174,12 @@ def empty_database(db) -> None:
                 conn.execute(table.delete())
         conn.execute(text("INSERT INTO audit_chain_head (id, last_event_id, last_hash) VALUES (1, 0, :h)"),
                      {"h": "0" * 64})
+
+
+def empty_checkpoint_directory(app) -> None:
+    folder = Path(app.config["AUDIT_CHECKPOINT_DIR"])
+    for path in folder.glob("*"):
+        path.unlink()
 
 
 class IsolatedClient(FlaskClient):

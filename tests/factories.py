@@ -22,11 +22,33 @@ from referral.services import accounts, admin, daily_stats
 from referral.workflows.sla import DEFAULT_POLICIES
 
 PASSWORD = "correct horse battery staple"
+
+#: app.extensions key set by conftest: the superuser's engine on PostgreSQL (None on SQLite).
+ADMIN_ENGINE = "masar.test.admin_engine"
 ALL_FIELDS = [f.value for f in SharedField]
 
 __all__ = ["CSRF_RE", "World", "world", "make_agency", "make_user", "login", "totp_now", "next_totp", "PASSWORD",
            "ALL_FIELDS", "as_user", "csrf_token", "make_case", "consent_and_refer", "national_holidays",
-           "race"]
+           "race", "insider_engine", "insider_sql"]
+
+
+def insider_engine():
+    """A connection as a database administrator has it (superuser on PostgreSQL): past grants and
+    able to switch the append-only triggers off. The app's own role is not."""
+    from flask import current_app
+
+    return current_app.extensions.get(ADMIN_ENGINE) or db.engine
+
+
+def insider_sql(*statements, **params) -> None:
+    """Raw SQL as a database administrator runs it, the append-only triggers switched off."""
+    from sqlalchemy import text
+
+    with insider_engine().begin() as conn:
+        if conn.dialect.name == "postgresql":
+            conn.execute(text("SET LOCAL session_replication_role = replica"))
+        for statement in statements:
+            conn.execute(text(statement), params)
 
 
 def make_region(code="R1", name="Region one") -> Region:

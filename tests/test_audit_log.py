@@ -11,12 +11,13 @@ from sqlalchemy import func, select, text
 from sqlalchemy.exc import DBAPIError
 
 from referral.audit import deferred
-from referral.audit.chain import event_hash
+from referral.audit.chain import event_hash, legacy_event_hash
 from referral.audit.log import flush_staged, record
 from referral.audit.verify import sign_head, verify_chain
 from referral.extensions import db
 from referral.models import AuditEvent, User
 from referral.models.vocab import AuditOutcome, ClosureReason, ServiceCategory
+from referral.security.keys import app_keys
 from referral.services import assessments, cases, consents, notes
 from referral.services.erasure import shred_case
 from referral.workflows.engine import fire
@@ -26,6 +27,7 @@ from tests.factories import (
     as_user,
     consent_and_refer,
     csrf_token,
+    insider_engine,
     login,
     make_case,
     statements,
@@ -48,7 +50,7 @@ def as_text(event: AuditEvent) -> str:
 def tamper(statement, params: dict | list | None = None, *more: tuple[str, dict]) -> None:
     """Raw SQL, as a database administrator would run it (past the append-only trigger)."""
     db.session.commit()
-    with db.engine.begin() as conn:
+    with insider_engine().begin() as conn:
         if conn.dialect.name == "postgresql":
             conn.execute(text("SET LOCAL session_replication_role = replica"))
         for sql, values in ((statement, params), *more):
@@ -218,7 +220,7 @@ def test_a_transaction_reads_the_events_it_recorded(world):
         returned = record("test.event", details={"n": 1})
         assert returned.id is None  # staged only
         assert db.session.execute(select(func.count()).where(AuditEvent.action == "test.event")).scalar() == 1
-        assert returned.id == 1 and returned.hash == event_hash(returned)
+        assert returned.id == 1 and returned.hash == event_hash(returned, app_keys().audit_chain)
         record("test.event", details={"n": 2})
         assert db.session.execute(text("select count(*) from audit_events")).scalar() == 2
         record("test.event", details={"n": 3})
@@ -281,23 +283,37 @@ def test_tampering_is_reported_at_the_first_invalid_event(log_of_ten, statement,
     assert result.checked == first_invalid - 1
 
 
-def _rewrite_consistently(from_id: int) -> None:
-    """Change an event and recompute every later hash and the head: only a signature can tell."""
+def _rewrite_consistently(from_id: int, rehash=None) -> None:
+    """Change an event and recompute every later hash and the head, as an insider would with the
+    hash function she has (`rehash`; by default the key's holder's own)."""
+    key = app_keys().audit_chain
+    rehash = rehash or (lambda row: event_hash(row, key))
     rows = [dict(r) for r in db.session.execute(select(AuditEvent.__table__).order_by(AuditEvent.id)).mappings()]
     prev = rows[from_id - 2]["hash"]
     for row in rows[from_id - 1:]:
         if row["id"] == from_id:
             row["action"] = "nothing.happened"
         row["prev_hash"] = prev
-        prev = row["hash"] = event_hash(row)
+        prev = row["hash"] = rehash(row)
     tamper("update audit_events set action = :action, prev_hash = :prev_hash, hash = :hash where id = :id",
            rows[from_id - 1:], ("update audit_chain_head set last_hash = :head", {"head": prev}))
+
+
+@pytest.mark.parametrize(
+    "rehash",
+    [legacy_event_hash, lambda row: event_hash(row, b"a key guessed by the insider, 32+ bytes long")],
+    ids=["plain-sha256", "guessed-key"],
+)
+def test_a_rewrite_with_recomputed_hashes_fails_without_the_key(log_of_ten, rehash):
+    _rewrite_consistently(4, rehash)
+    result = verify_chain()
+    assert (result.valid, result.first_invalid_event, result.problem) == (False, 4, "altered")
 
 
 def test_an_event_appended_behind_the_apps_back_is_reported(log_of_ten):
     last = dict(db.session.execute(select(AuditEvent.__table__).where(AuditEvent.id == 10)).mappings().one())
     forged = dict(last, id=11, action="case.read", prev_hash=last["hash"])
-    forged["hash"] = event_hash(forged)
+    forged["hash"] = event_hash(forged, app_keys().audit_chain)
     tamper(AuditEvent.__table__.insert(), forged)
     result = verify_chain()
     assert (result.valid, result.first_invalid_event, result.problem) == (False, 11, "inserted")
@@ -309,14 +325,12 @@ def test_the_hash_covers_every_column(app):
     assert set(HASHED_FIELDS) == {c.name for c in AuditEvent.__table__.columns} - {"hash"}
 
 
-def test_a_consistent_rewrite_is_caught_only_by_a_signed_checkpoint(log_of_ten):
-    _rewrite_consistently(4)
-    unsigned = verify_chain()
-    assert (unsigned.valid, unsigned.checkpoints) == (True, 0)  # the links alone cannot tell
-    assert events()[3].action == "nothing.happened"
-    sign_head()  # the forger's chain, signed now: a later rewrite must not pass either
+def test_a_rewrite_by_someone_holding_the_key_is_caught_by_a_signed_checkpoint(log_of_ten):
+    """Even with the chain key (a stolen app server), history before a signature stays fixed."""
+    sign_head()
     db.session.commit()
-    _rewrite_consistently(2)
+    _rewrite_consistently(4)
+    tamper("delete from audit_checkpoints")  # the database's copy of the signature goes too
     result = verify_chain()
     assert (result.valid, result.first_invalid_event, result.problem) == (False, 10, "checkpoint_mismatch")
 
@@ -345,11 +359,48 @@ def test_audit_verify_command_exits_1_and_names_the_event(app, log_of_ten):
 # --- PostgreSQL: the trigger and concurrent writers ---------------------------------------------
 
 
+APP_ROLE_REFUSED = [
+    "update audit_events set action = 'x' where id = 1",
+    "delete from audit_events where id = 10",
+    "truncate audit_events",
+    "update audit_checkpoints set event_hash = 'x'",
+    "delete from audit_checkpoints",
+    "truncate audit_checkpoints",
+    "delete from audit_chain_head",
+    "truncate audit_chain_head",
+    "alter table audit_events disable trigger audit_events_append_only",
+    "alter table audit_events disable trigger all",
+    "alter table audit_checkpoints disable trigger audit_checkpoints_append_only",
+    "drop trigger audit_events_append_only on audit_events",
+    "set session_replication_role = replica",
+]
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize("statement", APP_ROLE_REFUSED)
+def test_the_apps_role_cannot_rewrite_the_log_nor_switch_its_guard_off(log_of_ten, statement):
+    sign_head()
+    db.session.commit()
+    with pytest.raises(DBAPIError, match="permission denied|must be owner|append-only"), db.engine.begin() as conn:
+        conn.execute(text(statement))
+    assert len(events()) == 10 and verify_chain().valid and verify_chain().checkpoints == 1
+
+
+@pytest.mark.postgres
+def test_the_chain_head_only_moves_forward(log_of_ten):
+    with pytest.raises(DBAPIError, match="only moves forward"), db.engine.begin() as conn:
+        conn.execute(text("update audit_chain_head set last_event_id = 5"))
+    assert verify_chain().valid
+
+
 @pytest.mark.postgres
 @pytest.mark.parametrize("statement", ["update audit_events set action = 'x' where id = 1",
-                                       "delete from audit_events where id = 10", "truncate audit_events"])
-def test_the_app_cannot_rewrite_the_log(log_of_ten, statement):
-    with pytest.raises(DBAPIError, match="append-only"), db.engine.begin() as conn:
+                                       "delete from audit_checkpoints", "truncate audit_events",
+                                       "delete from audit_chain_head"])
+def test_even_the_owner_meets_the_triggers_unless_it_switches_them_off(log_of_ten, statement):
+    sign_head()
+    db.session.commit()
+    with pytest.raises(DBAPIError, match="append-only|only moves forward"), insider_engine().begin() as conn:
         conn.execute(text(statement))
     assert len(events()) == 10 and verify_chain().valid
 

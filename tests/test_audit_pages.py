@@ -9,7 +9,7 @@ import re
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import select, text
+from sqlalchemy import select
 
 from referral.audit.log import record
 from referral.extensions import db
@@ -17,7 +17,7 @@ from referral.models import AuditCheckpoint, AuditEvent
 from referral.models.base import utcnow
 from referral.services import audit_queries
 from referral.services.cases import read_identity
-from tests.factories import IDENTITY, as_user, csrf_token, login, make_case
+from tests.factories import IDENTITY, as_user, csrf_token, insider_sql, login, make_case
 
 OTHER_IDENTITY = {"full_name": "خديجة العلوي", "phone": "0677889900", "national_id": "AB998877",
                   "address": "حي السلام، فاس", "narrative": "Threatened by her brother."}
@@ -59,12 +59,7 @@ def ids_where(*conditions) -> list[int]:
 
 def tamper(statement: str, **params) -> None:
     """What a database administrator could do behind the application's back."""
-    with db.engine.begin() as conn:
-        if conn.dialect.name == "postgresql":
-            conn.execute(text("SET session_replication_role = replica"))  # past the append-only trigger
-        conn.execute(text(statement), params)
-        if conn.dialect.name == "postgresql":
-            conn.execute(text("SET session_replication_role = DEFAULT"))
+    insider_sql(statement, **params)
 
 
 def read_csv(response) -> list[dict]:

@@ -29,8 +29,15 @@ FILES = 50
 
 
 @pytest.fixture
-def generated(app):
-    summary = generate(app, FILES, seed=7, workers=1, chunk_files=20, progress=False)
+def generated(app, database_urls):
+    from referral import create_app
+
+    # The generator loads as a superuser (it switches triggers off on PostgreSQL), as `bench/` does;
+    # the tests then read through the app's own role.
+    loader = create_app("test", {"SQLALCHEMY_DATABASE_URI": database_urls.admin, "SERVER_NAME": "masar.test"})
+    summary = generate(loader, FILES, seed=7, workers=1, chunk_files=20, progress=False)
+    with loader.app_context():
+        db.engine.dispose()
     db.session.expire_all()
     return summary
 

@@ -9,6 +9,7 @@ import re
 import pytest
 
 from config import (
+    DEMO_AUDIT_CHAIN_KEY,
     DEMO_AUDIT_SIGNING_KEY,
     DEMO_BLIND_INDEX_KEY,
     DEMO_MASTER_KEYS,
@@ -20,7 +21,8 @@ from config import (
 from referral import create_app
 from referral.extensions import db
 
-SECRETS = ("SECRET_KEY", "MASAR_MASTER_KEYS", "MASAR_BLIND_INDEX_KEY", "MASAR_AUDIT_SIGNING_KEY", "DATABASE_URL")
+SECRETS = ("SECRET_KEY", "MASAR_MASTER_KEYS", "MASAR_BLIND_INDEX_KEY", "MASAR_AUDIT_SIGNING_KEY",
+           "MASAR_AUDIT_CHAIN_KEY", "MASAR_AUDIT_CHECKPOINT_DIR", "DATABASE_URL")
 
 
 def b64(size: int = 32) -> str:
@@ -28,12 +30,13 @@ def b64(size: int = 32) -> str:
 
 
 @pytest.fixture
-def production_env(monkeypatch, database_url):
+def production_env(monkeypatch, database_url, tmp_path):
     """A complete, fresh production configuration; tests then break one piece of it."""
     for name in ("MASAR_ACTIVE_MASTER_KEY", "MASAR_SECURE_COOKIES", "TEST_DATABASE_URL"):
         monkeypatch.delenv(name, raising=False)
     values = {"SECRET_KEY": b64(48), "MASAR_MASTER_KEYS": f"k2026:{b64()}", "MASAR_BLIND_INDEX_KEY": b64(),
-              "MASAR_AUDIT_SIGNING_KEY": b64(), "DATABASE_URL": database_url}
+              "MASAR_AUDIT_SIGNING_KEY": b64(), "MASAR_AUDIT_CHAIN_KEY": b64(),
+              "MASAR_AUDIT_CHECKPOINT_DIR": str(tmp_path / "checkpoints"), "DATABASE_URL": database_url}
     for name, value in values.items():
         monkeypatch.setenv(name, value)
     return values
@@ -80,9 +83,11 @@ def test_every_missing_secret_is_listed_in_one_message(production_env, monkeypat
         ("MASAR_BLIND_INDEX_KEY", DEMO_BLIND_INDEX_KEY + "\n"),  # as `$(cat keyfile)` gives it
         ("MASAR_AUDIT_SIGNING_KEY", DEMO_AUDIT_SIGNING_KEY),
         ("MASAR_AUDIT_SIGNING_KEY", " " + DEMO_AUDIT_SIGNING_KEY),
+        ("MASAR_AUDIT_CHAIN_KEY", DEMO_AUDIT_CHAIN_KEY),
+        ("MASAR_AUDIT_CHAIN_KEY", DEMO_AUDIT_CHAIN_KEY + "\n"),
     ],
     ids=["secret", "master", "master-new-id", "master-beside-real", "master-spaced", "blind", "blind-newline",
-         "audit", "audit-spaced"],
+         "audit", "audit-spaced", "chain", "chain-newline"],
 )
 def test_a_demo_secret_is_refused_however_it_is_written(production_env, monkeypatch, variable, demo):
     monkeypatch.setenv(variable, demo)
@@ -114,9 +119,10 @@ def test_all_problems_at_once_and_no_secret_echoed(production_env, monkeypatch):
         ("MASAR_MASTER_KEYS", "k2026", "entries must look like 'key-id:base64key'"),
         ("MASAR_ACTIVE_MASTER_KEY", "k2027", "active master key 'k2027' is not in MASAR_MASTER_KEYS"),
         ("MASAR_BLIND_INDEX_KEY", b64(16), "MASAR_BLIND_INDEX_KEY must be at least 32 bytes"),
+        ("MASAR_AUDIT_CHAIN_KEY", b64(16), "MASAR_AUDIT_CHAIN_KEY must be at least 32 bytes"),
         ("MASAR_SECURE_COOKIES", "0", "MASAR_SECURE_COOKIES cannot be turned off in production"),
     ],
-    ids=["master-length", "master-no-id", "active-unknown", "blind-short", "insecure-cookies"],
+    ids=["master-length", "master-no-id", "active-unknown", "blind-short", "chain-short", "insecure-cookies"],
 )
 def test_malformed_or_unsafe_settings_are_refused_before_start(production_env, monkeypatch, variable, value,
                                                                problem):
@@ -127,6 +133,11 @@ def test_malformed_or_unsafe_settings_are_refused_before_start(production_env, m
 def test_one_key_used_for_two_purposes_is_refused(production_env, monkeypatch):
     monkeypatch.setenv("MASAR_AUDIT_SIGNING_KEY", production_env["MASAR_BLIND_INDEX_KEY"])
     assert "MASAR_BLIND_INDEX_KEY and MASAR_AUDIT_SIGNING_KEY must be different keys" in refusal()
+
+
+def test_the_chain_key_cannot_double_as_another_key(production_env, monkeypatch):
+    monkeypatch.setenv("MASAR_AUDIT_CHAIN_KEY", production_env["MASAR_AUDIT_SIGNING_KEY"])
+    assert "MASAR_AUDIT_SIGNING_KEY and MASAR_AUDIT_CHAIN_KEY must be different keys" in refusal()
 
 
 def test_an_explicit_database_override_counts_as_set(production_env, monkeypatch, database_url):

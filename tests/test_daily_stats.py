@@ -119,15 +119,17 @@ def test_the_engine_and_the_sweep_keep_the_table_equal_to_a_rebuild(world):
 
 
 @pytest.mark.slow
-def test_the_migration_adds_days_up_into_weeks_as_the_app_does(app, world):
+def test_the_migration_adds_days_up_into_weeks_as_the_app_does(owner_app, world):
     from flask_migrate import downgrade, upgrade
 
     _walk(world)
     db.session.commit()
     kept = daily_stats.stored(db.session.connection())
     db.session.commit()
-    downgrade(revision="45c0e0e7d408")  # before the weekly table
-    upgrade()  # which fills it from the daily one, in SQL
+    with owner_app.app_context():  # migrations run as the tables' owner
+        downgrade(revision="45c0e0e7d408")  # before the weekly table
+        upgrade()  # which fills it from the daily one, in SQL
+        db.engine.dispose()
     assert daily_stats.stored(db.session.connection(), referral_weekly_stats) == daily_stats.by_week(kept)
 
 

@@ -1,8 +1,15 @@
-"""Hashing of audit events: each event's hash covers its content and the previous event's hash."""
+"""Hashing of audit events: each event's hash covers its content and the previous event's hash.
+
+The hash is an HMAC-SHA256 under a key kept outside the database (MASAR_AUDIT_CHAIN_KEY): someone
+who can write to the database but does not hold the key cannot recompute the hashes after changing
+an event. `legacy_event_hash` (plain SHA-256, before the chain was keyed) is kept only for the
+migration that re-keys an existing log.
+"""
 
 from __future__ import annotations
 
 import hashlib
+import hmac
 import json
 from datetime import UTC
 
@@ -32,9 +39,19 @@ def _canonical(value):
     return str(value)
 
 
-def event_hash(event) -> str:
-    """SHA-256 over the canonical JSON of the hashed fields of `event` (object or mapping)."""
+def _payload(event) -> bytes:
     get = event.get if isinstance(event, dict) else lambda name: getattr(event, name)
     payload = {name: _canonical(get(name)) for name in HASHED_FIELDS}
-    data = json.dumps(payload, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
-    return hashlib.sha256(data.encode()).hexdigest()
+    return json.dumps(payload, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
+
+
+def event_hash(event, key: bytes) -> str:
+    """HMAC-SHA256 under `key` of the canonical JSON of the hashed fields of `event` (object or mapping)."""
+    if not key:
+        raise ValueError("the audit chain key is missing")
+    return hmac.new(key, _payload(event), hashlib.sha256).hexdigest()
+
+
+def legacy_event_hash(event) -> str:
+    """The unkeyed SHA-256 of the first chain version (anyone could recompute it)."""
+    return hashlib.sha256(_payload(event)).hexdigest()

@@ -44,6 +44,7 @@ from ..extensions import db
 from ..models import AuditChainHead, AuditEvent
 from ..models.base import utcnow
 from ..models.vocab import AuditOutcome
+from ..security.keys import app_keys
 from .chain import GENESIS_HASH, event_hash
 from .context import Actor, current_actor
 
@@ -141,11 +142,12 @@ def _append_staged(session: Session) -> None:
 def _append(session: Session, events: list[AuditEvent]) -> None:
     """Head, hashes, one INSERT, head: a constant number of statements however many events."""
     last_event_id, prev_hash = _reserve(session, len(events))
+    key = app_keys().audit_chain
     rows = []
     for position, audit_event in enumerate(events, start=last_event_id - len(events) + 1):
         audit_event.id = position
         audit_event.prev_hash = prev_hash
-        audit_event.hash = prev_hash = event_hash(audit_event)
+        audit_event.hash = prev_hash = event_hash(audit_event, key)
         rows.append({column.key: getattr(audit_event, column.key) for column in _EVENTS.columns})
     session.execute(insert(_EVENTS), rows)
     session.execute(update(_HEAD).where(_HEAD.c.id == HEAD_ID).values(last_hash=prev_hash))

@@ -59,17 +59,37 @@ def cleanup_sessions(now: datetime | None = None) -> int:
 
 def sign_audit_head():
     """Sign the chain head; one process at a time, so two schedulers do not sign it twice."""
-    from ..audit.verify import sign_head
+    from ..audit.external import ExternalCheckpointError
+    from ..audit.verify import ChainBroken, sign_head
 
     lease = JobLease("audit_sign")
     try:
         if not lease.hold():
             return None
-        checkpoint = sign_head()
+        try:
+            checkpoint = sign_head()
+        except (ChainBroken, ExternalCheckpointError) as exc:
+            db.session.rollback()
+            logger.error("audit signing refused: %s", exc)  # noqa: TRY400 (the reason is the message)
+            _record_refused_signing(exc)
+            return None
         db.session.commit()
         return checkpoint
     finally:
         lease.release()
+
+
+def _record_refused_signing(exc: Exception) -> None:
+    """Auditors see in the log itself that signing stopped, and why."""
+    from ..audit.log import record
+    from ..audit.verify import ChainBroken
+    from ..models.vocab import AuditOutcome
+
+    details = {"reason": "checkpoint_directory"}
+    if isinstance(exc, ChainBroken):
+        details = {"reason": exc.result.problem, "event_id": exc.result.first_invalid_event}
+    record("audit.sign", outcome=AuditOutcome.FAILURE, object_type="audit_checkpoint", details=details)
+    db.session.commit()
 
 
 #: name -> (function, config setting for its period in seconds, default period).

@@ -31,6 +31,10 @@ class AppKeys:
         if len(seed) != 32:
             raise KeyConfigurationError("MASAR_AUDIT_SIGNING_KEY must be a base64 Ed25519 seed of 32 bytes")
         self.audit_signing = Ed25519PrivateKey.from_private_bytes(seed)
+        #: HMAC key of the audit hash chain (never stored in the database).
+        self.audit_chain = _b64("MASAR_AUDIT_CHAIN_KEY", config.get("AUDIT_CHAIN_KEY"))
+        if len(self.audit_chain) < 32:
+            raise KeyConfigurationError("MASAR_AUDIT_CHAIN_KEY must be at least 32 bytes")
 
     @property
     def audit_public_key(self) -> Ed25519PublicKey:

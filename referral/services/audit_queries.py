@@ -12,12 +12,15 @@ from datetime import UTC, date, datetime, time, timedelta
 
 from sqlalchemy import Row, Select, false, select
 
+from ..audit import external
+from ..audit.external import ExternalCheckpoint
 from ..audit.log import record
 from ..audit.verify import VerificationResult, sign_head, verify_chain
 from ..extensions import db
 from ..models import Agency, AuditChainHead, AuditCheckpoint, AuditEvent, Case, User
 from ..models.vocab import AuditOutcome
 from ..policy import Action, require
+from ..security.keys import app_keys
 
 PAGE_SIZE = 50
 EXPORT_BATCH = 1000
@@ -137,6 +140,11 @@ class ChainStatus:
     result: VerificationResult
     head_event_id: int
     latest_checkpoint: AuditCheckpoint | None
+    #: The signing key's public half (hex of the raw Ed25519 key, also the checkpoints' key
+    #: fingerprint): auditors verify the outside copies of the checkpoints with it, without the app.
+    public_key: str
+    #: The latest checkpoint kept outside the database, if any.
+    latest_external: ExternalCheckpoint | None
 
 
 def chain_status(user: User) -> ChainStatus:
@@ -146,11 +154,16 @@ def chain_status(user: User) -> ChainStatus:
     latest = db.session.execute(
         select(AuditCheckpoint).order_by(AuditCheckpoint.event_id.desc()).limit(1)
     ).scalar_one_or_none()
-    return ChainStatus(result, head or 0, latest)
+    outside, _ = external.read_all()
+    return ChainStatus(result, head or 0, latest, app_keys().audit_key_fingerprint(),
+                       outside[-1] if outside else None)
 
 
 def sign_now(user: User) -> AuditCheckpoint | None:
-    """Sign the chain head now; the signing is itself logged (as the event after the one signed)."""
+    """Sign the chain head now; the signing is itself logged (as the event after the one signed).
+
+    Raises `ChainBroken` (the log does not verify since its last checkpoint) or
+    `ExternalCheckpointError` (no copy could be written outside the database): nothing is signed."""
     require(user, Action.AUDIT_READ)
     checkpoint = sign_head()
     if checkpoint is not None:

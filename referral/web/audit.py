@@ -11,7 +11,11 @@ from flask import Blueprint, Response, abort, flash, g, redirect, render_templat
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
+from ..audit import deferred
+from ..audit.external import ExternalCheckpointError
+from ..audit.verify import ChainBroken
 from ..models.base import utcnow
+from ..models.vocab import AuditOutcome
 from ..policy import Action
 from ..policy.core import has_role_for
 from ..services import audit_queries
@@ -33,9 +37,12 @@ PROBLEMS = {
     "broken_link": _l("This event does not follow the one before it: its link to the previous event is wrong."),
     "missing": _l("This event was removed from the log."),
     "inserted": _l("This event was inserted into the log afterwards."),
-    "truncated": _l("The most recent events were removed: the log is shorter than its head says."),
+    "truncated": _l("The most recent events were removed: the log is shorter than its head or a signed "
+                    "checkpoint says."),
     "bad_signature": _l("The signature of the checkpoint at this event is not valid."),
     "checkpoint_mismatch": _l("The log was rewritten after this event was signed."),
+    "checkpoint_missing": _l("The checkpoint signed at this event, kept outside the database, is gone from it."),
+    "external_unreadable": _l("A file of the checkpoint directory outside the database is not a signed checkpoint."),
 }
 
 
@@ -112,9 +119,41 @@ def verify():
     return render_template("audit/verify.html", status=status, problem=problem)
 
 
+def finding_text(finding) -> str:
+    """An auditor's sentence for a finding of the verifier (used by the template)."""
+    if finding.kind == "no_external_checkpoint":
+        return _("No checkpoint signed with the current key is kept outside the database yet.")
+    if finding.kind == "app_role_can_rewrite":
+        return _("The application's database role may change or delete entries of the access log: the "
+                 "deployment does not separate the owner role from the application role.")
+    if finding.kind == "signing_gap":
+        return _("Events %(first)s to %(last)s waited %(minutes)s minutes for their signature, longer than "
+                 "the signing interval allows: events cut off in that time would leave no trace.",
+                 first=finding.from_event, last=finding.to_event, minutes=finding.minutes)
+    return _("Events from %(first)s on have waited %(minutes)s minutes for a signature, longer than the "
+             "signing interval allows: is the signing job running?", first=finding.from_event,
+             minutes=finding.minutes)
+
+
+bp.add_app_template_global(finding_text, "audit_finding_text")
+
+
 @bp.post("/verify/sign")
 def sign():
-    checkpoint = audit_queries.sign_now(g.user)
+    try:
+        checkpoint = audit_queries.sign_now(g.user)
+    except ChainBroken as exc:
+        deferred.record_after("audit.sign", outcome=AuditOutcome.FAILURE, object_type="audit_checkpoint",
+                              details={"reason": exc.result.problem, "event_id": exc.result.first_invalid_event})
+        flash(_("The log was not signed: it does not verify since its last checkpoint (event %(id)s).",
+                id=exc.result.first_invalid_event), "error")
+        return redirect(url_for("audit.verify"))
+    except ExternalCheckpointError:
+        deferred.record_after("audit.sign", outcome=AuditOutcome.FAILURE, object_type="audit_checkpoint",
+                              details={"reason": "checkpoint_directory"})
+        flash(_("The log was not signed: the checkpoint directory outside the database cannot be written."),
+              "error")
+        return redirect(url_for("audit.verify"))
     if checkpoint is None:
         flash(_("The access log is empty: there is nothing to sign."), "warning")
     else:

@@ -148,6 +148,7 @@ def test_auditors_read_and_verify_the_log(client, world):
     assert verified.status_code == 200
     body = verified.get_json()
     assert body["valid"] is True and body["first_invalid_event"] is None and body["checked"] >= 1
+    assert body["external_checkpoints"] == 0 and [f["kind"] for f in body["findings"]] == ["no_external_checkpoint"]
     for role in (world.cw_a, world.coordinator, world.admin):
         assert_problem(client.get("/api/v1/audit/verify", headers=bearer(token_for(role))), 403)
         assert_problem(client.get("/api/v1/audit/events", headers=bearer(token_for(role))), 403)

@@ -61,4 +61,18 @@ class ChainVerificationSchema(ma.Schema):
     first_invalid_event = fields.Integer(required=True, allow_none=True)
     checked = fields.Integer(required=True)
     problem = fields.String(required=True, allow_none=True, metadata={"enum": [
-        "altered", "broken_link", "missing", "inserted", "truncated", "bad_signature", "checkpoint_mismatch", None]})
+        "altered", "broken_link", "missing", "inserted", "truncated", "bad_signature", "checkpoint_mismatch",
+        "checkpoint_missing", "external_unreadable", None]})
+    checkpoints = fields.Integer(metadata={"description": "Signed checkpoints verified with the current key"})
+    external_checkpoints = fields.Integer(
+        metadata={"description": "Of them, kept outside the database (MASAR_AUDIT_CHECKPOINT_DIR)"})
+    findings = fields.List(fields.Nested(lambda: ChainFindingSchema()), metadata={
+        "description": "No tampering proven, but events left without a timely signature or a role too powerful"})
+
+
+class ChainFindingSchema(ma.Schema):
+    kind = fields.String(required=True, metadata={"enum": [
+        "no_external_checkpoint", "signing_gap", "unsigned_tail", "app_role_can_rewrite"]})
+    from_event = fields.Integer(allow_none=True)
+    to_event = fields.Integer(allow_none=True)
+    minutes = fields.Integer(allow_none=True)

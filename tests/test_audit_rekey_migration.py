@@ -1,0 +1,64 @@
+"""The migration that keys the access log: an existing plain SHA-256 chain (demo data, a running
+network) becomes keyed with its checkpoints re-signed, and a chain that does not verify is refused."""
+
+from __future__ import annotations
+
+import pytest
+from flask_migrate import downgrade, upgrade
+from sqlalchemy import select
+
+from referral.audit.chain import legacy_event_hash
+from referral.audit.log import record
+from referral.audit.verify import sign_head, verify_chain
+from referral.extensions import db
+from referral.models import AuditEvent
+from tests.factories import as_user, insider_sql
+
+BEFORE = "08ca08f5d2d3"
+
+
+def plain_chain_holds() -> bool:
+    rows = [dict(r) for r in db.session.execute(select(AuditEvent.__table__).order_by(AuditEvent.id)).mappings()]
+    return bool(rows) and all(legacy_event_hash(row) == row["hash"] for row in rows)
+
+
+def migrate(owner_app, step) -> None:
+    with owner_app.app_context():
+        step()
+        db.engine.dispose()
+    db.session.expire_all()
+
+
+@pytest.fixture
+def signed_ten(world):
+    with as_user(world.auditor):
+        for n in range(10):
+            record("test.event", details={"n": n})
+    db.session.commit()
+    sign_head()
+    db.session.commit()
+
+
+def test_a_plain_chain_is_keyed_and_its_checkpoint_signed_again(owner_app, signed_ten):
+    db.session.close()
+    migrate(owner_app, lambda: downgrade(revision=BEFORE))
+    assert plain_chain_holds()  # what main had: anyone could recompute these
+    assert verify_chain().problem == "altered"
+    migrate(owner_app, upgrade)
+    assert not plain_chain_holds()
+    result = verify_chain()
+    assert (result.valid, result.checked, result.checkpoints, result.external_checkpoints) == (True, 10, 1, 1)
+
+
+def test_a_plain_chain_that_does_not_verify_is_not_keyed(owner_app, signed_ten):
+    db.session.close()
+    migrate(owner_app, lambda: downgrade(revision=BEFORE))
+    insider_sql("UPDATE audit_events SET action = 'nothing.happened' WHERE id = 4")
+    try:
+        with pytest.raises(SystemExit):  # Flask-Migrate's answer to the migration's RuntimeError
+            migrate(owner_app, upgrade)
+        assert plain_chain_holds() is False and verify_chain().problem == "altered"
+    finally:
+        insider_sql("UPDATE audit_events SET action = 'test.event' WHERE id = 4")
+        migrate(owner_app, upgrade)
+    assert verify_chain().valid
