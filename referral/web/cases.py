@@ -22,7 +22,6 @@ from .access import guard, load_case
 from .choices import agency_choices, region_choices
 from .forms.cases import (
     AttachmentForm,
-    BreakGlassForm,
     CaseForm,
     CloseForm,
     ConfirmForm,
@@ -107,21 +106,6 @@ def new():
     return render_template("cases/form.html", form=form, case=None)
 
 
-@bp.route("/emergency-access", methods=["GET", "POST"])
-def emergency_access():
-    """Break-glass: read a file outside one's scope in an emergency, with a written reason."""
-    guard(Action.CASE_BREAK_GLASS)
-    form = BreakGlassForm()
-    if form.validate_on_submit():
-        try:
-            case, identity = break_glass.emergency_read(g.user, form.case_number.data, form.reason.data)
-        except CaseInputError as exc:
-            _attach_error(form, exc)
-        else:
-            return render_template("cases/emergency.html", case=case, identity=identity, reason=form.reason.data)
-    return render_template("cases/emergency_form.html", form=form)
-
-
 @bp.get("/<case_id>")
 def show(case_id):
     case, access = load_case(case_id, Action.CASE_READ)
@@ -143,7 +127,7 @@ def show(case_id):
             notes=notes.visible_notes(g.user, case),
             attachments=attachments.list_attachments(g.user, case), attachment_form=AttachmentForm(),
             consent_form=_consent_form(case), close_form=CloseForm(), reopen_form=ReopenForm(),
-            confirm_form=ConfirmForm(),
+            confirm_form=ConfirmForm(), emergency_reads=break_glass.accesses_to(g.user, case),
         )
     return render_template("cases/show.html", **context)
 
