@@ -24,7 +24,7 @@ from sqlalchemy import func, select
 from ..audit import deferred
 from ..audit.log import record
 from ..extensions import db
-from ..models import AuditEvent, Case, CaseBlindIndex, Service, User, UserRole
+from ..models import AuditEvent, Case, CaseBlindIndex, Service, User
 from ..models.base import utcnow
 from ..models.vocab import AuditOutcome, CaseStatus, Role, ServiceCategory
 from ..policy import Action, PermissionDenied, require
@@ -33,7 +33,7 @@ from ..security.case_crypto import seal, unseal_text
 from ..security.keys import app_keys
 from .cases import BLIND_INDEXED, CaseInputError, _confirms, read_identity
 from .cases import EMERGENCY_REASONS as REASONS
-from .notifications import agency_staff, notify
+from .notifications import agency_staff, auditors, notify
 
 #: Agencies offering one of these services answer emergencies; the others (e.g. employment) never ask.
 ELIGIBLE_CATEGORIES = frozenset({ServiceCategory.SHELTER, ServiceCategory.MEDICAL,
@@ -96,7 +96,7 @@ def request_access(user: User, column: str, value: str, full_name: str, reason: 
     if grants_today(user) >= DAILY_LIMIT:
         record(PENDING, object_type="case", object_id=case.id, case_id=case.id, purpose="break_glass",
                break_glass_reason=reason, details=details)
-        notify(_auditors(), "break_glass.over_limit", case=case,
+        notify(auditors(), "break_glass.over_limit", case=case,
                params={"user": user.username, "limit": DAILY_LIMIT})
         return Outcome(case, False, request_id)
     _grant(user, case, reason, details)
@@ -209,13 +209,6 @@ def _tell_owner(case: Case, reason: str, requester: User) -> None:
     staff = agency_staff(case.owner_agency_id, [Role.CASEWORKER])
     notify(staff, "break_glass.read", case=case,
            params={"user": requester.username, "agency": requester.agency.code, "reason": reason})
-
-
-def _auditors() -> list[User]:
-    return db.session.execute(
-        select(User).join(UserRole, UserRole.user_id == User.id)
-        .where(User.active.is_(True), UserRole.role == Role.AUDITOR).distinct()
-    ).scalars().all()
 
 
 def _reason_of(user: User, case: Case) -> str:

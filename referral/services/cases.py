@@ -29,6 +29,7 @@ from ..policy import Action, require
 from ..security.blind_index import BlindIndexError
 from ..security.case_crypto import case_cipher, create_case_key, prefetch_case_ciphers, seal, unseal_text
 from ..security.keys import app_keys
+from . import duplicates
 from .numbers import next_number
 
 #: Columns with a blind index, and the identity column each reads.
@@ -56,10 +57,11 @@ class StaleCase(ValueError):
 
 @dataclass(frozen=True)
 class DuplicateHint:
-    """Another association serves a survivor matching this file: who to contact, nothing more."""
+    """Another association's file matches this one. Only its owners learn of the match (services/duplicates)."""
 
     agency_id: int
     agency_code: str
+    case_id: uuid.UUID | None = None  # their file, so they are told which woman
 
 
 def _validated_identity(identity: dict) -> dict:
@@ -95,7 +97,8 @@ def open_case(
                              actor_agency_id=user.agency_id, details={"channel": case.channel.value}))
     record("case.create", object_type="case", object_id=case.id, case_id=case.id, fields=written,
            details={"case_number": case.case_number})
-    return case, possible_duplicates(case)
+    hints = possible_duplicates(case)
+    return case, hints if duplicates.after_open(user, case, hints) else []
 
 
 DETAIL_ENUMS = {
@@ -242,8 +245,8 @@ def _confirms(case_id, blob: bytes | None, source: str, column: str, wanted: str
 def possible_duplicates(case: Case) -> list[DuplicateHint]:
     """Other associations' open files that match this one on phone, national ID or name.
 
-    The system decrypts the candidates to confirm them (logged as a system check); the caseworker
-    learns only which agency to contact, never the other file's content or number.
+    Runs only when a file is opened with her identity, never on a lookup. The system decrypts the
+    candidates to confirm them; `duplicates.after_open` decides what anyone is told.
     """
     mine = db.session.execute(
         select(CaseBlindIndex.column, CaseBlindIndex.value).where(CaseBlindIndex.case_id == case.id)
@@ -270,10 +273,7 @@ def possible_duplicates(case: Case) -> list[DuplicateHint]:
             source = BLIND_INDEXED[column]
             if _confirms(other.id, getattr(other, f"{source}_ct"), source, column, wanted):
                 agency = db.session.get(Agency, other.owner_agency_id)
-                found[agency.id] = DuplicateHint(agency.id, agency.code)
-    if found:
-        record("case.duplicate_detected", object_type="case", object_id=case.id, case_id=case.id,
-               details={"agencies": sorted(found)})
+                found[agency.id] = DuplicateHint(agency.id, agency.code, other.id)
     return list(found.values())
 
 

@@ -6,13 +6,12 @@ import io
 from datetime import date
 
 from flask import Blueprint, abort, flash, g, redirect, render_template, request, send_file, url_for
-from flask_babel import get_locale
 from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
 from ..extensions import db
-from ..models import Agency, Consent, Referral, RiskAssessment, User
+from ..models import Consent, Referral, RiskAssessment, User
 from ..models.case import IDENTITY_COLUMNS
 from ..policy import Action, referrals_of_case_query
 from ..services import assessments, attachments, break_glass, case_views, cases, consents, notes
@@ -98,10 +97,9 @@ def new():
             _attach_error(form, exc)
         else:
             flash(_("File %(number)s opened.", number=case.case_number), "success")
-            for hint in duplicates:
-                agency = db.session.get(Agency, hint.agency_id)
-                flash(_("Possible duplicate: %(agency)s may already support this survivor. Contact them before "
-                        "referring her again.", agency=agency.name(str(get_locale()))), "warning")
+            if duplicates:
+                flash(_("A possible duplicate exists: the network coordinator or the other association will "
+                        "contact you."), "warning")
             return redirect(url_for("cases.show", case_id=case.id))
     return render_template("cases/form.html", form=form, case=None)
 
