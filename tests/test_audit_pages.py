@@ -15,14 +15,16 @@ from referral.audit.log import record
 from referral.extensions import db
 from referral.models import AuditCheckpoint, AuditEvent
 from referral.models.base import utcnow
+from referral.models.vocab import Role
 from referral.services import audit_queries
-from referral.services.cases import read_identity
-from tests.factories import IDENTITY, as_user, csrf_token, insider_sql, login, make_case
+from referral.services.cases import CaseInputError, read_identity
+from tests.factories import IDENTITY, as_user, csrf_token, insider_sql, login, make_case, make_user
 
 OTHER_IDENTITY = {"full_name": "خديجة العلوي", "phone": "0677889900", "national_id": "AB998877",
                   "address": "حي السلام، فاس", "narrative": "Threatened by her brother."}
 SURVIVOR_VALUES = [v for v in (*IDENTITY.values(), *OTHER_IDENTITY.values())]
-BREAK_GLASS_REASON = "Night call from the police, owner association closed"
+BREAK_GLASS_REASON = "danger_now"
+BREAK_GLASS_LABEL = "She is in immediate danger"
 ROW_ID = re.compile(r'<tr class="[^"]*">\s*<td><span class="ref" dir="ltr">(\d+)</span></td>')
 
 
@@ -81,7 +83,7 @@ def test_the_log_lists_events_newest_first_with_file_numbers_and_no_survivor_dat
     # The emergency read stands out, with its reason.
     bg_id = ids_where(AuditEvent.break_glass_reason.is_not(None))[0]
     row = page.split(f'<span class="ref" dir="ltr">{bg_id}</span>')[1].split('<tr class="break-glass-reason">')[1]
-    assert BREAK_GLASS_REASON in row.split("</tr>")[0]
+    assert BREAK_GLASS_LABEL in row.split("</tr>")[0]
     assert re.search(rf'<tr class="break-glass">\s*<td><span class="ref" dir="ltr">{bg_id}</span></td>', page)
     assert page.count('<tr class="break-glass">') == 1
 
@@ -112,7 +114,7 @@ def test_filter_emergency_access_only(client, world, log):
     page = client.get("/audit?break_glass=y").get_data(as_text=True)
     expected = ids_where(AuditEvent.break_glass_reason.is_not(None))
     assert shown_ids(page) == expected and len(expected) == 1
-    assert BREAK_GLASS_REASON in page
+    assert BREAK_GLASS_LABEL in page
 
 
 def test_filter_by_action_prefix_outcome_agency_and_dates(client, other_client, world, log):
@@ -202,15 +204,27 @@ def test_csv_export_reads_in_batches_and_misses_nothing(client, world, log, monk
     assert rows[-1]["action"] == "audit.export"  # logged before the rows were read
 
 
+def test_an_emergency_reason_is_a_code_never_free_text(world, log):
+    # Staff would write names and places: free text would stand in clear in the log and its exports.
+    case_a, _ = log
+    with as_user(world.cw_b), pytest.raises(CaseInputError):
+        read_identity(world.cw_b, case_a, break_glass_reason="Her husband Karim is at the door")
+    db.session.rollback()
+    assert db.session.execute(select(AuditEvent).where(
+        AuditEvent.break_glass_reason.contains("Karim"))).first() is None
+
+
 def test_csv_cells_cannot_run_as_spreadsheet_formulas(client, world, log):
     case_a, _ = log
-    with as_user(world.cw_b):
-        read_identity(world.cw_b, case_a, break_glass_reason="=HYPERLINK(\"http://evil\")")
+    # Usernames may start with "-", which a spreadsheet reads as a formula.
+    formula = make_user("-1-1", world.assoc_b, Role.CASEWORKER)
+    db.session.commit()
+    with as_user(formula):
+        read_identity(formula, case_a, break_glass_reason="missing")
         db.session.commit()
     as_auditor(client, world)
     rows = read_csv(client.get("/audit/export.csv?break_glass=y"))
-    assert sorted(r["break_glass_reason"] for r in rows) == sorted(
-        [BREAK_GLASS_REASON, "'=HYPERLINK(\"http://evil\")"])
+    assert sorted(r["actor_username"] for r in rows) == sorted(["cw.b", "'-1-1"])
 
 
 def test_csv_export_with_bad_filters_is_refused_and_not_logged(client, world):

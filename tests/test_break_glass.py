@@ -1,37 +1,195 @@
-"""Break-glass: an emergency read outside one's scope needs a written reason and is flagged."""
+"""Break-glass as an insider would try to abuse it: enumeration, an ineligible agency, an expired
+window, a fourth read in a day, self-approval; and what the owning association and auditors see."""
 
 from __future__ import annotations
 
+import json
+from datetime import timedelta
+
 from referral.extensions import db
-from referral.models import AuditEvent
-from tests.factories import csrf_token, login, make_case
+from referral.models import AuditEvent, Notification, OutboxEmail
+from referral.models.base import utcnow
+from referral.models.vocab import AgencyKind, Role, ServiceCategory
+from referral.services import break_glass
+from referral.services.erasure import shred_case
+from tests.factories import IDENTITY, csrf_token, login, make_agency, make_case, make_user
+
+NOTE = "Her brother-in-law Karim is outside the Hay Hassani pharmacy."
 
 
-def test_emergency_read_needs_a_reason_and_is_flagged(client, world):
+def _ask(client, *, name=IDENTITY["full_name"], column="phone", value=IDENTITY["phone"], reason="danger_now",
+         note=NOTE):
+    token = csrf_token(client, "/cases/emergency-access")
+    return client.post("/cases/emergency-access", data={
+        "full_name": name, "column": column, "value": value, "reason": reason, "note": note,
+        "csrf_token": token})
+
+
+def _switch(client, user):
+    client.post("/logout", data={"csrf_token": csrf_token(client, "/")})
+    login(client, user)
+
+
+def _events(action):
+    return db.session.execute(db.select(AuditEvent).where(AuditEvent.action == action)
+                              .order_by(AuditEvent.id)).scalars().all()
+
+
+def test_exact_identity_opens_the_file_for_an_hour_and_tells_her_association(client, world, clock):
+    clock.move_to(utcnow(), tick=False)
+    case = make_case(world.cw_b)
+    login(client, world.officer_hospital)
+    assert client.get(f"/cases/{case.id}").status_code == 404
+    response = _ask(client)
+    assert response.status_code == 302
+    page = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert IDENTITY["full_name"] in page and IDENTITY["address"] in page
+
+    grant = _events("case.break_glass_read")[0]
+    assert grant.purpose == "break_glass" and grant.break_glass_reason == "danger_now"
+    assert "full_name" in grant.fields and grant.actor_username == "officer.hospital"
+    # The note is nowhere in clear in the access log, but her association can read it.
+    log = json.dumps([[e.break_glass_reason, e.details, e.fields] for e in db.session.query(AuditEvent)],
+                     ensure_ascii=False)
+    assert "Karim" not in log and "Hay Hassani" not in log
+    assert break_glass.note_of(grant) == NOTE
+    told = db.session.execute(db.select(Notification).where(Notification.user_id == world.cw_b.id,
+                                                            Notification.kind == "break_glass.read")).scalar_one()
+    assert told.params["user"] == "officer.hospital" and told.params["reason"] == "danger_now"
+
+    for _ in range(6):  # every ten minutes, so the session never idles out
+        clock.shift(timedelta(minutes=9, seconds=50))
+        assert client.get(f"/cases/emergency-access/{case.id}").status_code == 200
+    # Her association sees who, when and why, with the note.
+    _switch(client, world.cw_b)
+    own = client.get(f"/cases/{case.id}").get_data(as_text=True)
+    assert "officer.hospital" in own and NOTE in own
+    assert "هي في خطر داهم" in own  # the reason, in her language (Arabic by default)
+    _switch(client, world.officer_hospital)
+    clock.shift(timedelta(minutes=2))
+    expired = client.get(f"/cases/emergency-access/{case.id}")
+    assert expired.status_code == 403 and IDENTITY["full_name"] not in expired.get_data(as_text=True)
+    denied = _events("access.denied")[-1]
+    assert denied.details["answer"] == "expired" and denied.case_id == case.id
+
+
+def test_emails_about_an_emergency_read_carry_no_survivor_data(client, world):
+    world.cw_b.email = "cw.b@example.org"
+    db.session.commit()
+    make_case(world.cw_b)
+    login(client, world.officer_hospital)
+    assert _ask(client).status_code == 302
+    mail = db.session.execute(db.select(OutboxEmail).where(OutboxEmail.to_address == "cw.b@example.org")) \
+        .scalar_one()
+    assert "officer.hospital" in mail.body
+    for secret in (IDENTITY["full_name"], IDENTITY["phone"], "Karim"):
+        assert secret not in mail.body and secret not in mail.subject
+
+
+def test_enumeration_finds_nothing_and_leaves_a_trace(client, world):
     case = make_case(world.cw_b)
     login(client, world.officer_police)
-    assert client.get(f"/cases/{case.id}").status_code == 404
-    token = csrf_token(client, "/cases/emergency-access")
-    short = client.post("/cases/emergency-access", data={"case_number": case.case_number, "reason": "urgent",
-                                                          "csrf_token": token})
-    assert "فاطمة" not in short.get_data(as_text=True)
-    reason = "She called from a phone box: her husband is at the door, we need her address now."
-    page = client.post("/cases/emergency-access", data={"case_number": case.case_number, "reason": reason,
-                                                         "csrf_token": token}).get_data(as_text=True)
-    assert "فاطمة الزهراء بنعلي" in page
-    event = db.session.execute(db.select(AuditEvent).where(AuditEvent.action == "case.break_glass_read")) \
+    # A file number, a wrong name, a number without the name: nothing opens.
+    for attempt in (dict(value=case.case_number), dict(name="فاطمة"), dict(value="0612345679")):
+        response = _ask(client, **attempt)
+        assert response.status_code == 422
+        assert IDENTITY["address"] not in response.get_data(as_text=True)
+    assert _events("case.break_glass_read") == []
+    misses = [e for e in _events("access.denied") if e.details.get("action") == "case:break_glass"]
+    assert [e.details["answer"] for e in misses] == ["invalid_phone", "no_exact_match", "no_exact_match"]
+    assert all(e.actor_username == "officer.police" for e in misses)
+
+
+def test_an_employment_agency_may_not_ask(client, world):
+    employment = make_agency("EMPLOY", AgencyKind.PUBLIC_SERVICE, world.r1, [ServiceCategory.ECONOMIC])
+    clerk = make_user("officer.employment", employment, Role.OFFICER)
+    db.session.commit()
+    make_case(world.cw_b)
+    login(client, clerk)
+    assert client.get("/cases/emergency-access").status_code == 403
+    token = csrf_token(client, "/")
+    response = client.post("/cases/emergency-access", data={
+        "full_name": IDENTITY["full_name"], "column": "phone", "value": IDENTITY["phone"],
+        "reason": "danger_now", "csrf_token": token})
+    assert response.status_code == 403 and IDENTITY["address"] not in response.get_data(as_text=True)
+    assert _events("case.break_glass_read") == []
+    assert _events("access.denied")[-1].details["answer"] == "agency_not_eligible"
+
+
+def test_a_fourth_read_in_a_day_needs_a_colleague_and_alerts_the_auditors(client, other_client, world,
+                                                                         clock):
+    clock.move_to(utcnow(), tick=False)
+    files = [make_case(world.cw_b, phone=f"06123456{i:02d}") for i in range(4)]
+    login(client, world.officer_police)
+    for i in range(3):
+        assert _ask(client, value=f"06123456{i:02d}").status_code == 302
+        clock.shift(timedelta(minutes=5))
+    fourth = _ask(client, value="0612345603")
+    assert fourth.status_code == 302 and fourth.headers["Location"].endswith("/cases/emergency-access")
+    assert client.get(f"/cases/emergency-access/{files[3].id}").status_code == 403
+    alert = db.session.execute(db.select(Notification).where(Notification.user_id == world.auditor.id)) \
         .scalar_one()
-    assert event.break_glass_reason == reason and "full_name" in event.fields
-    assert event.actor_username == "officer.police"
+    assert alert.kind == "break_glass.over_limit" and alert.params["user"] == "officer.police"
+    request_id = _events("case.break_glass_request")[0].details["request_id"]
+
+    # She cannot approve herself; a colleague of another agency cannot see or approve it.
+    assert client.post(f"/cases/emergency-access/approvals/{request_id}",
+                       data={"csrf_token": csrf_token(client, "/")}).status_code == 403
+    login(other_client, world.officer_hospital)
+    assert request_id not in other_client.get("/cases/emergency-access/approvals").get_data(as_text=True)
+    assert other_client.post(f"/cases/emergency-access/approvals/{request_id}",
+                             data={"csrf_token": csrf_token(other_client, "/")}).status_code == 404
+    assert _events("case.break_glass_approve") == []
+
+    colleague = make_user("officer.police.2", world.police, Role.OFFICER)
+    db.session.commit()
+    _switch(other_client, colleague)
+    assert "officer.police" in other_client.get("/cases/emergency-access/approvals").get_data(as_text=True)
+    assert other_client.post(f"/cases/emergency-access/approvals/{request_id}",
+                             data={"csrf_token": csrf_token(other_client, "/")}).status_code == 302
+    page = client.get(f"/cases/emergency-access/{files[3].id}")
+    assert page.status_code == 200 and IDENTITY["full_name"] in page.get_data(as_text=True)
+    # Approved once: a second approval (which would stretch the hour) is refused.
+    assert other_client.post(f"/cases/emergency-access/approvals/{request_id}",
+                             data={"csrf_token": csrf_token(other_client, "/")}).status_code == 404
+    assert len(_events("case.break_glass_approve")) == 1
+
+    # The count is a rolling day on the application's clock.
+    assert break_glass.grants_today(world.officer_police) == 3
+    clock.shift(timedelta(hours=23, minutes=50))
+    assert break_glass.grants_today(world.officer_police) == 2
+    clock.shift(timedelta(minutes=15))
+    assert break_glass.grants_today(world.officer_police) == 0
+
+
+def test_erasing_the_file_erases_the_note(client, world):
+    case = make_case(world.cw_b)
+    login(client, world.officer_hospital)
+    assert _ask(client).status_code == 302
+    shred_case(case.case_number)
+    db.session.commit()
+    assert break_glass.note_of(_events("case.break_glass_read")[0]) is None
 
 
 def test_roles_that_never_read_identity_have_no_break_glass(client, world):
-    case = make_case(world.cw_b)
+    make_case(world.cw_b)
     for user in (world.coordinator, world.auditor, world.admin):
         login(client, user)
         assert client.get("/cases/emergency-access").status_code == 403
-        token = csrf_token(client, "/")
         response = client.post("/cases/emergency-access", data={
-            "case_number": case.case_number, "reason": "x" * 40, "csrf_token": token})
+            "full_name": IDENTITY["full_name"], "column": "phone", "value": IDENTITY["phone"],
+            "reason": "danger_now", "csrf_token": csrf_token(client, "/")})
         assert response.status_code == 403
         client.post("/logout", data={"csrf_token": csrf_token(client, "/")})
+
+
+def test_who_may_ask_follows_role_and_agency(world):
+    employment = make_agency("EMPLOY", AgencyKind.PUBLIC_SERVICE, world.r1, [ServiceCategory.ECONOMIC])
+    clerk = make_user("officer.employment", employment, Role.OFFICER)
+    db.session.commit()
+    answers = {user.username: break_glass.may_ask(user) for user in (
+        world.cw_a, world.cw_b, world.officer_police, world.officer_hospital, clerk,
+        world.coordinator, world.auditor, world.admin)}
+    # cw.a's association offers psychosocial support only; cw.b's runs a shelter.
+    assert answers == {"cw.a": False, "cw.b": True, "officer.police": True, "officer.hospital": True,
+                       "officer.employment": False, "coord": False, "auditor": False, "admin": False}

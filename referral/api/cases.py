@@ -62,8 +62,7 @@ def create_case(data):
     """Open a file for the caller's association"""
     identity, details = _split(data)
     case, duplicates = cases.open_case(g.user, identity, details)
-    body = case_dict(case) | {"possible_duplicates": [{"agency_id": d.agency_id, "agency_code": d.agency_code}
-                                                      for d in duplicates]}
+    body = case_dict(case) | {"possible_duplicate": bool(duplicates)}
     return body, 201, {"ETag": etag(case.version), "Location": url_for("api.cases.get_case", case_id=case.id)}
 
 

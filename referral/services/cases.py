@@ -30,10 +30,14 @@ from ..security.blind_index import BlindIndexError
 from ..security.case_crypto import case_cipher, create_case_key, prefetch_case_ciphers, seal, unseal_text
 from ..security.keys import app_keys
 from ..workflows import engine
+from . import duplicates
 from .numbers import next_number
 
 #: Columns with a blind index, and the identity column each reads.
 BLIND_INDEXED = {"phone": "phone", "national_id": "national_id", "full_name": "full_name"}
+#: Why an emergency read happens. Only these codes reach the access log: a free text there would
+#: keep names and places in clear, shown to auditors and surviving the file's erasure.
+EMERGENCY_REASONS = ("danger_now", "medical_emergency", "shelter_admission", "missing")
 #: Statistics fields a caseworker sets in clear.
 DETAIL_FIELDS = (
     "region_id", "age_band", "disability", "violence_type", "violence_flags", "perpetrator_relationship",
@@ -54,10 +58,11 @@ class StaleCase(ValueError):
 
 @dataclass(frozen=True)
 class DuplicateHint:
-    """Another association serves a survivor matching this file: who to contact, nothing more."""
+    """Another association's file matches this one. Only its owners learn of the match (services/duplicates)."""
 
     agency_id: int
     agency_code: str
+    case_id: uuid.UUID | None = None  # their file, so they are told which woman
 
 
 def _validated_identity(identity: dict) -> dict:
@@ -93,7 +98,8 @@ def open_case(
                              actor_agency_id=user.agency_id, details={"channel": case.channel.value}))
     record("case.create", object_type="case", object_id=case.id, case_id=case.id, fields=written,
            details={"case_number": case.case_number})
-    return case, possible_duplicates(case)
+    hints = possible_duplicates(case)
+    return case, hints if duplicates.after_open(user, case, hints) else []
 
 
 DETAIL_ENUMS = {
@@ -172,8 +178,8 @@ def read_identity(user: User, case: Case, *, columns=None, purpose: str = "view"
     """Decrypt the identity columns `user` may see (of `columns`, default all), and log which."""
     if break_glass_reason is not None:
         require(user, Action.CASE_BREAK_GLASS)
-        if not break_glass_reason.strip():
-            raise CaseInputError("break_glass_reason", "required")
+        if break_glass_reason not in EMERGENCY_REASONS:
+            raise CaseInputError("break_glass_reason", "unknown_reason")
         visible = set(IDENTITY_COLUMNS.values())
     else:
         visible = set(require(user, Action.CASE_READ, case).fields)
@@ -240,8 +246,8 @@ def _confirms(case_id, blob: bytes | None, source: str, column: str, wanted: str
 def possible_duplicates(case: Case) -> list[DuplicateHint]:
     """Other associations' open files that match this one on phone, national ID or name.
 
-    The system decrypts the candidates to confirm them (logged as a system check); the caseworker
-    learns only which agency to contact, never the other file's content or number.
+    Runs only when a file is opened with her identity, never on a lookup. The system decrypts the
+    candidates to confirm them; `duplicates.after_open` decides what anyone is told.
     """
     mine = db.session.execute(
         select(CaseBlindIndex.column, CaseBlindIndex.value).where(CaseBlindIndex.case_id == case.id)
@@ -268,10 +274,7 @@ def possible_duplicates(case: Case) -> list[DuplicateHint]:
             source = BLIND_INDEXED[column]
             if _confirms(other.id, getattr(other, f"{source}_ct"), source, column, wanted):
                 agency = db.session.get(Agency, other.owner_agency_id)
-                found[agency.id] = DuplicateHint(agency.id, agency.code)
-    if found:
-        record("case.duplicate_detected", object_type="case", object_id=case.id, case_id=case.id,
-               details={"agencies": sorted(found)})
+                found[agency.id] = DuplicateHint(agency.id, agency.code, other.id)
     return list(found.values())
 
 

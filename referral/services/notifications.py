@@ -37,13 +37,44 @@ def notification_text(kind: str, params: dict) -> str:
         "referral.reminder": lambda: _("A coordinator sent a reminder about referral %(ref)s.", ref=ref),
         "referral.reassign": lambda: _("Declined referral %(previous)s was sent on as %(ref)s.",
                                        previous=params.get("previous", ""), ref=ref),
+        "break_glass.read": lambda: _("Emergency access to your file %(ref)s by %(user)s (%(agency)s): %(reason)s.",
+                                      ref=ref, user=params.get("user", ""), agency=params.get("agency", ""),
+                                      reason=emergency_reason_label(params.get("reason", ""))),
+        "break_glass.over_limit": lambda: _("%(user)s asked for more than %(limit)s emergency accesses in a day "
+                                            "(file %(ref)s): a colleague must approve.",
+                                            user=params.get("user", ""), limit=params.get("limit", ""), ref=ref),
+        "break_glass.approved": lambda: _("Your emergency access to %(ref)s was approved for one hour.", ref=ref),
+        "case.possible_duplicate": lambda: _(
+            "%(agency)s opened a file that may concern the same woman as your file %(ref)s. Decide whether to "
+            "contact them.", agency=params.get("agency", ""), ref=ref),
+        "case.duplicate_burst": lambda: _("%(user)s opened %(count)s files matching other associations' files "
+                                          "within an hour (latest %(ref)s).",
+                                          user=params.get("user", ""), count=params.get("count", ""), ref=ref),
         "case.stalled": lambda: _("File %(ref)s has had no activity for a long time.", ref=ref),
     }
     return texts.get(kind, lambda: _("Update on %(ref)s.", ref=ref))()
 
 
+def emergency_reason_label(code: str) -> str:
+    labels = {
+        "danger_now": lambda: _("She is in immediate danger"),
+        "medical_emergency": lambda: _("Medical emergency"),
+        "shelter_admission": lambda: _("Emergency admission to a shelter"),
+        "missing": lambda: _("She is missing or cannot be reached"),
+    }
+    return labels[code]() if code in labels else code
+
+
 def agency_staff(agency_id: int, roles: Iterable[Role]) -> list[User]:
     return staff_of_agencies([agency_id], roles).get(agency_id, [])
+
+
+def auditors() -> list[User]:
+    """Every active auditor of the network: alerts on emergency reads and duplicate bursts go to them."""
+    return db.session.execute(
+        select(User).join(UserRole, UserRole.user_id == User.id)
+        .where(User.active.is_(True), UserRole.role == Role.AUDITOR).distinct().order_by(User.id)
+    ).scalars().all()
 
 
 def staff_of_agencies(agency_ids: Iterable[int], roles: Iterable[Role]) -> dict[int, list[User]]:

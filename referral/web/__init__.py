@@ -6,7 +6,21 @@ from flask import Flask
 
 
 def register_web(app: Flask) -> None:
-    from . import account, admin, audit, auth, cases, directory, errors, health, home, hotline, notifications, referrals
+    from . import (
+        account,
+        admin,
+        audit,
+        auth,
+        cases,
+        directory,
+        emergency,  # noqa: F401  (adds its routes to the cases blueprint)
+        errors,
+        health,
+        home,
+        hotline,
+        notifications,
+        referrals,
+    )
     from .dashboard import bp as dashboard_bp
     from .formatting import init_formatting
     from .nav import init_nav

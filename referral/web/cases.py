@@ -6,13 +6,12 @@ import io
 from datetime import date
 
 from flask import Blueprint, abort, flash, g, redirect, render_template, request, send_file, url_for
-from flask_babel import get_locale
 from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
 from ..extensions import db
-from ..models import Agency, Consent, Referral, RiskAssessment, User
+from ..models import Consent, Referral, RiskAssessment, User
 from ..models.case import IDENTITY_COLUMNS
 from ..policy import Action, referrals_of_case_query
 from ..policy.fields import visible_risk_level
@@ -23,7 +22,6 @@ from .access import guard, load_case
 from .choices import agency_choices, region_choices
 from .forms.cases import (
     AttachmentForm,
-    BreakGlassForm,
     CaseForm,
     CloseForm,
     ConfirmForm,
@@ -100,27 +98,11 @@ def new():
             _attach_error(form, exc)
         else:
             flash(_("File %(number)s opened.", number=case.case_number), "success")
-            for hint in duplicates:
-                agency = db.session.get(Agency, hint.agency_id)
-                flash(_("Possible duplicate: %(agency)s may already support this survivor. Contact them before "
-                        "referring her again.", agency=agency.name(str(get_locale()))), "warning")
+            if duplicates:
+                flash(_("A possible duplicate exists: the network coordinator or the other association will "
+                        "contact you."), "warning")
             return redirect(url_for("cases.show", case_id=case.id))
     return render_template("cases/form.html", form=form, case=None)
-
-
-@bp.route("/emergency-access", methods=["GET", "POST"])
-def emergency_access():
-    """Break-glass: read a file outside one's scope in an emergency, with a written reason."""
-    guard(Action.CASE_BREAK_GLASS)
-    form = BreakGlassForm()
-    if form.validate_on_submit():
-        try:
-            case, identity = break_glass.emergency_read(g.user, form.case_number.data, form.reason.data)
-        except CaseInputError as exc:
-            _attach_error(form, exc)
-        else:
-            return render_template("cases/emergency.html", case=case, identity=identity, reason=form.reason.data)
-    return render_template("cases/emergency_form.html", form=form)
 
 
 @bp.get("/<case_id>")
@@ -146,6 +128,7 @@ def show(case_id):
             attachments=attachments.list_attachments(g.user, case), attachment_form=AttachmentForm(),
             consent_form=_consent_form(case), close_form=CloseForm(), reopen_form=ReopenForm(),
             confirm_form=ConfirmForm(), recipients_see=case_views.what_recipients_see(case, referrals),
+            emergency_reads=break_glass.accesses_to(g.user, case),
         )
     return render_template("cases/show.html", **context)
 

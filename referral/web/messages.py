@@ -27,6 +27,8 @@ CASE_ERRORS = {
     "own_agency": _l("You cannot refer to your own association."),
     "clinical_not_standard": _l("Post-rape care is time-critical: choose emergency or urgent."),
     "in_future": _l("This date is in the future."),
+    "no_exact_match": _l("No single open file matches this name and number exactly. Nothing was opened."),
+    "too_long": _l("This text is too long."),
     # Workflow guard codes
     "no_consent": _l("She has not consented to a referral to this agency. Record her consent first."),
     "beyond_consent": _l("Some of the information you chose is not covered by her consent."),

@@ -101,13 +101,9 @@ class CaseDetailSchema(CaseSchema):
 
 
 class CreatedCaseSchema(CaseSchema):
-    possible_duplicates = fields.List(fields.Nested(lambda: DuplicateSchema()), required=True, metadata={
-        "description": "Other associations that may already support her: contact them before referring."})
-
-
-class DuplicateSchema(ma.Schema):
-    agency_id = fields.Integer(required=True)
-    agency_code = fields.String(required=True)
+    possible_duplicate = fields.Boolean(required=True, metadata={
+        "description": "Another association may already support her. Which one is never said: that "
+                       "association is told and decides whether to contact you."})
 
 
 class CaseListArgsSchema(PageArgsSchema):

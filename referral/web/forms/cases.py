@@ -31,7 +31,7 @@ from ...models.vocab import (
     ViolenceType,
 )
 from ...services.risk import QUESTIONS
-from . import enum_options, options
+from . import BLANK, enum_options, options
 
 REQUIRED = _l("This field is required.")
 
@@ -148,11 +148,23 @@ RiskForm = risk_form_class()
 
 
 class BreakGlassForm(FlaskForm):
-    case_number = StringField(_l("File number"), validators=[DataRequired(REQUIRED), Length(max=32)],
-                              render_kw={"dir": "ltr", "autocomplete": "off"})
-    reason = TextAreaField(_l("Why do you need this file now? (required, shown to auditors)"),
-                           validators=[DataRequired(REQUIRED),
-                                       Length(min=20, max=1000, message=_l("Explain in at least 20 characters."))])
+    """Her file is found by who she is, never by a number: consecutive numbers find nothing."""
+
+    full_name = StringField(_l("Her full name"), validators=[DataRequired(REQUIRED), Length(max=200)],
+                            render_kw={"autocomplete": "off"})
+    column = SelectField(_l("And"), choices=options([("phone", _l("Her phone number")),
+                                                     ("national_id", _l("Her national ID number"))]))
+    value = StringField(_l("Number"), validators=[DataRequired(REQUIRED), Length(max=64)],
+                        render_kw={"dir": "ltr", "autocomplete": "off"})
+    reason = SelectField(_l("Reason"), validators=[DataRequired(REQUIRED)], choices=options([
+        ("", BLANK),
+        ("danger_now", _l("She is in immediate danger")),
+        ("medical_emergency", _l("Medical emergency")),
+        ("shelter_admission", _l("Emergency admission to a shelter")),
+        ("missing", _l("She is missing or cannot be reached")),
+    ]))
+    note = TextAreaField(_l("Note (optional, encrypted, readable only by the owning association)"),
+                         validators=[Optional(), Length(max=1000)])
 
 
 class AttachmentForm(FlaskForm):
