@@ -103,3 +103,21 @@ def test_lists_use_the_arabic_comma_and_typed_text_its_own_direction(client, wor
     form = client.get("/cases/new").get_data(as_text=True)
     narrative = re.search(r'<textarea[^>]*name="narrative"[^>]*>', form).group(0)
     assert 'dir="auto"' in narrative
+
+
+def test_date_filters_are_typed_day_first_and_say_so(client, world):
+    login(client, world.coordinator)
+    start, end = utcnow().date() - timedelta(days=40), utcnow().date() - timedelta(days=3)
+    day_first = client.get(f"/dashboard?date_from={start:%d/%m/%Y}&date_to={end:%d/%m/%Y}")
+    iso = client.get(f"/dashboard?date_from={start.isoformat()}&date_to={end.isoformat()}")
+    assert day_first.status_code == iso.status_code == 200
+    page = day_first.get_data(as_text=True)
+    field = re.search(r'<input[^>]*id="date_from"[^>]*>', iso.get_data(as_text=True)).group(0)
+    assert f'value="{start:%d/%m/%Y}"' in field and 'type="text"' in field and 'dir="ltr"' in field
+    assert "اليوم/الشهر/السنة" in page  # the expected order, stated under the field
+    with force_locale("ar"):
+        assert day(start) in page  # the period, in words
+    # Month first is refused with an explanation, not read as another day.
+    wrong = client.get("/dashboard?date_from=12/31/2026")
+    assert wrong.status_code == 400
+    assert "اكتب التاريخ بدءًا باليوم، مثلًا 31/12/2026." in wrong.get_data(as_text=True)
