@@ -118,6 +118,8 @@ def load_config(name: str | None = None) -> dict:
         "DEFAULT_TIMEZONE": _env("MASAR_DEFAULT_TIMEZONE", "Africa/Casablanca"),
         #: Address of the app as users reach it, for links in emails (never survivor data).
         "BASE_URL": _env("MASAR_BASE_URL", "http://127.0.0.1:5000"),
+        #: Where the quick-exit button and the Escape key send the screen: a site that draws no attention.
+        "QUICK_EXIT_URL": _env("MASAR_QUICK_EXIT_URL", "https://www.google.com/search?q=weather"),
         "SESSION_IDLE_TIMEOUT": timedelta(minutes=_env_int("MASAR_SESSION_IDLE_MINUTES", 15)),
         "SESSION_ABSOLUTE_LIFETIME": timedelta(hours=_env_int("MASAR_SESSION_MAX_HOURS", 10)),
         "SESSION_COOKIE_NAME": "masar_session",

@@ -146,7 +146,7 @@ def test_bad_period_keeps_what_was_typed_and_explains(client, world, network):
     page = response.get_data(as_text=True)
     assert response.status_code == 400
     assert "The end date is before the start date." in page
-    assert 'value="2026-03-10"' in page and '<option selected value="urgent">' in page
+    assert 'value="10/03/2026"' in page and '<option selected value="urgent">' in page
     too_long = client.get("/dashboard?date_from=2024-01-01&date_to=2026-01-01").get_data(as_text=True)
     assert "Choose a period of at most 366 days." in too_long
     assert client.get("/dashboard?region=not-a-number").status_code == 400

@@ -28,6 +28,7 @@ from ..services import metrics, nudges
 from ..services.metrics import DIMENSIONS, STEPS, SUPPRESS_BELOW, is_suppressed_count
 from .access import guard, load_referral
 from .choices import service_choices
+from .formatting import day, isolate
 from .forms.dashboard import FILTER_ARGS, DashboardFilterForm, ReassignForm, RemindForm
 from .redirects import local_path
 
@@ -264,7 +265,7 @@ def response_time(minutes: float | None) -> str:
 
 @bp.app_template_filter("calendar_day")
 def calendar_day(value) -> str:
-    return format_date(value, "medium")
+    return day(value)
 
 
 @bp.app_template_filter("rate")
@@ -343,7 +344,7 @@ def trend_chart(points: list[metrics.WeekPoint], *, rtl: bool = False) -> Chart:
                 continue
             hidden = is_suppressed_count(value)
             height = STUB if hidden else plot_height * value / top
-            shown = f"<{SUPPRESS_BELOW}" if hidden else format_decimal(value)
+            shown = isolate(f"<{SUPPRESS_BELOW}") if hidden else format_decimal(value)
             x = PAD_START + i * slot + slot * 0.1 + j * bar_width
             bars.append(Bar(place(x, bar_width), round(baseline - height, 1), round(bar_width, 1), round(height, 1),
                             series, f"{SERIES_TITLES[series]} · {week}: {shown}", hidden))

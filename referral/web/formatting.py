@@ -1,36 +1,102 @@
-"""Jinja filters for dates, durations and numbers in the reader's language and time zone."""
+"""Jinja filters for dates, durations, numbers and lists in the reader's language and time zone.
+
+Written for a reader of Arabic first: durations go through ngettext so Arabic gets its six plural
+forms (one, two, three to ten, eleven to ninety-nine, hundreds) inside the whole phrase, where the
+case ending depends on the words around the number ("خلال يومين", never "خلال يومان"); dates have
+one day-first style per language; signed numbers are isolated so "<5" is never mirrored to "5>".
+"""
 
 from __future__ import annotations
 
 from datetime import datetime
 
 from flask import Flask
-from flask_babel import format_datetime, format_decimal, format_timedelta
-from flask_babel import gettext as _
+from flask_babel import format_date, format_datetime, format_decimal, get_locale, ngettext
 
 from ..models.base import utcnow
 
+#: One date style per language, day first, with the month in words so no one reads 12/03 as 12 March.
+DATE_PATTERNS = {"ar": "d MMMM y", "fr": "d MMM y", "en": "d MMM y"}
+TIME_PATTERN = "HH:mm"
+#: A duration is told in the largest unit it reaches 1.1 times (as babel.format_timedelta does):
+#: 26 hours stay "26 hours", 36 hours become "2 days".
+THRESHOLD = 1.1
+UNITS = (("day", 86400), ("hour", 3600), ("minute", 60))
+#: Left-to-right isolate: keeps a signed or compared number ("<5", "-3") in its order inside Arabic.
+LRI, PDI = "\u2066", "\u2069"
+LIST_SEPARATORS = {"ar": "، "}
+
+
+def _language() -> str:
+    return str(get_locale() or "en").split("_")[0]
+
 
 def when(value: datetime | None, fmt: str = "medium") -> str:
-    return format_datetime(value, fmt) if value else ""
+    """A date and time in the reader's one style; `fmt` "date" leaves the time out. (The other
+    values of `fmt` are kept for the templates that name one; they no longer differ.)"""
+    if not value:
+        return ""
+    date_pattern = DATE_PATTERNS.get(_language(), DATE_PATTERNS["en"])
+    if fmt == "date":
+        return format_datetime(value, date_pattern)
+    return format_datetime(value, f"{date_pattern} {TIME_PATTERN}")
+
+
+def day(value) -> str:
+    """A calendar day (a date, no time zone) in the same style as `when`."""
+    return format_date(value, DATE_PATTERNS.get(_language(), DATE_PATTERNS["en"])) if value else ""
+
+
+def _count_and_unit(seconds: float) -> tuple[int, str]:
+    for unit, size in UNITS:
+        if seconds / size >= THRESHOLD:
+            return round(seconds / size), unit
+    return max(1, round(seconds / 60)), "minute"
+
+
+def _in(num: int, unit: str) -> str:
+    if unit == "day":
+        return ngettext("in %(num)d day", "in %(num)d days", num)
+    if unit == "hour":
+        return ngettext("in %(num)d hour", "in %(num)d hours", num)
+    return ngettext("in %(num)d minute", "in %(num)d minutes", num)
+
+
+def _overdue_by(num: int, unit: str) -> str:
+    if unit == "day":
+        return ngettext("overdue by %(num)d day", "overdue by %(num)d days", num)
+    if unit == "hour":
+        return ngettext("overdue by %(num)d hour", "overdue by %(num)d hours", num)
+    return ngettext("overdue by %(num)d minute", "overdue by %(num)d minutes", num)
 
 
 def time_left(due: datetime | None) -> str:
-    """'in 3 hours' or 'overdue by 2 days', localised."""
+    """'in 3 hours' or 'overdue by 2 days', each phrase translated whole with its plural form."""
     if due is None:
         return ""
-    delta = due - utcnow()
-    if delta.total_seconds() >= 0:
-        return _("in %(time)s", time=format_timedelta(delta, threshold=1.1, add_direction=False))
-    return _("overdue by %(time)s", time=format_timedelta(-delta, threshold=1.1, add_direction=False))
+    seconds = (due - utcnow()).total_seconds()
+    if seconds >= 0:
+        return _in(*_count_and_unit(seconds))
+    return _overdue_by(*_count_and_unit(-seconds))
 
 
 def is_overdue(due: datetime | None) -> bool:
     return due is not None and due < utcnow()
 
 
+def isolate(text) -> str:
+    """Plain text (SVG titles, tooltips) where a number with a sign must keep its order."""
+    return f"{LRI}{text}{PDI}"
+
+
+def list_separator() -> str:
+    """Between the items of a list: the Arabic comma in Arabic."""
+    return LIST_SEPARATORS.get(_language(), ", ")
+
+
 def init_formatting(app: Flask) -> None:
     app.jinja_env.filters["when"] = when
     app.jinja_env.filters["time_left"] = time_left
     app.jinja_env.filters["number"] = format_decimal
+    app.jinja_env.globals["list_separator"] = list_separator
     app.jinja_env.tests["overdue"] = is_overdue

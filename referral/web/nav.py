@@ -16,7 +16,7 @@ MENU = (
     ("referrals.inbox", _l("Inbox"), Action.REFERRAL_RECEIVE),
     ("referrals.outbox", _l("Sent referrals"), Action.REFERRAL_SEND),
     ("dashboard.index", _l("Response times"), Action.DASHBOARD_READ),
-    ("sla.index", _l("Time limits"), Action.SLA_MANAGE),
+    ("sla.index", _l("Time-limit settings"), Action.SLA_MANAGE),
     ("directory.index", _l("Service directory"), Action.DIRECTORY_READ),
     ("cases.emergency_access", _l("Emergency access"), Action.CASE_BREAK_GLASS),
     ("audit.index", _l("Access log"), Action.AUDIT_READ),

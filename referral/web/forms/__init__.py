@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from wtforms import SelectChoice
+from flask_babel import lazy_gettext as _l
+from wtforms import DateField, SelectChoice
+from wtforms.widgets import TextInput
 
 BLANK = "—"
 
@@ -17,3 +19,31 @@ def enum_options(enum_cls, prefix: str = "", *, blank: bool = True) -> list[Sele
     from ...labels import lazy_label
 
     return options(((m.value, lazy_label(m.value, prefix)) for m in enum_cls), blank=blank)
+
+
+class DayFirstDateField(DateField):
+    """A date typed day first (31/12/2026), whatever language the browser itself is set to.
+
+    A native date input shows the browser's order, month first in an English browser, which a
+    reader of Arabic or French takes for the day: 12/03 read as 12 March. The field says the order
+    it expects and takes ISO dates too, as the filter links and old bookmarks carry them."""
+
+    widget = TextInput()
+    FORMATS = ("%d/%m/%Y", "%Y-%m-%d")
+
+    def __init__(self, label=None, validators=None, **kwargs):
+        render_kw = {"inputmode": "numeric", "dir": "ltr", "autocomplete": "off",
+                     "placeholder": _l("dd/mm/yyyy"), **kwargs.pop("render_kw", {})}
+        kwargs.setdefault("description", _l("Day/month/year"))
+        super().__init__(label, validators, format=list(self.FORMATS), render_kw=render_kw, **kwargs)
+
+    def _value(self):
+        # A date understood is shown back day first, even when a link carried it in ISO form;
+        # one that was not is shown as typed, to be corrected.
+        return self.data.strftime(self.FORMATS[0]) if self.data else super()._value()
+
+    def process_formdata(self, valuelist):
+        try:
+            super().process_formdata(valuelist)
+        except ValueError:
+            raise ValueError(_l("Type the date day first, for example 31/12/2026.")) from None

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, DateField, SelectField, StringField
+from wtforms import BooleanField, SelectField, StringField
 from wtforms.validators import Length, Optional, ValidationError
 
 from ...models.vocab import AuditOutcome
 from ...services.audit_queries import AuditFilters
+from . import DayFirstDateField
 from .admin import agency_choices, coerce_int_or_none
 
 OUTCOME_LABELS = {
@@ -34,8 +35,8 @@ class AuditFilterForm(FlaskForm):
     action = StringField(_l("Action starts with"), validators=[Optional(), Length(max=64)],
                          render_kw={"dir": "ltr", "list": "action-prefixes", "autocapitalize": "none"})
     outcome = SelectField(_l("Outcome"), validators=[Optional()])
-    date_from = DateField(_l("From (UTC)"), validators=[Optional()])
-    date_to = DateField(_l("To (UTC, included)"), validators=[Optional()])
+    date_from = DayFirstDateField(_l("From (UTC)"), validators=[Optional()])
+    date_to = DayFirstDateField(_l("To (UTC, included)"), validators=[Optional()])
     break_glass = BooleanField(_l("Emergency access only"))
 
     def __init__(self, *args, **kwargs):

@@ -8,7 +8,7 @@ from datetime import date, timedelta
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from sqlalchemy import select
-from wtforms import DateField, HiddenField, SelectField
+from wtforms import HiddenField, SelectField
 from wtforms.validators import DataRequired, Optional, ValidationError
 
 from ...extensions import db
@@ -16,7 +16,7 @@ from ...models import Agency, Region, User
 from ...models.base import utcnow
 from ...models.vocab import AgencyKind, ServiceCategory, Urgency
 from ...services.metrics import DEFAULT_PERIOD_DAYS, MAX_PERIOD_DAYS, MetricsFilter
-from . import enum_options, options
+from . import DayFirstDateField, enum_options, options
 from .cases import REQUIRED, coerce_int_or_none
 
 #: Query-string names of the filters, in the order links carry them.
@@ -27,8 +27,8 @@ class DashboardFilterForm(FlaskForm):
     class Meta:
         csrf = False
 
-    date_from = DateField(_l("From"), validators=[Optional()])
-    date_to = DateField(_l("To (included)"), validators=[Optional()])
+    date_from = DayFirstDateField(_l("From"), validators=[Optional()])
+    date_to = DayFirstDateField(_l("To (included)"), validators=[Optional()])
     region = SelectField(_l("Region"), coerce=coerce_int_or_none, validators=[Optional()])
     agency = SelectField(_l("Receiving agency"), coerce=coerce_int_or_none, validators=[Optional()])
     category = SelectField(_l("Service"), validators=[Optional()])
