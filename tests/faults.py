@@ -40,20 +40,24 @@ def sqlite_read_only() -> Iterator[None]:
 
 
 @contextlib.contextmanager
-def sqlite_error(message: str, *, writes_only: bool) -> Iterator[None]:
-    """Statements (or only the writes) fail with SQLite's own error ``message``."""
+def sqlite_error(message: str, *, writes_only: bool, starting: str = "") -> Iterator[list[str]]:
+    """Statements (or only the writes, or only those starting with ``starting``) fail with SQLite's
+    own error ``message``; yields the statements refused."""
     _sqlite_only()
+    refused: list[str] = []
 
     def fail(_cursor, statement, *_args):
         # Raised where the driver would raise it, so SQLAlchemy wraps it as it wraps the real one.
-        if not writes_only or statement.lstrip().upper().startswith(WRITES):
+        text = statement.lstrip().upper()
+        if (not writes_only or text.startswith(WRITES)) and text.startswith(starting.upper()):
+            refused.append(statement)
             raise sqlite3.OperationalError(message)
 
     db.session.commit()
     for hook in ("do_execute", "do_execute_no_params"):
         event.listen(db.engine, hook, fail)
     try:
-        yield
+        yield refused
     finally:
         for hook in ("do_execute", "do_execute_no_params"):
             event.remove(db.engine, hook, fail)

@@ -3,9 +3,14 @@
 Claiming is one UPDATE ... RETURNING that counts the attempt and hides the email for ``CLAIM``
 (on PostgreSQL its subquery skips rows another deliverer has locked; SQLite has a single writer),
 then commits, so SMTP never runs inside a database transaction and two schedulers never send the
-same email. Each outcome is committed as soon as it is known. Only a crash between the SMTP
-server's "OK" and that commit can send an email twice; its stable Message-ID lets mail clients
-recognise the copy.
+same email. Each outcome is committed as soon as it is known.
+
+When that commit fails (the database went away or turned read-only after the SMTP server said
+"OK"), the outcome is kept in this process's ledger and the batch goes on: the next run writes
+the ledger before it claims anything, so a delivered email is never sent again because a later
+write failed, and the rest of the batch does not wait for its claim to expire. Only a crash
+between the SMTP "OK" and that write can send an email twice; its stable Message-ID (one per
+outbox row) lets mail systems recognise the copy.
 """
 
 from __future__ import annotations
@@ -17,6 +22,7 @@ from datetime import datetime, timedelta
 
 from flask import current_app
 from sqlalchemy import select, update
+from sqlalchemy.exc import DBAPIError
 
 from ..extensions import db
 from ..models import OutboxEmail
@@ -32,6 +38,10 @@ FIRST_RETRY = timedelta(minutes=1)
 MAX_RETRY = timedelta(hours=4)
 #: How long a claimed email stays hidden from other deliverers; a run stops sending at half of it.
 CLAIM = timedelta(minutes=15)
+
+
+#: Outcomes this process knows but could not write yet: email id -> the values to write.
+_LEDGER: dict[int, dict] = {}
 
 
 @dataclass
@@ -53,6 +63,7 @@ def deliver_outbox(now: datetime | None = None, *, batch_size: int = BATCH,
     settings = settings or MailSettings.from_config(current_app.config)
     deadline = time.monotonic() + CLAIM.total_seconds() / 2
     report = DeliveryReport()
+    _write_ledger()  # raises while the database still fails: then nothing is claimed or sent
     while time.monotonic() < deadline:
         rows = _claim(now, batch_size)
         db.session.commit()
@@ -139,8 +150,29 @@ def _give_back(rows: list, now: datetime) -> None:
 
 
 def _set(email_id: int, **values) -> None:
+    """Record an outcome now, or, if the database refuses, in the ledger for the next run."""
+    try:
+        _update(email_id, values)
+        db.session.commit()
+    except DBAPIError:
+        db.session.rollback()
+        _LEDGER[email_id] = values
+        logger.warning("email %s outcome kept for the next run: the database refused it", email_id)
+
+
+def _update(email_id: int, values: dict) -> None:
     db.session.execute(
-        update(OutboxEmail).where(OutboxEmail.id == email_id).values(**values)
+        # A recorded delivery is never overwritten (another run may have written it first).
+        update(OutboxEmail).where(OutboxEmail.id == email_id, OutboxEmail.sent_at.is_(None)).values(**values)
         .execution_options(synchronize_session=False)
     )
+
+
+def _write_ledger() -> None:
+    if not _LEDGER:
+        return
+    for email_id, values in sorted(_LEDGER.items()):
+        _update(email_id, values)
     db.session.commit()
+    logger.info("%s email outcomes written after a database fault", len(_LEDGER))
+    _LEDGER.clear()
