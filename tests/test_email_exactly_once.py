@@ -6,13 +6,15 @@ from __future__ import annotations
 import sqlite3
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.exc import DBAPIError, OperationalError
 
 from referral.extensions import db
 from referral.jobs import outbox
-from referral.jobs.outbox import deliver_outbox
-from referral.models import OutboxEmail
+from referral.jobs.outbox import MAX_ATTEMPTS, deliver_outbox
+from referral.models import AuditEvent, OutboxEmail
+from referral.models.base import utcnow
+from tests.factories import csrf_token, login
 from tests.faults import sqlite_error
 from tests.test_email_outbox import smtp  # noqa: F401  (the fixture)
 
@@ -85,3 +87,39 @@ def test_while_the_database_still_refuses_nothing_is_claimed_or_sent(world, smtp
     deliver_outbox()
     assert _sent_ids() == set(ids + later)
     assert len(smtp.received) == 3
+
+
+def _abandon(count: int) -> list[int]:
+    ids = _queue(count)
+    db.session.execute(update(OutboxEmail).where(OutboxEmail.id.in_(ids))
+                       .values(failed_at=utcnow(), attempts=MAX_ATTEMPTS, last_error="SMTPConnectError 421"))
+    db.session.commit()
+    return ids
+
+
+def test_the_admin_sees_abandoned_emails_and_queues_them_again_in_one_action(client, world, smtp):  # noqa: F811
+    ids = _abandon(2)
+    login(client, world.admin)
+    page = client.get("/admin/email").get_data(as_text=True)
+    assert "officer0@example.org" in page and "SMTPConnectError 421" in page
+    response = client.post("/admin/email/requeue", data={"csrf_token": csrf_token(client, "/admin/email")})
+    assert response.status_code == 302
+    assert deliver_outbox().sent == 2
+    assert _sent_ids() == set(ids)
+    assert sorted(m["Message-ID"] for m in smtp.messages()) == sorted(f"<masar.outbox-{i}@localhost>" for i in ids)
+    [event] = db.session.execute(select(AuditEvent).where(AuditEvent.action == "admin.email_requeue")).scalars()
+    assert (event.actor_username, event.details["count"]) == ("admin", 2)
+
+
+@pytest.mark.parametrize("who", ["cw_a", "officer_police", "coordinator", "auditor"])
+def test_no_one_else_sees_or_requeues_them(client, world, who):
+    _abandon(1)
+    login(client, getattr(world, who))
+    assert client.get("/admin/email").status_code == 403
+    token = csrf_token(client, "/")
+    assert client.post("/admin/email/requeue", data={"csrf_token": token}).status_code == 403
+    db.session.rollback()
+    assert db.session.execute(select(OutboxEmail.failed_at)).scalar_one() is not None
+    assert db.session.execute(select(AuditEvent).where(AuditEvent.action == "admin.email_requeue")).first() is None
+    denied = db.session.execute(select(AuditEvent).where(AuditEvent.action == "access.denied")).scalars().all()
+    assert {e.actor_username for e in denied} == {getattr(world, who).username}

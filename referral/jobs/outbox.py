@@ -131,7 +131,8 @@ def _failed(row, now: datetime, exc: MailError, report: DeliveryReport) -> None:
     if row.attempts >= MAX_ATTEMPTS:
         _set(row.id, failed_at=now, last_error=error)
         report.failed += 1
-        logger.warning("email %s abandoned after %s attempts: %s", row.id, row.attempts, error)
+        # The line to alert on; the administrator queues them again from "Email delivery".
+        logger.warning("email.abandoned id=%s attempts=%s error=%s", row.id, row.attempts, error)
     else:
         _set(row.id, next_attempt_at=now + retry_delay(row.attempts), last_error=error)
         report.retrying += 1
