@@ -21,8 +21,9 @@ log = logging.getLogger(__name__)
 
 UNREACHABLE, READ_ONLY, FULL = "unreachable", "read_only", "full"
 
-#: PostgreSQL error codes (SQLSTATE) and what they mean for us; a class prefix covers its family.
-PG_CODES = {"25006": READ_ONLY, "53100": FULL, "53": FULL, "08": UNREACHABLE, "57P": UNREACHABLE}
+#: PostgreSQL error codes (SQLSTATE) and what they mean for us; a class prefix covers its family
+#: (53: insufficient resources, of which only 53100 is a full disk; 57P: shut down or terminated).
+PG_CODES = {"25006": READ_ONLY, "53100": FULL, "53": UNREACHABLE, "08": UNREACHABLE, "57P": UNREACHABLE}
 #: SQLite reports its faults only in words.
 SQLITE_MESSAGES = {
     "attempt to write a readonly database": READ_ONLY,

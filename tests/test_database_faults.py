@@ -118,7 +118,7 @@ class _Orig(Exception):
 
 
 @pytest.mark.parametrize(("pgcode", "expected"), [
-    ("25006", READ_ONLY), ("53100", FULL), ("53200", FULL), ("57P01", UNREACHABLE), ("08006", UNREACHABLE),
+    ("25006", READ_ONLY), ("53100", FULL), ("53300", UNREACHABLE), ("57P01", UNREACHABLE), ("08006", UNREACHABLE),
     ("23505", None), ("40001", None),
 ])
 def test_postgresql_error_codes_name_the_outage(pgcode, expected):
