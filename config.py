@@ -94,7 +94,12 @@ def load_config(name: str | None = None) -> dict:
         "PROPAGATE_UNEXPECTED": testing,
         "SECRET_KEY": _env("SECRET_KEY", None if production else DEMO_SECRET_KEY),
         "SQLALCHEMY_DATABASE_URI": normalize_database_url(db_url),
-        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+        # Pre-ping replaces connections the database closed; recycling bounds how long a connection
+        # keeps a session default (a read-only period) that pre-ping cannot see.
+        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True,
+                                      "pool_recycle": _env_int("MASAR_DB_RECYCLE_SECONDS", 300)},
+        #: Retry-After of the 503 answered while the database is unreachable, read-only or full.
+        "UNAVAILABLE_RETRY_SECONDS": _env_int("MASAR_UNAVAILABLE_RETRY_SECONDS", 30),
         #: Master keys wrap every survivor file's data key: "kid:base64key,kid:base64key".
         "MASTER_KEYS": _env("MASAR_MASTER_KEYS", None if production else DEMO_MASTER_KEYS),
         #: Which master key wraps new data keys (default: the first); the others stay readable.

@@ -30,7 +30,7 @@ def create_app(config_name: str | None = None, overrides: dict | None = None) ->
     from .i18n import init_i18n
     from .security.headers import init_security_headers
     from .security.keys import init_keys
-    from .security.sessions import DatabaseSessionInterface
+    from .security.resilient_sessions import ResilientSessionInterface
 
     extensions.db.init_app(app)
     extensions.migrate.init_app(app, extensions.db, directory=str(BASE_DIR / "migrations"))
@@ -39,7 +39,7 @@ def create_app(config_name: str | None = None, overrides: dict | None = None) ->
     init_keys(app)
     init_i18n(app)
     init_security_headers(app)
-    app.session_interface = DatabaseSessionInterface()
+    app.session_interface = ResilientSessionInterface()
     lifecycle.init_lifecycle(app)
 
     from .sqlite import init_sqlite

@@ -9,10 +9,12 @@ request's work is undone.
 from __future__ import annotations
 
 from flask import Flask, g, redirect, request, session, url_for
+from sqlalchemy.exc import DBAPIError
 
 from .audit import deferred
 from .audit.context import Actor, reset_actor, set_actor
 from .extensions import db
+from .faults import database_fault, unavailable_response
 from .models import User
 from .security.tokens import short_ref
 
@@ -25,9 +27,12 @@ PUBLIC_ENDPOINTS = frozenset(
         "auth.enrol",
         "auth.logout",
         "i18n.set_language",
-        "health.health",
+        "health.live",
+        "health.ready",
     }
 )
+#: Served while the database is down: they never read it.
+OUTAGE_ENDPOINTS = frozenset({"static", "health.live"})
 #: Reachable while the account must change its password first.
 PASSWORD_CHANGE_ENDPOINTS = frozenset({"auth.change_password", "auth.logout", "i18n.set_language", "static"})
 
@@ -50,6 +55,8 @@ def _load_user() -> User | None:
 def init_lifecycle(app: Flask) -> None:
     @app.before_request
     def load_user_and_deny_by_default():
+        if g.get("db_fault") and request.endpoint not in OUTAGE_ENDPOINTS:
+            return unavailable_response(g.db_fault)  # the session could not be read
         g.user = _load_user()
         g.actor_token = set_actor(actor_for(g.user, channel="web"))
         endpoint = request.endpoint or ""
@@ -67,16 +74,24 @@ def init_lifecycle(app: Flask) -> None:
 
     @app.after_request
     def commit_or_roll_back(response):
-        if response.status_code < 400:
-            db.session.commit()
-        else:
-            db.session.rollback()
-        deferred.flush()
+        try:
+            if response.status_code < 400:
+                db.session.commit()
+            else:
+                db.session.rollback()
+            deferred.flush()
+        except DBAPIError as exc:
+            # A failed commit (a read-only or full database) is an outage the user must hear about
+            # as one, not a 500: nothing was saved.
+            reason = database_fault(exc)
+            if reason is None:
+                raise
+            return unavailable_response(reason)
         return response
 
     @app.teardown_request
     def roll_back_on_error(exc):
-        if exc is not None:
+        if exc is not None and not g.get("db_fault"):
             db.session.rollback()
             deferred.flush()
         token = g.pop("actor_token", None)

@@ -13,6 +13,7 @@ from ..extensions import csrf
 from . import audit, auth, cases, consents, docs, metrics, notifications, referrals, risk, services  # noqa: F401
 from .access import authenticate_request
 from .base import MasarApi, root
+from .bodies import check_body_type
 from .errors import http_problem, register_error_handlers
 
 RESOURCES = (auth.bp, cases.bp, consents.bp, risk.bp, referrals.bp, services.bp, notifications.bp,
@@ -22,6 +23,7 @@ RESOURCES = (auth.bp, cases.bp, consents.bp, risk.bp, referrals.bp, services.bp,
 for _resource in RESOURCES:
     root.register_blueprint(_resource)
 root.before_request(authenticate_request)
+root.before_request(check_body_type)  # after authentication: an anonymous caller learns nothing more
 register_error_handlers(root)
 
 SPEC_OPTIONS = {

@@ -16,6 +16,7 @@ from flask_babel import lazy_gettext as _l
 from werkzeug.exceptions import HTTPException, MethodNotAllowed
 
 from ..audit.denials import record_denial
+from ..faults import database_fault, unavailable_response
 from ..policy import NotFoundError, PermissionDenied
 from ..policy.core import PolicyError
 from ..services.cases import CaseInputError, StaleCase
@@ -197,10 +198,14 @@ def register_error_handlers(bp: Blueprint) -> None:
 
     @bp.errorhandler(HTTPException)
     def http_error(exc: HTTPException):
-        return http_problem(exc)
+        fault = database_fault(exc) if exc.code == 500 else None
+        return unavailable_response(fault) if fault else http_problem(exc)
 
     @bp.errorhandler(Exception)
     def unexpected(exc: Exception):
+        fault = database_fault(exc)
+        if fault:
+            return unavailable_response(fault)
         # Like the web's error page: the log gets the type and where, never the message (survivor data).
         frames = traceback.extract_tb(exc.__traceback__)
         where = " <- ".join(f"{f.filename.rsplit('/', 1)[-1]}:{f.lineno}:{f.name}" for f in reversed(frames[-6:]))

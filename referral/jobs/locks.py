@@ -8,7 +8,9 @@ statement of each one:
 - SQLite: a lease in the job's ``job_locks`` row (holder, last_started_at). Writing that row is
   the transaction's first statement, which takes SQLite's single write lock at once (as BEGIN
   IMMEDIATE would): a second process waits for the batch to commit, then finds the lease taken and
-  skips. A crashed holder's lease expires after ``LEASE``.
+  skips. A crashed holder's lease expires after ``LEASE``, a minute (one sweep interval): every
+  batch renews it (a heartbeat), and during a batch the holder keeps SQLite's write lock, so a
+  live holder's lease cannot be taken however long its batch runs.
 
 Either way the row also records who ran the job last and when, for operators.
 """
@@ -29,7 +31,7 @@ from ..models import JobLock
 from ..models.base import utcnow
 
 #: A SQLite lease not renewed for this long belongs to a dead process and may be taken over.
-LEASE = timedelta(minutes=10)
+LEASE = timedelta(minutes=1)
 
 #: PostgreSQL advisory lock keys: fixed numbers, one per job ("MSR" + a job number).
 ADVISORY_KEYS = {

@@ -4,6 +4,7 @@ from .agency import Agency, Counter, Holiday, Region
 from .audit import AuditChainHead, AuditCheckpoint, AuditEvent
 from .case import Case, CaseBlindIndex, CaseEvent, CaseKey
 from .consent import Consent
+from .health import ReadinessProbe
 from .note import Attachment, Note
 from .notification import Notification, OutboxEmail
 from .referral import Referral, ReferralEvent, SlaTimer
@@ -16,7 +17,7 @@ from .user import ApiToken, LoginThrottle, RecoveryCode, User, UserRole, UserSes
 __all__ = [
     "Agency", "ApiToken", "Attachment", "AuditChainHead", "AuditCheckpoint", "AuditEvent", "Breach",
     "Case", "CaseBlindIndex", "CaseEvent", "CaseKey", "Consent", "Counter", "Escalation", "Holiday",
-    "JobLock", "LoginThrottle", "Note", "Notification", "OutboxEmail", "RecoveryCode", "Referral",
+    "JobLock", "LoginThrottle", "Note", "Notification", "OutboxEmail", "ReadinessProbe", "RecoveryCode", "Referral",
     "ReferralEvent", "Region", "RiskAssessment", "Service", "SlaPolicy", "SlaTimer", "User",
     "UserRole", "UserSession", "referral_daily_stats", "referral_weekly_stats",
     "service_regions",

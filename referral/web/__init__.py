@@ -23,6 +23,7 @@ def register_web(app: Flask) -> None:
     )
     from .dashboard import bp as dashboard_bp
     from .formatting import init_formatting
+    from .mail_admin import bp as mail_admin_bp
     from .nav import init_nav
     from .sla_policies import bp as sla_bp
 
@@ -39,6 +40,7 @@ def register_web(app: Flask) -> None:
     app.register_blueprint(directory.bp)
     app.register_blueprint(notifications.bp)
     app.register_blueprint(admin.bp)
+    app.register_blueprint(mail_admin_bp)
     app.register_blueprint(audit.bp)
     app.register_blueprint(dashboard_bp)
     app.register_blueprint(sla_bp)

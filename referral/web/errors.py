@@ -10,6 +10,7 @@ from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
 from ..audit.denials import record_denial
+from ..faults import database_fault, unavailable_response
 from ..policy.core import NotFoundError, PolicyError
 
 log = logging.getLogger(__name__)
@@ -31,11 +32,18 @@ def register_error_pages(app: Flask) -> None:
 
     @app.errorhandler(HTTPException)
     def http_error(exc: HTTPException):
+        # A failure after the view (Flask wraps it in a 500) may be the database going away.
+        fault = database_fault(exc) if exc.code == 500 else None
+        if fault:
+            return unavailable_response(fault)
         code = exc.code or 500
         return render_template("errors/error.html", code=code, kind=str(code)), code
 
     @app.errorhandler(Exception)
     def unexpected_error(exc: Exception):
+        fault = database_fault(exc)
+        if fault:
+            return unavailable_response(fault)
         # The log gets the exception type and where it happened, not its message: messages and
         # arguments can carry survivor data.
         frames = traceback.extract_tb(exc.__traceback__)

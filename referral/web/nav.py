@@ -21,6 +21,7 @@ MENU = (
     ("cases.emergency_access", _l("Emergency access"), Action.CASE_BREAK_GLASS),
     ("audit.index", _l("Access log"), Action.AUDIT_READ),
     ("admin.users", _l("Accounts"), Action.USERS_MANAGE),
+    ("mail_admin.index", _l("Email delivery"), Action.USERS_MANAGE),
     ("notifications.index", _l("Notifications"), None),
     ("auth.change_password", _l("My password"), None),
 )

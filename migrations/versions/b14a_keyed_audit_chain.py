@@ -8,7 +8,7 @@ those of older keys are left as they are (they are verified offline with their o
 It reads the keys from the app's configuration, so it runs where the app runs (`flask db upgrade`),
 and it reads every event once: minutes for millions of events (a maintenance window).
 
-Revision ID: wip_b14a_keyed_audit_chain
+Revision ID: b14a_keyed_audit_chain
 Revises: 08ca08f5d2d3
 Create Date: 2026-12-03 07:30:00
 
@@ -17,7 +17,7 @@ import sqlalchemy as sa
 from alembic import op
 
 # revision identifiers, used by Alembic.
-revision = 'wip_b14a_keyed_audit_chain'
+revision = 'b14a_keyed_audit_chain'
 down_revision = '08ca08f5d2d3'
 branch_labels = None
 depends_on = None

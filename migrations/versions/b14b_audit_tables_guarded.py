@@ -7,8 +7,8 @@ INSERT and SELECT on them; on the chain head it keeps UPDATE, which a trigger le
 only. Triggers also refuse UPDATE, DELETE and TRUNCATE of checkpoints, as they do for events.
 Nothing changes on SQLite (one file, one user: the outside checkpoints are its protection).
 
-Revision ID: wip_b14b_audit_tables_guarded
-Revises: wip_b14a_keyed_audit_chain
+Revision ID: b14b_audit_tables_guarded
+Revises: b14a_keyed_audit_chain
 Create Date: 2026-12-03 07:40:00
 
 """
@@ -16,8 +16,8 @@ from alembic import op
 from sqlalchemy import text
 
 # revision identifiers, used by Alembic.
-revision = 'wip_b14b_audit_tables_guarded'
-down_revision = 'wip_b14a_keyed_audit_chain'
+revision = 'b14b_audit_tables_guarded'
+down_revision = 'b14a_keyed_audit_chain'
 branch_labels = None
 depends_on = None
 
