@@ -23,6 +23,7 @@ from referral.audit.context import Actor, acting_as
 from referral.extensions import db
 from referral.models import Case, Referral, SlaTimer, User, UserRole
 from referral.models.vocab import Role
+from referral.policy.recipients import recipient_access
 from referral.security.crypto import FieldCipher, field_aad
 
 BARE_ENDPOINT = "bench_bare"
@@ -423,10 +424,13 @@ def page_targets(app: Flask, samples: int) -> dict:
     with app.app_context():
         officer = busiest_user(Role.OFFICER, inbox=True)
         caseworker = busiest_user(Role.CASEWORKER, inbox=False)
-        officer_referrals = db.session.execute(
-            select(Referral.id, Referral.case_id).where(Referral.to_agency_id == officer.agency_id,
-                                                        Referral.status != "draft", Referral.status != "withdrawn")
-            .order_by(func.random()).limit(samples)).all()
+        # Files the officer still reads: access ends with a declined, returned or withdrawn referral,
+        # a closed file or a withdrawn consent, and a month after completion (policy/recipients.py).
+        candidates = db.session.execute(
+            select(Referral).where(Referral.to_agency_id == officer.agency_id, Referral.status != "draft",
+                                   Referral.status != "withdrawn")
+            .order_by(func.random()).limit(3 * samples)).scalars().all()
+        officer_referrals = [r for r in candidates if recipient_access(r.case, r).open][:samples]
         owned = db.session.execute(select(Case.id).where(Case.owner_agency_id == caseworker.agency_id)
                                    .order_by(func.random()).limit(samples)).scalars().all()
         open_count = db.session.execute(select(func.count()).select_from(Referral).where(

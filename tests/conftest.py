@@ -120,8 +120,9 @@ def app(database_urls, tmp_path_factory):
         db.engine.dispose()
     app = create_app("test", {**overrides, "SQLALCHEMY_DATABASE_URI": database_urls.app})
     # One pooled superuser engine for emptying tables (and for tests playing a database insider).
-    app.extensions[ADMIN_ENGINE] = (create_engine(database_urls.admin) if database_urls.admin != database_urls.app
-                                    else None)
+    # Pre-ping: a test that terminates the database's connections must not break the next test's TRUNCATE.
+    app.extensions[ADMIN_ENGINE] = (create_engine(database_urls.admin, pool_pre_ping=True)
+                                    if database_urls.admin != database_urls.app else None)
     return app
 
 

@@ -193,3 +193,10 @@ def test_who_may_ask_follows_role_and_agency(world):
     # cw.a's association offers psychosocial support only; cw.b's runs a shelter.
     assert answers == {"cw.a": False, "cw.b": True, "officer.police": True, "officer.hospital": True,
                        "officer.employment": False, "coord": False, "auditor": False, "admin": False}
+
+
+def test_the_menu_offers_emergency_access_only_where_it_can_be_asked(client, other_client, world):
+    login(client, world.cw_a)  # a psychosocial association: not an emergency service
+    assert "/cases/emergency-access" not in client.get("/").get_data(as_text=True)
+    login(other_client, world.officer_hospital)  # a hospital unit: may ask
+    assert "/cases/emergency-access" in other_client.get("/").get_data(as_text=True)

@@ -48,9 +48,17 @@ def nav_items() -> list[NavItem]:
             continue
         if permission is not None and not has_role_for(user, permission):
             continue
+        if endpoint == "cases.emergency_access" and not _may_ask_emergency_access(user):
+            continue  # only agencies that answer emergencies may ask: the page would refuse her
         badge = _unread(user) if endpoint == "notifications.index" else 0
         items.append(NavItem(url_for(endpoint), str(label), _is_current(endpoint), badge))
     return items
+
+
+def _may_ask_emergency_access(user) -> bool:
+    from ..services.break_glass import may_ask
+
+    return may_ask(user)
 
 
 def _unread(user) -> int:
