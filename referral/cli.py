@@ -20,6 +20,7 @@ audit_cli = AppGroup("audit", help="Verify and sign the access log.")
 def register_cli(app: Flask) -> None:
     app.cli.add_command(demo_command)
     app.cli.add_command(bootstrap_command)
+    app.cli.add_command(designate_lead_command)
     app.cli.add_command(rotate_keys_command)
     app.cli.add_command(shred_case_command)
     app.cli.add_command(audit_cli)
@@ -53,6 +54,33 @@ def bootstrap_command(username: str, display_name: str, email: str | None) -> No
         db.session.commit()
     click.echo(f"Administrator {user.username!r} created. One-time password (change it at first login):")
     click.echo(password)
+
+
+@click.command("designate-lead", help="Make an account a lead of its agency (its first lead: later ones are "
+                                        "approved by a lead in the app). Opens her account if it waits.")
+@click.argument("username")
+def designate_lead_command(username: str) -> None:
+    from .models import User
+    from .services.account_approvals import designate_first_lead
+    from .services.admin import AccountError
+
+    with acting_as(CLI_ACTOR):
+        user = db.session.execute(select(User).where(User.username == username.strip().casefold())).scalar_one_or_none()
+        if user is None:
+            click.echo(f"designate-lead: no account {username!r}.", err=True)
+            sys.exit(2)
+        try:
+            password = designate_first_lead(user)
+        except AccountError as exc:
+            db.session.rollback()
+            click.echo(f"designate-lead: refused ({exc.code}): a lead is a caseworker or officer of an "
+                       "association or a public service.", err=True)
+            sys.exit(2)
+        db.session.commit()
+    click.echo(f"{user.username!r} is now a lead of {user.agency.code}.")
+    if password is not None:
+        click.echo("Her account is open. One-time password (give it to her in person; she changes it at first login):")
+        click.echo(password)
 
 
 @click.command("rotate-keys", help="Re-wrap every data key and second-factor seed under the active master key.")

@@ -134,10 +134,11 @@ def _accounts(agencies, regions, rng) -> tuple[dict[str, list[User]], list[dict]
     people: dict[str, list[User]] = {}
     out = []
 
-    def make(username, display, agency, role, region=None):
+    def make(username, display, agency, role, region=None, lead=False):
         password = "".join(rng.choice("abcdefghijkmnopqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789")
                            for _ in range(DEMO_PASSWORD_LENGTH))
-        user, _ = admin.new_user(username=username, display_name=display, agency=agency, roles={role},
+        user, _ = admin.new_user(username=username, display_name=display, agency=agency,
+                                 roles={role, Role.LEAD} if lead else {role},
                                  region_id=region.id if region else None, password=password,
                                  must_change_password=False)
         secret = accounts.begin_enrolment(user)
@@ -149,11 +150,12 @@ def _accounts(agencies, regions, rng) -> tuple[dict[str, list[User]], list[dict]
 
     names = iter(["Samira", "Latifa", "Nawal", "Karima", "Btissam", "Siham", "Wafae", "Asmae", "Hajar", "Ilham",
                   "Meriem", "Ouafae", "Rajae", "Sara", "Yousra", "Zahra", "Noura", "Dounia", "Chaimae", "Ibtissam"])
+    # Each agency's demo account is also its lead: she approves the accounts an admin opens there.
     for code, *_ in data.ASSOCIATIONS:
-        make(f"cw.{code.lower()}", f"{next(names)} ({code.title()})", agencies[code], Role.CASEWORKER)
+        make(f"cw.{code.lower()}", f"{next(names)} ({code.title()})", agencies[code], Role.CASEWORKER, lead=True)
     for code, *_ in data.PUBLIC_SERVICES:
         make(f"officer.{code.lower().split('-')[0]}.{code.lower().split('-')[-1]}", f"{next(names)} ({code})",
-             agencies[code], Role.OFFICER)
+             agencies[code], Role.OFFICER, lead=True)
     network = agencies[admin.NETWORK_AGENCY_CODE]
     make("coord.national", "Coordination nationale", network, Role.COORDINATOR)
     make("coord.casablanca", "Coordination Casablanca-Settat", network, Role.COORDINATOR, regions["MA-06"])

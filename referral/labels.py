@@ -11,6 +11,13 @@ LABELS = {
     "coordinator": _l("Coordinator"),
     "auditor": _l("Auditor"),
     "admin": _l("Administrator"),
+    "lead": _l("Agency lead"),
+    # Account changes a lead approves
+    "create": _l("New account"),
+    "enable": _l("Re-enable the account"),
+    "reset_password": _l("Reset the password"),
+    "reset_second_factor": _l("Reset the second factor"),
+    "grant_lead": _l("Make her a lead"),
     # Referral statuses
     "draft": _l("Draft"),
     "sent": _l("Sent"),

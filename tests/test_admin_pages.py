@@ -65,16 +65,23 @@ def count_users() -> int:
 # --- creating an account ---------------------------------------------------------------------------
 
 
+NETWORK_ACCOUNT = {"roles": ["coordinator"]}  # reaches no file: the admin opens it alone
+
+
+def create_network_account(client, world, **overrides):
+    return create(client, world, agency_id=str(world.network.id), **NETWORK_ACCOUNT, **overrides)
+
+
 def test_admin_creates_an_account_and_sees_its_temporary_password_once(client, world):
     as_admin(client, world)
-    response = create(client, world)
+    response = create_network_account(client, world)
     assert response.status_code == 200
     page = response.get_data(as_text=True)
     temporary = TEMP_PASSWORD_RE.search(page).group(1)
     assert "shown only now" in page
 
     user = db.session.execute(select(User).where(User.username == "nadia.b")).scalar_one()
-    assert user.roles == {Role.CASEWORKER} and user.agency_id == world.assoc_a.id and user.must_change_password
+    assert user.roles == {Role.COORDINATOR} and user.agency_id == world.network.id and user.must_change_password
     assert user.display_name == "Nadia Bennani" and user.email == "nadia@example.org" and user.totp_confirmed_at is None
     event = db.session.execute(select(AuditEvent).where(AuditEvent.action == "admin.user_create")).scalar_one()
     assert event.actor_username == "admin" and event.object_id == str(user.id)
@@ -86,7 +93,7 @@ def test_admin_creates_an_account_and_sees_its_temporary_password_once(client, w
 
 def test_a_new_account_logs_in_enrols_and_must_change_its_password(client, other_client, world):
     as_admin(client, world)
-    temporary = TEMP_PASSWORD_RE.search(create(client, world).get_data(as_text=True)).group(1)
+    temporary = TEMP_PASSWORD_RE.search(create_network_account(client, world).get_data(as_text=True)).group(1)
     user_id = db.session.execute(select(User.id).where(User.username == "nadia.b")).scalar_one()
 
     token = csrf_token(other_client)
@@ -216,25 +223,25 @@ def test_admin_pages_show_no_survivor_data(client, world):
 
 
 def test_disabling_ends_her_sessions_and_enabling_lets_her_back(client, other_client, world):
-    login(other_client, world.cw_a)
+    login(other_client, world.coordinator)
     assert other_client.get("/").status_code == 200
     as_admin(client, world)
-    page = f"/admin/users/{world.cw_a.id}"
+    page = f"/admin/users/{world.coordinator.id}"
     response = post(client, f"{page}/disable", page)
     assert response.status_code == 302 and response.headers["Location"].endswith(page)
     assert "The account is disabled" in client.get(page).get_data(as_text=True)
 
     response = other_client.get("/")
     assert response.status_code == 302 and "/login" in response.headers["Location"]
-    refused = other_client.post("/login", data={"username": "cw.a", "password": PASSWORD,
+    refused = other_client.post("/login", data={"username": "coord", "password": PASSWORD,
                                                 "csrf_token": csrf_token(other_client)})
     assert refused.status_code == 200  # the same answer as a wrong password
     assert db.session.execute(select(AuditEvent.action).where(
-        AuditEvent.action == "admin.user_disable", AuditEvent.object_id == str(world.cw_a.id))).scalar_one()
+        AuditEvent.action == "admin.user_disable", AuditEvent.object_id == str(world.coordinator.id))).scalar_one()
 
     post(client, f"{page}/enable", page)
-    assert db.session.get(User, world.cw_a.id).active
-    login_again(other_client, world.cw_a)
+    assert db.session.get(User, world.coordinator.id).active
+    login_again(other_client, world.coordinator)
     assert other_client.get("/").status_code == 200
 
 
@@ -249,33 +256,33 @@ def test_an_admin_cannot_disable_herself(client, world):
 
 
 def test_resetting_the_second_factor_sends_her_to_enrolment(client, other_client, world):
-    login(other_client, world.cw_a)
+    login(other_client, world.auditor)
     as_admin(client, world)
-    page = f"/admin/users/{world.cw_a.id}"
+    page = f"/admin/users/{world.auditor.id}"
     post(client, f"{page}/second-factor/reset", page)
     assert "Not set up" in client.get(page).get_data(as_text=True)
 
     assert other_client.get("/").status_code == 302  # her session ended
-    response = other_client.post("/login", data={"username": "cw.a", "password": PASSWORD,
+    response = other_client.post("/login", data={"username": "auditor", "password": PASSWORD,
                                                  "csrf_token": csrf_token(other_client)})
     assert response.headers["Location"].endswith("/login/enrol")
     assert other_client.get("/login/verify").headers["Location"].endswith("/login")
 
 
 def test_resetting_the_password_shows_a_new_one_once(client, other_client, world):
-    login(other_client, world.cw_a)
+    login(other_client, world.auditor)
     as_admin(client, world)
-    page = f"/admin/users/{world.cw_a.id}"
+    page = f"/admin/users/{world.auditor.id}"
     response = post(client, f"{page}/password/reset", page)
     assert response.status_code == 200
     temporary = TEMP_PASSWORD_RE.search(response.get_data(as_text=True)).group(1)
     assert temporary not in client.get(page).get_data(as_text=True)
 
     assert other_client.get("/").status_code == 302
-    old = other_client.post("/login", data={"username": "cw.a", "password": PASSWORD,
+    old = other_client.post("/login", data={"username": "auditor", "password": PASSWORD,
                                             "csrf_token": csrf_token(other_client)})
     assert old.status_code == 200
-    login_again(other_client, world.cw_a, password=temporary)
+    login_again(other_client, world.auditor, password=temporary)
     assert other_client.get("/").headers["Location"].endswith("/account/password")
 
 
@@ -289,7 +296,8 @@ def test_an_unknown_account_is_not_found(client, world):
 
 ADMIN_GETS = ("/admin/users", "/admin/users/new", "/admin/users/{id}")
 ADMIN_POSTS = ("/admin/users/new", "/admin/users/{id}/disable", "/admin/users/{id}/enable",
-               "/admin/users/{id}/second-factor/reset", "/admin/users/{id}/password/reset")
+               "/admin/users/{id}/second-factor/reset", "/admin/users/{id}/password/reset",
+               "/admin/users/{id}/lead", "/admin/users/{id}/lead/remove", "/admin/requests/{id}/cancel")
 
 
 @pytest.mark.parametrize("who", ["cw_a", "officer_police", "coordinator", "regional_coordinator", "auditor"])

@@ -8,8 +8,10 @@ from sqlalchemy import func, select
 
 from referral.extensions import db
 from referral.models import ApiToken, AuditEvent, UserSession
+from referral.models.vocab import Role
+from referral.services import account_approvals
 from tests.api.conftest import bearer, token_for
-from tests.factories import PASSWORD, csrf_token, login
+from tests.factories import PASSWORD, csrf_token, login, make_user
 
 
 def _works(client, token) -> bool:
@@ -19,6 +21,14 @@ def _works(client, token) -> bool:
 def _admin_post(client, world, path):
     login(client, world.admin)
     return client.post(path, data={"csrf_token": csrf_token(client, f"/admin/users/{world.cw_a.id}")})
+
+
+def _lead_approves_everything(world) -> None:
+    """A lead of her association approves what the admin asked (tests/test_account_approvals.py)."""
+    lead = make_user("lead.a", world.assoc_a, Role.CASEWORKER, Role.LEAD)
+    for request in account_approvals.waiting_for(lead):
+        account_approvals.approve(lead, request)
+    db.session.commit()
 
 
 def test_logout_everywhere_revokes_her_api_tokens(client, other_client, world):
@@ -35,6 +45,8 @@ def test_an_admin_reset_revokes_her_api_tokens(client, world, action):
     token = token_for(world.cw_a)
     assert _works(client, token)
     _admin_post(client, world, f"/admin/users/{world.cw_a.id}/{action}")
+    assert _works(client, token)  # only asked: nothing changes before a lead approves
+    _lead_approves_everything(world)
     assert not _works(client, token)
 
 
@@ -44,6 +56,7 @@ def test_a_token_refused_while_disabled_stays_refused_after_re_enabling(client, 
     assert not _works(client, token)
     client.post(f"/admin/users/{world.cw_a.id}/enable",
                 data={"csrf_token": csrf_token(client, f"/admin/users/{world.cw_a.id}")})
+    _lead_approves_everything(world)
     db.session.expire_all()
     assert world.cw_a.active
     assert not _works(client, token)

@@ -102,6 +102,19 @@ def test_every_action_without_a_record(world, role):
     assert got == {a: OK if a in ROLE_ACTIONS[role] else FORBIDDEN for a in Action}
 
 
+def test_a_lead_holds_her_staff_role_and_approves_account_changes(world):
+    """The lead role adds one permission (approving her agency's account changes, per record in
+    tests/test_account_approvals.py) to what her caseworker or officer role already gives."""
+    from referral.models.vocab import Role
+    from tests.factories import make_user
+
+    for role, actor in (("caseworker", world.assoc_a), ("officer", world.police)):
+        lead = make_user(f"lead.{role}", actor, Role(role), Role.LEAD)
+        got = {action: outcome(lead, action) for action in Action}
+        allowed = ROLE_ACTIONS[role] | {A.ACCOUNTS_APPROVE}
+        assert got == {a: OK if a in allowed else FORBIDDEN for a in Action}
+
+
 @pytest.mark.parametrize(("who", "what"), FILE_SCOPES)
 def test_every_action_on_a_file(world, scene, who, what):
     relation = FILE_SCOPES[(who, what)]

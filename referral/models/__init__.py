@@ -1,6 +1,7 @@
 """The data model: one module per feature. Importing this package registers every table."""
 
 from .agency import Agency, Counter, Holiday, Region
+from .approval import AccountApproval
 from .audit import AuditChainHead, AuditCheckpoint, AuditEvent
 from .case import Case, CaseBlindIndex, CaseEvent, CaseKey
 from .consent import Consent
@@ -15,7 +16,7 @@ from .stats import referral_daily_stats, referral_weekly_stats
 from .user import ApiToken, LoginThrottle, RecoveryCode, User, UserRole, UserSession
 
 __all__ = [
-    "Agency", "ApiToken", "Attachment", "AuditChainHead", "AuditCheckpoint", "AuditEvent", "Breach",
+    "AccountApproval", "Agency", "ApiToken", "Attachment", "AuditChainHead", "AuditCheckpoint", "AuditEvent", "Breach",
     "Case", "CaseBlindIndex", "CaseEvent", "CaseKey", "Consent", "Counter", "Escalation", "Holiday",
     "JobLock", "LoginThrottle", "Note", "Notification", "OutboxEmail", "ReadinessProbe", "RecoveryCode", "Referral",
     "ReferralEvent", "Region", "RiskAssessment", "Service", "SlaPolicy", "SlaTimer", "User",

@@ -13,6 +13,8 @@ class Role(enum.StrEnum):
     COORDINATOR = "coordinator"
     AUDITOR = "auditor"
     ADMIN = "admin"
+    #: A caseworker or officer designated to approve account changes in her own agency.
+    LEAD = "lead"
 
 
 class AgencyKind(enum.StrEnum):
@@ -167,6 +169,24 @@ class TimerKind(enum.StrEnum):
     COMPLETE = "complete"
     CLINICAL_PEP = "clinical_pep"  # HIV post-exposure prophylaxis: 72 h after the assault
     CLINICAL_EC = "clinical_ec"  # emergency contraception: 120 h after the assault
+
+
+class AccountChange(enum.StrEnum):
+    """Account changes an administrator asks for and a lead of the agency must approve."""
+
+    CREATE = "create"
+    ENABLE = "enable"
+    RESET_PASSWORD = "reset_password"  # noqa: S105 (a kind of change, not a password)
+    RESET_SECOND_FACTOR = "reset_second_factor"
+    GRANT_LEAD = "grant_lead"
+
+
+class ApprovalStatus(enum.StrEnum):
+    PENDING = "pending"
+    APPROVED = "approved"
+    REFUSED = "refused"
+    CANCELLED = "cancelled"  # by an administrator, or superseded (the account was disabled)
+    EXPIRED = "expired"
 
 
 class AuditOutcome(enum.StrEnum):

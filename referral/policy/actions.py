@@ -34,6 +34,7 @@ class Action(enum.StrEnum):
     AUDIT_READ = "audit:read"
     AUDIT_EXPORT = "audit:export"
     USERS_MANAGE = "users:manage"
+    ACCOUNTS_APPROVE = "accounts:approve"  # a lead approves account changes in her own agency
     KEYS_MANAGE = "keys:manage"
 
 
@@ -61,6 +62,7 @@ ACTIONS: dict[Action, frozenset[Role]] = {
     Action.AUDIT_READ: frozenset({Role.AUDITOR}),
     Action.AUDIT_EXPORT: frozenset({Role.AUDITOR}),
     Action.USERS_MANAGE: frozenset({Role.ADMIN}),
+    Action.ACCOUNTS_APPROVE: frozenset({Role.LEAD}),
     Action.KEYS_MANAGE: frozenset({Role.ADMIN}),
 }
 

@@ -8,7 +8,7 @@ from flask import g, has_app_context
 from sqlalchemy import event, select
 
 from ..extensions import db
-from ..models import Agency, Case, Consent, Referral, Service, User
+from ..models import AccountApproval, Agency, Case, Consent, Referral, Service, User
 from ..models.vocab import ReferralStatus, Role
 from .actions import ACTIONS, NO_IDENTITY_ROLES, Action
 from .fields import active_consents
@@ -79,6 +79,8 @@ def require(user: User | None, action: Action | str, record: object = None) -> D
             return _require_case(user, action, record)
         if isinstance(record, Referral):
             return _require_referral(user, action, record)
+        if isinstance(record, AccountApproval):
+            return _require_account_approval(user, action, record)
     except PolicyError as exc:
         exc.record = exc.record or record
         raise
@@ -240,3 +242,15 @@ def _in_region(user: User, referral: Referral) -> bool:
         return True  # national coordinator
     agency = db.session.get(Agency, referral.to_agency_id)
     return agency is not None and agency.region_id == user.region_id
+
+
+def _require_account_approval(user: User, action: Action, approval: AccountApproval) -> Decision:
+    """A lead decides the changes of her own agency's accounts, never one about herself or asked by
+    herself; for anyone else the request does not exist."""
+    if approval.agency_id != user.agency_id or Role.LEAD not in user.roles:
+        raise NotFoundError(action, "approval outside scope")
+    if action != Action.ACCOUNTS_APPROVE:
+        raise PermissionDenied(action, "not an approval action")
+    if user.id in (approval.user_id, approval.requested_by_id):
+        raise PermissionDenied(action, "own account or own request")
+    return Decision(True, "lead")

@@ -51,6 +51,19 @@ def notification_text(kind: str, params: dict) -> str:
                                           "within an hour (latest %(ref)s).",
                                           user=params.get("user", ""), count=params.get("count", ""), ref=ref),
         "case.stalled": lambda: _("File %(ref)s has had no activity for a long time.", ref=ref),
+        "account.approval_needed": lambda: _("An administrator asks to %(change)s for the account %(ref)s of "
+                                             "your agency: your approval is needed.",
+                                             change=account_change_label(params.get("change", "")), ref=ref),
+        "account.change_requested": lambda: _("An administrator asked to %(change)s for your account %(ref)s. A "
+                                              "lead of your agency must approve it. If you did not ask for this, "
+                                              "tell your lead.",
+                                              change=account_change_label(params.get("change", "")), ref=ref),
+        "account.change_approved": lambda: _("A lead of the agency approved the request to %(change)s for the "
+                                             "account %(ref)s.",
+                                             change=account_change_label(params.get("change", "")), ref=ref),
+        "account.change_refused": lambda: _("A lead of the agency refused the request to %(change)s for the "
+                                            "account %(ref)s.",
+                                            change=account_change_label(params.get("change", "")), ref=ref),
     }
     return texts.get(kind, lambda: _("Update on %(ref)s.", ref=ref))()
 
@@ -61,6 +74,18 @@ def emergency_reason_label(code: str) -> str:
         "medical_emergency": lambda: _("Medical emergency"),
         "shelter_admission": lambda: _("Emergency admission to a shelter"),
         "missing": lambda: _("She is missing or cannot be reached"),
+    }
+    return labels[code]() if code in labels else code
+
+
+def account_change_label(code: str) -> str:
+    """The change, as a verb phrase that completes "asks to ..."."""
+    labels = {
+        "create": lambda: _("open a new account"),
+        "enable": lambda: _("re-enable the account"),
+        "reset_password": lambda: _("reset the password"),
+        "reset_second_factor": lambda: _("reset the second factor"),
+        "grant_lead": lambda: _("make her a lead of the agency"),
     }
     return labels[code]() if code in labels else code
 
@@ -96,13 +121,15 @@ def staff_of_agencies(agency_ids: Iterable[int], roles: Iterable[Role]) -> dict[
 
 
 def notify(users: Iterable[User], kind: str, *, referral: Referral | None = None, case=None,
-           params: dict | None = None) -> None:
+           params: dict | None = None, path: str | None = None) -> None:
+    """Tell `users` in the app and by email; `path` is the page the email links to when the news
+    is about neither a referral nor a file."""
     params = dict(params or {})
     if referral is not None:
         params.setdefault("reference", referral.reference)
     elif case is not None:
         params.setdefault("reference", case.case_number)
-    link = _link(referral, case)
+    link = _link(referral, case, path)
     seen: set[int] = set()
     letters: dict[str, tuple[str, str]] = {}  # one rendering per language, whoever reads it
     for user in users:
@@ -124,8 +151,10 @@ def notify(users: Iterable[User], kind: str, *, referral: Referral | None = None
             db.session.add(OutboxEmail(to_address=user.email, subject=subject, body=body))
 
 
-def _link(referral: Referral | None, case=None) -> str:
+def _link(referral: Referral | None, case=None, path: str | None = None) -> str:
     base = current_app.config["BASE_URL"].rstrip("/")
+    if path is not None:
+        return base + path
     if referral is not None:
         return f"{base}/referrals/{referral.id}"
     if case is not None:

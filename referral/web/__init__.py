@@ -9,6 +9,7 @@ def register_web(app: Flask) -> None:
     from . import (
         account,
         admin,
+        approvals,
         audit,
         auth,
         cases,
@@ -40,6 +41,7 @@ def register_web(app: Flask) -> None:
     app.register_blueprint(directory.bp)
     app.register_blueprint(notifications.bp)
     app.register_blueprint(admin.bp)
+    app.register_blueprint(approvals.bp)
     app.register_blueprint(mail_admin_bp)
     app.register_blueprint(audit.bp)
     app.register_blueprint(dashboard_bp)

@@ -1,18 +1,21 @@
 """The administrator's account pages: list, create, disable or enable, reset a second factor or a
-password. They never touch survivor files. Temporary passwords are rendered once in the answer to
-the POST that made them: never put in a URL, a flash message or a log."""
+password. They never touch survivor files. For an account that reaches files (a caseworker's or an
+officer's), creating, re-enabling and resetting are requests a lead of its agency approves
+(`approvals`). Temporary passwords are rendered once in the answer to the POST that made them:
+never put in a URL, a flash message or a log."""
 
 from __future__ import annotations
 
 from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from sqlalchemy import exists, func, select
 from sqlalchemy.orm import joinedload
 
 from ..extensions import db
-from ..models import Agency, User, UserRole, UserSession
+from ..models import AccountApproval, Agency, User, UserRole, UserSession
 from ..models.base import utcnow
-from ..models.vocab import Role
+from ..models.vocab import AccountChange, Role
 from ..policy import Action
 from ..services import admin as accounts_admin
 from ..services.admin import AccountError
@@ -68,6 +71,10 @@ def new_user():
         except AccountError as exc:
             _show_error(form, exc)
         else:
+            if password is None:
+                flash(_("The account is created. It stays disabled until a lead of its agency approves it; the "
+                        "lead then receives the temporary password and hands it over."), "success")
+                return redirect(url_for("admin.user", user_id=user.id))
             return render_template("admin/temporary_password.html", user=user, password=password, created=True)
     return render_template("admin/new_user.html", form=form)
 
@@ -95,7 +102,9 @@ def user(user_id: int):
         select(func.count()).select_from(UserSession).where(
             UserSession.user_id == account.id, UserSession.revoked_at.is_(None), UserSession.expires_at > utcnow())
     ).scalar_one()
-    return render_template("admin/user.html", account=account, open_sessions=open_sessions)
+    return render_template("admin/user.html", account=account, open_sessions=open_sessions,
+                           pending=accounts_admin.pending_requests(account),
+                           needs_approval=accounts_admin.needs_approval(account))
 
 
 @bp.post("/users/<int:user_id>/disable")
@@ -105,7 +114,10 @@ def disable(user_id: int):
 
 @bp.post("/users/<int:user_id>/enable")
 def enable(user_id: int):
-    return _set_active(_load(user_id), True)
+    account = _load(user_id)
+    if accounts_admin.needs_approval(account):
+        return _ask(account, AccountChange.ENABLE)
+    return _set_active(account, True)
 
 
 def _set_active(account: User, active: bool):
@@ -119,9 +131,23 @@ def _set_active(account: User, active: bool):
     return redirect(url_for("admin.user", user_id=account.id))
 
 
+def _ask(account: User, kind: AccountChange):
+    """An account that reaches files changes only with a lead's approval: ask for it."""
+    try:
+        accounts_admin.request_change(g.user, account, kind)
+    except AccountError as exc:
+        flash(account_error_message(exc.field, exc.code), "error")
+    else:
+        flash(_("Asked. Nothing changes until a lead of %(agency)s approves; she and the leads were told.",
+                agency=account.agency.name(str(get_locale()))), "success")
+    return redirect(url_for("admin.user", user_id=account.id))
+
+
 @bp.post("/users/<int:user_id>/second-factor/reset")
 def reset_second_factor(user_id: int):
     account = _load(user_id)
+    if accounts_admin.needs_approval(account):
+        return _ask(account, AccountChange.RESET_SECOND_FACTOR)
     accounts_admin.reset_second_factor(g.user, account)
     flash(_("The second factor was removed: she sets up a new one at her next login."), "success")
     return redirect(url_for("admin.user", user_id=account.id))
@@ -130,5 +156,38 @@ def reset_second_factor(user_id: int):
 @bp.post("/users/<int:user_id>/password/reset")
 def reset_password(user_id: int):
     account = _load(user_id)
+    if accounts_admin.needs_approval(account):
+        return _ask(account, AccountChange.RESET_PASSWORD)
     password = accounts_admin.reset_password(g.user, account)
     return render_template("admin/temporary_password.html", user=account, password=password, created=False)
+
+
+@bp.post("/users/<int:user_id>/lead")
+def grant_lead(user_id: int):
+    return _ask(_load(user_id), AccountChange.GRANT_LEAD)
+
+
+@bp.post("/users/<int:user_id>/lead/remove")
+def remove_lead(user_id: int):
+    account = _load(user_id)
+    try:
+        accounts_admin.remove_lead(g.user, account)
+    except AccountError as exc:
+        flash(account_error_message(exc.field, exc.code), "error")
+    else:
+        flash(_("She is no longer a lead of her agency."), "success")
+    return redirect(url_for("admin.user", user_id=account.id))
+
+
+@bp.post("/requests/<int:approval_id>/cancel")
+def cancel_request(approval_id: int):
+    approval = db.session.get(AccountApproval, approval_id)
+    if approval is None:
+        abort(404)
+    try:
+        accounts_admin.cancel_request(g.user, approval)
+    except AccountError as exc:
+        flash(account_error_message(exc.field, exc.code), "error")
+    else:
+        flash(_("The request is cancelled."), "success")
+    return redirect(url_for("admin.user", user_id=approval.user_id))

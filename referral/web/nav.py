@@ -21,6 +21,7 @@ MENU = (
     ("cases.emergency_access", _l("Emergency access"), Action.CASE_BREAK_GLASS),
     ("audit.index", _l("Access log"), Action.AUDIT_READ),
     ("admin.users", _l("Accounts"), Action.USERS_MANAGE),
+    ("approvals.index", _l("Account approvals"), Action.ACCOUNTS_APPROVE),
     ("mail_admin.index", _l("Email delivery"), Action.USERS_MANAGE),
     ("notifications.index", _l("Notifications"), None),
     ("auth.change_password", _l("My password"), None),
@@ -51,6 +52,8 @@ def nav_items() -> list[NavItem]:
         if endpoint == "cases.emergency_access" and not _may_ask_emergency_access(user):
             continue  # only agencies that answer emergencies may ask: the page would refuse her
         badge = _unread(user) if endpoint == "notifications.index" else 0
+        if endpoint == "approvals.index":
+            badge = _waiting_approvals(user)
         items.append(NavItem(url_for(endpoint), str(label), _is_current(endpoint), badge))
     return items
 
@@ -59,6 +62,12 @@ def _may_ask_emergency_access(user) -> bool:
     from ..services.break_glass import may_ask
 
     return may_ask(user)
+
+
+def _waiting_approvals(user) -> int:
+    from ..services.account_approvals import waiting_for
+
+    return len(waiting_for(user))
 
 
 def _unread(user) -> int:

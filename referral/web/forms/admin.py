@@ -29,7 +29,15 @@ ACCOUNT_ERRORS = {
     ("roles", "caseworker_association_only"): _l("Caseworkers belong to an association."),
     ("agency_id", "not_network"): _l(
         "Caseworkers and officers belong to an association or a public service, not to the network."),
+    ("roles", "lead_needs_staff_role"): _l("A lead is a caseworker or an officer of her agency."),
     ("user", "cannot_disable_self"): _l("You cannot disable your own account."),
+    ("user", "already_pending"): _l("The same change already waits for a lead's approval."),
+    ("user", "already_lead"): _l("She is already a lead of her agency."),
+    ("user", "not_lead"): _l("She is not a lead of her agency."),
+    ("user", "needs_approval"): _l("This account reaches survivor files: a lead of its agency must approve."),
+    ("user", "no_approval_needed"): _l("This account reaches no survivor file: no approval is needed."),
+    ("approval", "already_decided"): _l("This request was already decided."),
+    ("approval", "expired"): _l("This request is too old to be approved: the administrator must ask again."),
 }
 
 
