@@ -81,6 +81,7 @@ def test_a_new_caseworker_account_opens_only_when_a_lead_of_her_association_appr
     assert not TEMP_PASSWORD_RE.search(page)  # the admin never holds her password
     nadia = user_named("nadia.b")
     assert not nadia.active and "Waiting for a lead" in page and "Disabled" not in page
+    assert f"/admin/users/{nadia.id}/enable" not in page  # opening it is already asked
     [request] = pending(nadia)
     assert (request.kind, request.agency_id, request.requested_by_id) == (
         AccountChange.CREATE, world.assoc_a.id, world.admin.id)
