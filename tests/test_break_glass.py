@@ -12,7 +12,7 @@ from referral.models.base import utcnow
 from referral.models.vocab import AgencyKind, Role, ServiceCategory
 from referral.services import break_glass
 from referral.services.erasure import shred_case
-from tests.factories import IDENTITY, csrf_token, login, make_agency, make_case, make_user
+from tests.factories import IDENTITY, as_user, csrf_token, login, make_agency, make_case, make_user
 
 NOTE = "Her brother-in-law Karim is outside the Hay Hassani pharmacy."
 
@@ -200,3 +200,73 @@ def test_the_menu_offers_emergency_access_only_where_it_can_be_asked(client, oth
     assert "/cases/emergency-access" not in client.get("/").get_data(as_text=True)
     login(other_client, world.officer_hospital)  # a hospital unit: may ask
     assert "/cases/emergency-access" in other_client.get("/").get_data(as_text=True)
+
+
+def _in_threads(app, function, *args):
+    """`function(*args)` in a thread's own app context, session and connection; its outcome."""
+    def run():
+        with app.app_context():
+            try:
+                outcome = function(*args)
+                db.session.commit()
+                return outcome
+            except Exception as exc:  # noqa: BLE001 (the outcome is what the test compares)
+                db.session.rollback()
+                return type(exc).__name__
+            finally:
+                db.session.remove()
+    return run
+
+
+def test_requests_sent_together_never_pass_the_daily_limit(app, world, clock):
+    """Six exact-identity requests released at the same instant by one officer who already had two
+    grants today: one more is granted, the others wait for a colleague."""
+    from referral.models import User
+    from tests.factories import race
+
+    clock.move_to(utcnow(), tick=False)
+    for i in range(8):
+        make_case(world.cw_b, phone=f"06123457{i:02d}")
+    officer_id = world.officer_police.id
+    with as_user(world.officer_police):
+        for i in range(2):
+            break_glass.request_access(world.officer_police, "phone", f"06123457{i:02d}", IDENTITY["full_name"],
+                                       "danger_now", None)
+    db.session.commit()
+
+    def ask(i):
+        user = db.session.get(User, officer_id)
+        with as_user(user):
+            return break_glass.request_access(user, "phone", f"06123457{i:02d}", IDENTITY["full_name"],
+                                              "danger_now", None).granted
+
+    outcomes = race([_in_threads(app, ask, i) for i in range(2, 8)])
+    assert sorted(outcomes, key=str) == [False] * 5 + [True], outcomes
+    db.session.expire_all()
+    assert break_glass.grants_today(world.officer_police) == break_glass.DAILY_LIMIT
+    assert len(_events("case.break_glass_request")) == 5
+
+
+def test_two_colleagues_approving_together_give_one_approval(app, world, clock):
+    from referral.models import User
+    from tests.factories import race
+
+    clock.move_to(utcnow(), tick=False)
+    for i in range(4):
+        make_case(world.cw_b, phone=f"06123458{i:02d}")
+        with as_user(world.officer_police):
+            break_glass.request_access(world.officer_police, "phone", f"06123458{i:02d}", IDENTITY["full_name"],
+                                       "danger_now", None)
+    colleagues = [make_user(f"officer.police.{n}", world.police, Role.OFFICER).id for n in (2, 3)]
+    db.session.commit()
+    request_id = _events("case.break_glass_request")[0].details["request_id"]
+
+    def approve(user_id):
+        user = db.session.get(User, user_id)
+        with as_user(user):
+            return break_glass.approve(user, request_id).case_number
+
+    outcomes = race([_in_threads(app, approve, user_id) for user_id in colleagues])
+    assert sorted(outcomes) == sorted(["CaseInputError", _events("case.break_glass_request")[0].details[
+        "case_number"]]), outcomes
+    assert len(_events("case.break_glass_approve")) == 1

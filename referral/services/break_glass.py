@@ -23,6 +23,7 @@ from sqlalchemy import func, select
 
 from ..audit import deferred
 from ..audit.log import record
+from ..dbutil import lock_row
 from ..extensions import db
 from ..models import AuditEvent, Case, CaseBlindIndex, Service, User
 from ..models.base import utcnow
@@ -88,6 +89,8 @@ def request_access(user: User, column: str, value: str, full_name: str, reason: 
     if case is None:
         _trace_miss(column, "no_exact_match")
         raise CaseInputError("value", "no_exact_match")
+    # One request of hers at a time: two sent together must not both fit under the daily limit.
+    lock_row(User, user.id)
     request_id = str(uuid.uuid4())
     details = {"case_number": case.case_number, "request_id": request_id, "owner_agency_id": case.owner_agency_id}
     if note:
@@ -113,6 +116,8 @@ def approve(approver: User, request_id: str) -> Case:
     """A colleague of the requester, herself allowed to ask, approves a request over the limit."""
     require_may_ask(approver)
     pending = _pending_request(request_id)
+    if pending is not None:
+        lock_row(User, pending.actor_user_id)  # two colleagues approving at once: one approval
     if pending is None or pending.actor_agency_id != approver.agency_id or _approved(request_id):
         raise CaseInputError("request", "not_found")
     if pending.actor_user_id == approver.id:
