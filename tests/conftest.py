@@ -177,8 +177,14 @@ def empty_database(db) -> None:
         else:
             for table in tables:
                 conn.execute(table.delete())
+        # What the migrations seed, as a fresh install has it.
         conn.execute(text("INSERT INTO audit_chain_head (id, last_event_id, last_hash) VALUES (1, 0, :h)"),
                      {"h": "0" * 64})
+        from referral.models import EmergencyEligibility
+        from referral.services.emergency_rules import DEFAULTS
+
+        conn.execute(EmergencyEligibility.__table__.insert(),
+                     [{"service_category": c.value, "role": r.value} for c, r in sorted(DEFAULTS)])
 
 
 def empty_checkpoint_directory(app) -> None:

@@ -6,6 +6,8 @@ from __future__ import annotations
 import json
 from datetime import timedelta
 
+import pytest
+
 from referral.extensions import db
 from referral.models import AuditEvent, Notification, OutboxEmail
 from referral.models.base import utcnow
@@ -270,3 +272,83 @@ def test_two_colleagues_approving_together_give_one_approval(app, world, clock):
     assert sorted(outcomes) == sorted(["CaseInputError", _events("case.break_glass_request")[0].details[
         "case_number"]]), outcomes
     assert len(_events("case.break_glass_approve")) == 1
+
+
+# --- who may ask is the administrator's decision -------------------------------------------------------
+
+
+def _save_rules(client, rules, form_page="/admin/emergency-access"):
+    return client.post("/admin/emergency-access", data={"rule": rules, "csrf_token": csrf_token(client, form_page)})
+
+
+def test_the_admin_decides_which_agencies_and_roles_may_ask(client, other_client, world):
+    from referral.services import emergency_rules
+
+    employment = make_agency("EMPLOI", AgencyKind.PUBLIC_SERVICE, world.r1, [ServiceCategory.ECONOMIC])
+    job_officer = make_user("officer.emploi", employment, Role.OFFICER)
+    db.session.commit()
+    assert break_glass.may_ask(world.officer_police) and not break_glass.may_ask(job_officer)
+
+    login(client, world.admin)
+    page = client.get("/admin/emergency-access").get_data(as_text=True)
+    assert 'value="police_protection:officer" checked' in page and 'value="economic:officer">' in page
+    assert 'href="/admin/emergency-access"' in client.get("/admin/users").get_data(as_text=True)
+    # Police officers lose it, the employment agency's officers gain it.
+    rules = sorted(f"{c.value}:{r.value}" for c, r in emergency_rules.DEFAULTS
+                   if (c, r) != (ServiceCategory.POLICE_PROTECTION, Role.OFFICER))
+    assert _save_rules(client, [*rules, "economic:officer"]).status_code == 302
+    db.session.expire_all()
+    assert not break_glass.may_ask(world.officer_police) and break_glass.may_ask(job_officer)
+    change = _events("admin.emergency_rules_change")[0]
+    assert change.details == {"added": ["economic:officer"], "removed": ["police_protection:officer"]}
+    alert = db.session.execute(db.select(Notification).where(Notification.user_id == world.auditor.id)).scalar_one()
+    assert alert.kind == "break_glass.rules_changed"
+
+    login(other_client, world.officer_police)
+    assert other_client.get("/cases/emergency-access").status_code == 403
+    assert 'href="/cases/emergency-access"' not in other_client.get("/").get_data(as_text=True)
+    # Saving the same rules again writes nothing.
+    _save_rules(client, [*rules, "economic:officer"])
+    assert len(_events("admin.emergency_rules_change")) == 1
+
+
+@pytest.mark.parametrize("value", ["shelter:coordinator", "shelter:admin", "teleport:officer", "shelter"])
+def test_roles_that_read_no_file_and_unknown_values_are_refused_and_change_nothing(client, world, value):
+    from referral.services import emergency_rules
+
+    login(client, world.admin)
+    response = _save_rules(client, ["shelter:caseworker", value])
+    assert response.status_code == 422
+    assert emergency_rules.current_rules() == emergency_rules.DEFAULTS
+    assert _events("admin.emergency_rules_change") == []
+
+
+@pytest.mark.parametrize("who", ["cw_a", "officer_police", "coordinator", "auditor"])
+def test_only_the_admin_opens_the_rules(client, world, who):
+    from referral.services import emergency_rules
+
+    login(client, getattr(world, who))
+    assert client.get("/admin/emergency-access").status_code == 403
+    assert _save_rules(client, ["economic:officer"], form_page="/").status_code == 403
+    assert emergency_rules.current_rules() == emergency_rules.DEFAULTS
+    assert [e.details["action"] for e in _events("access.denied")] == ["users:manage"] * 2
+
+
+def test_the_api_offers_no_emergency_access(client, world):
+    """Emergency access is a person's act on the pages (list of reasons, notice of what happens);
+    an API client, even an eligible officer's, reads no file outside its scope, by any parameter."""
+    from tests.api.conftest import bearer, token_for
+
+    case = make_case(world.cw_b)
+    token = token_for(world.officer_hospital)
+    assert break_glass.may_ask(world.officer_hospital)
+    for query in ("", "?break_glass_reason=danger_now", "?purpose=break_glass&reason=danger_now"):
+        response = client.get(f"/api/v1/cases/{case.id}{query}", headers=bearer(token))
+        assert response.status_code == 404 and IDENTITY["full_name"] not in response.get_data(as_text=True)
+    found = client.post("/api/v1/cases/search", json={"column": "phone", "value": IDENTITY["phone"]},
+                        headers=bearer(token))
+    assert found.status_code == 403
+    paths = client.get("/api/openapi.json").get_json()["paths"]
+    assert paths and not [p for p in paths if "emergency" in p or "break" in p]
+    assert _events("case.break_glass_read") == []
+    assert len(_events("access.denied")) == 4

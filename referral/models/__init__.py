@@ -10,14 +10,15 @@ from .note import Attachment, Note
 from .notification import Notification, OutboxEmail
 from .referral import Referral, ReferralEvent, SlaTimer
 from .risk import RiskAssessment
-from .service import Service, service_regions
+from .service import EmergencyEligibility, Service, service_regions
 from .sla import Breach, Escalation, JobLock, SlaPolicy
 from .stats import referral_daily_stats, referral_weekly_stats
 from .user import ApiToken, LoginThrottle, RecoveryCode, User, UserRole, UserSession
 
 __all__ = [
     "AccountApproval", "Agency", "ApiToken", "Attachment", "AuditChainHead", "AuditCheckpoint", "AuditEvent", "Breach",
-    "Case", "CaseBlindIndex", "CaseEvent", "CaseKey", "Consent", "Counter", "Escalation", "Holiday",
+    "Case", "CaseBlindIndex", "CaseEvent", "CaseKey", "Consent", "Counter", "EmergencyEligibility",
+    "Escalation", "Holiday",
     "JobLock", "LoginThrottle", "Note", "Notification", "OutboxEmail", "ReadinessProbe", "RecoveryCode", "Referral",
     "ReferralEvent", "Region", "RiskAssessment", "Service", "SlaPolicy", "SlaTimer", "User",
     "UserRole", "UserSession", "referral_daily_stats", "referral_weekly_stats",

@@ -6,7 +6,7 @@ from sqlalchemy import Boolean, Column, ForeignKey, Index, String, Table, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
-from .vocab import ServiceCategory, enum_column
+from .vocab import Role, ServiceCategory, enum_column
 
 service_regions = Table(
     "service_regions",
@@ -34,3 +34,16 @@ class Service(db.Model):
 
     def name(self, locale: str) -> str:
         return getattr(self, f"name_{locale}", None) or self.name_en
+
+
+class EmergencyEligibility(db.Model):
+    """Who may ask for emergency access: staff holding `role` in an agency offering `category`.
+
+    Set by the administrator (`/admin/emergency-access`); the defaults (shelter, medical, post-rape
+    care, police protection; caseworkers and officers) come with the migration that made the table.
+    """
+
+    __tablename__ = "emergency_eligibility"
+    service_category: Mapped[ServiceCategory] = mapped_column(enum_column(ServiceCategory, "service_category"),
+                                                              primary_key=True)
+    role: Mapped[Role] = mapped_column(enum_column(Role, "role"), primary_key=True)

@@ -1,6 +1,7 @@
 """Emergency access (break-glass) to a file outside one's scope, built so one insider cannot abuse it.
 
-- Only staff of agencies that answer emergencies (a shelter, a hospital unit, the police) may ask.
+- Only staff of agencies that answer emergencies (a shelter, a hospital unit, the police) may ask;
+  the administrator sets which kinds of agency and roles (`emergency_rules`).
 - The file is named by an exact identity search (her name and her phone or national ID), never by
   a file number, so typing consecutive numbers finds nothing; each miss is an `access.denied`.
 - The reason is chosen from a list; the free note is sealed under the file's key (erasure removes
@@ -25,21 +26,18 @@ from ..audit import deferred
 from ..audit.log import record
 from ..dbutil import lock_row
 from ..extensions import db
-from ..models import AuditEvent, Case, CaseBlindIndex, Service, User
+from ..models import AuditEvent, Case, CaseBlindIndex, User
 from ..models.base import utcnow
-from ..models.vocab import AuditOutcome, CaseStatus, Role, ServiceCategory
+from ..models.vocab import AuditOutcome, CaseStatus, Role
 from ..policy import Action, PermissionDenied, require
 from ..security.blind_index import BlindIndexError
 from ..security.case_crypto import seal, unseal_text
 from ..security.keys import app_keys
+from . import emergency_rules
 from .cases import BLIND_INDEXED, CaseInputError, _confirms, read_identity
 from .cases import EMERGENCY_REASONS as REASONS
 from .notifications import agency_staff, auditors, notify
 
-#: Agencies offering one of these services answer emergencies; the others (e.g. employment) never ask.
-ELIGIBLE_CATEGORIES = frozenset({ServiceCategory.SHELTER, ServiceCategory.MEDICAL,
-                                 ServiceCategory.POST_RAPE_CARE, ServiceCategory.POLICE_PROTECTION})
-ELIGIBLE_ROLES = frozenset({Role.CASEWORKER, Role.OFFICER})
 ACCESS_MINUTES = 60
 DAILY_LIMIT = 3
 MAX_NOTE = 1000
@@ -57,13 +55,8 @@ class Outcome:
 
 
 def may_ask(user: User) -> bool:
-    """Whether `user`'s role and agency let her ask for emergency access at all."""
-    if not user.active or not (set(user.roles) & ELIGIBLE_ROLES) or user.agency_id is None:
-        return False
-    offered = db.session.execute(
-        select(Service.category).where(Service.agency_id == user.agency_id, Service.active.is_(True))
-    ).scalars()
-    return any(category in ELIGIBLE_CATEGORIES for category in offered)
+    """Whether `user`'s role and agency let her ask for emergency access at all (admin's rules)."""
+    return emergency_rules.may_ask(user)
 
 
 def require_may_ask(user: User) -> None:

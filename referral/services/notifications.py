@@ -43,6 +43,8 @@ def notification_text(kind: str, params: dict) -> str:
         "break_glass.over_limit": lambda: _("%(user)s asked for more than %(limit)s emergency accesses in a day "
                                             "(file %(ref)s): a colleague must approve.",
                                             user=params.get("user", ""), limit=params.get("limit", ""), ref=ref),
+        "break_glass.rules_changed": lambda: _("%(ref)s changed who may ask for emergency access: see the "
+                                               "access log.", ref=ref),
         "break_glass.approved": lambda: _("Your emergency access to %(ref)s was approved for one hour.", ref=ref),
         "case.possible_duplicate": lambda: _(
             "%(agency)s opened a file that may concern the same woman as your file %(ref)s. Decide whether to "

@@ -23,6 +23,7 @@ def register_web(app: Flask) -> None:
         referrals,
     )
     from .dashboard import bp as dashboard_bp
+    from .emergency_rules import bp as emergency_rules_bp
     from .formatting import init_formatting
     from .mail_admin import bp as mail_admin_bp
     from .nav import init_nav
@@ -43,6 +44,7 @@ def register_web(app: Flask) -> None:
     app.register_blueprint(admin.bp)
     app.register_blueprint(approvals.bp)
     app.register_blueprint(mail_admin_bp)
+    app.register_blueprint(emergency_rules_bp)
     app.register_blueprint(audit.bp)
     app.register_blueprint(dashboard_bp)
     app.register_blueprint(sla_bp)
