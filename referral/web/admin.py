@@ -18,6 +18,7 @@ from ..services import admin as accounts_admin
 from ..services.admin import AccountError
 from .access import guard
 from .forms.admin import NewUserForm, UserFilterForm, account_error_message
+from .refusals import form_page, refused_redirect
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
@@ -69,7 +70,7 @@ def new_user():
             _show_error(form, exc)
         else:
             return render_template("admin/temporary_password.html", user=user, password=password, created=True)
-    return render_template("admin/new_user.html", form=form)
+    return form_page("admin/new_user.html", form=form)
 
 
 def _show_error(form, exc: AccountError) -> None:
@@ -109,14 +110,14 @@ def enable(user_id: int):
 
 
 def _set_active(account: User, active: bool):
+    back = url_for("admin.user", user_id=account.id)
     try:
         accounts_admin.set_active(g.user, account, active)
     except AccountError as exc:
-        flash(account_error_message(exc.field, exc.code), "error")
-    else:
-        flash(_("The account is enabled.") if active else _("The account is disabled and its sessions ended."),
-              "success")
-    return redirect(url_for("admin.user", user_id=account.id))
+        return refused_redirect(back, account_error_message(exc.field, exc.code))
+    flash(_("The account is enabled.") if active else _("The account is disabled and its sessions ended."),
+          "success")
+    return redirect(back)
 
 
 @bp.post("/users/<int:user_id>/second-factor/reset")
