@@ -1,9 +1,11 @@
 """One request lifecycle: load the user, deny by default, commit once at the end, audit denials.
 
 Views never commit. A response under 400 commits the request's transaction (changes, audit
-events, notifications and outbox emails together); anything else rolls it all back. Denied
-accesses are then written in a transaction of their own, so a refusal is logged even though the
-request's work is undone.
+events, notifications and outbox emails together); anything else rolls it all back, and so does a
+request marked refused (`refuse`) whatever its status. Denied accesses are then written in a
+transaction of their own, so a refusal is logged even though the request's work is undone. The
+browser session (flash messages, the idle clock) is saved after that, in its own transaction, so a
+refusal's message survives the rollback.
 """
 
 from __future__ import annotations
@@ -52,6 +54,12 @@ def _load_user() -> User | None:
     return user
 
 
+def refuse() -> None:
+    """The request was refused: roll back everything it did, even if it answers with a redirect
+    (a refusal told by a flash message on the page it goes back to)."""
+    g.refused = True
+
+
 def init_lifecycle(app: Flask) -> None:
     @app.before_request
     def load_user_and_deny_by_default():
@@ -75,7 +83,7 @@ def init_lifecycle(app: Flask) -> None:
     @app.after_request
     def commit_or_roll_back(response):
         try:
-            if response.status_code < 400:
+            if response.status_code < 400 and not g.get("refused"):
                 db.session.commit()
             else:
                 db.session.rollback()

@@ -126,7 +126,7 @@ def test_until_approved_the_new_account_reaches_nothing(client, other_client, wo
     nadia = user_named("nadia.b")
     make_case(world.cw_a)
     # Whatever password the admin might try, the account is disabled: the same answer as a wrong one.
-    assert try_login(other_client, "nadia.b", PASSWORD) == 200
+    assert try_login(other_client, "nadia.b", PASSWORD) == 422
     with pytest.raises(NotFoundError):
         require(nadia, Action.CASE_LIST)
     # Re-enabling it directly is not a way round: it is one more request.
@@ -236,7 +236,7 @@ def test_a_password_reset_changes_nothing_until_approved_and_its_password_goes_t
     response = post(lead_client, f"/approvals/{request.id}/approve", form_page="/approvals")
     temporary = TEMP_PASSWORD_RE.search(response.get_data(as_text=True)).group(1)
     assert other_client.get("/").status_code == 302  # her sessions ended at the approval
-    assert try_login(app.test_client(), "cw.a", PASSWORD) == 200  # the old password is gone
+    assert try_login(app.test_client(), "cw.a", PASSWORD) == 422  # the old password is gone
     fresh = app.test_client()
     assert try_login(fresh, "cw.a", temporary) == 302
 
@@ -303,9 +303,14 @@ def test_a_refusal_changes_nothing_and_tells_them(client, world, leads):
     told = db.session.execute(select(Notification.user_id).where(
         Notification.kind == "account.change_refused")).scalars().all()
     assert set(told) == {world.admin.id, world.cw_a.id}
-    # Decided once: approving it afterwards is refused and changes nothing.
-    response = post(client, f"/approvals/{request.id}/approve", form_page="/approvals")
-    assert response.status_code == 302 and not user_named("cw.a").must_change_password
+    # Decided once: approving it afterwards is refused and changes nothing at all.
+    from tests.test_refused_changes_nothing import table_contents
+
+    token = csrf_token(client, "/approvals")
+    before = table_contents()
+    response = client.post(f"/approvals/{request.id}/approve", data={"csrf_token": token})
+    assert response.status_code == 302 and table_contents() == before
+    assert 'class="flash flash-error"' in client.get("/approvals").get_data(as_text=True)
 
 
 def test_a_request_older_than_a_week_cannot_be_approved(world, leads, clock):

@@ -118,7 +118,7 @@ def test_bad_input_keeps_what_was_typed_and_shows_each_error_next_to_its_field(c
     as_admin(client, world)
     before = count_users()
     response = create(client, world, username="nadia b!", email="not-an-email", region_id=str(world.r1.id))
-    assert response.status_code == 200
+    assert response.status_code == 422
     page = response.get_data(as_text=True)
     assert "Only a coordinator watches one region." in field_errors(page, "region_id")
     assert "not a valid email" in field_errors(page, "email")
@@ -154,7 +154,7 @@ def test_roles_that_do_not_fit_together_or_with_the_agency_are_refused(client, w
     as_admin(client, world)
     before = count_users()
     response = create(client, world, roles=roles, agency_id=str(getattr(world, agency).id))
-    assert response.status_code == 200
+    assert response.status_code == 422
     assert message in field_errors(response.get_data(as_text=True), field)
     assert count_users() == before
 
@@ -235,7 +235,7 @@ def test_disabling_ends_her_sessions_and_enabling_lets_her_back(client, other_cl
     assert response.status_code == 302 and "/login" in response.headers["Location"]
     refused = other_client.post("/login", data={"username": "coord", "password": PASSWORD,
                                                 "csrf_token": csrf_token(other_client)})
-    assert refused.status_code == 200  # the same answer as a wrong password
+    assert refused.status_code == 422  # the same answer as a wrong password
     assert db.session.execute(select(AuditEvent.action).where(
         AuditEvent.action == "admin.user_disable", AuditEvent.object_id == str(world.coordinator.id))).scalar_one()
 
@@ -281,7 +281,7 @@ def test_resetting_the_password_shows_a_new_one_once(client, other_client, world
     assert other_client.get("/").status_code == 302
     old = other_client.post("/login", data={"username": "auditor", "password": PASSWORD,
                                             "csrf_token": csrf_token(other_client)})
-    assert old.status_code == 200
+    assert old.status_code == 422
     login_again(other_client, world.auditor, password=temporary)
     assert other_client.get("/").headers["Location"].endswith("/account/password")
 

@@ -58,7 +58,7 @@ def test_a_totp_code_is_accepted_once(client, other_client, world):
     _post_password(other_client, "cw.a", PASSWORD)
     replay = other_client.post("/login/verify", data={"code": code,
                                                       "csrf_token": csrf_token(other_client, "/login/verify")})
-    assert replay.status_code == 200
+    assert replay.status_code == 422
     assert other_client.get("/").status_code == 302
 
 

@@ -33,9 +33,9 @@ def test_guesses_from_elsewhere_do_not_lock_her_out_of_her_office(app, world):
         for _ in range(threshold):
             assert "error-box" in _password(attacker, "cw.a", "wrong-password-1").get_data(as_text=True)
     # Each guessing address is locked out, even with the right password...
-    assert _password(attacker, "cw.a", PASSWORD).status_code == 200
+    assert _password(attacker, "cw.a", PASSWORD).status_code == 429
     # ...and so is any address she has not worked from, while the guessing goes on...
-    assert _password(_from(app.test_client(), "192.0.2.44"), "cw.a", PASSWORD).status_code == 200
+    assert _password(_from(app.test_client(), "192.0.2.44"), "cw.a", PASSWORD).status_code == 429
     # ...but from her office she logs in.
     office = _from(app.test_client(), OFFICE)
     assert _password(office, "cw.a", PASSWORD).headers["Location"].endswith("/login/verify")
@@ -80,4 +80,4 @@ def test_concurrent_failed_logins_do_not_stall_the_pool(small_pool_app, world):
         return small_pool_app.test_client().get("/login").status_code
 
     statuses = race([fail(n) for n in range(12)] + [healthy] * 2)
-    assert statuses == [200] * 14
+    assert statuses == [422] * 12 + [200] * 2

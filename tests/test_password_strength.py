@@ -24,7 +24,7 @@ def test_a_guessable_password_is_refused_with_the_reason(client, world, password
     login(client, world.cw_a)
     client.post("/language", data={"lang": "fr", "next": "/", "csrf_token": csrf_token(client, "/")})
     response = _choose(client, password)
-    assert response.status_code == 200
+    assert response.status_code == 422
     page = response.get_data(as_text=True)
     assert "Ce mot de passe est trop courant ou trop facile à deviner." in page
     db.session.expire_all()

@@ -85,11 +85,12 @@ def open_case(
     values = _validated_identity(identity)
     if not values.get("full_name") and not anonymous_ok:
         raise CaseInputError("full_name", "required")
+    parsed = _parsed_details(details)
     at = at or utcnow()
     case = Case(id=uuid7(), case_number=next_number("case", "CAS", at), owner_agency_id=user.agency_id,
                 caseworker_id=user.id, status=CaseStatus.OPEN, opened_at=at, last_activity_at=at,
                 violence_flags=[])
-    _apply_details(case, details)
+    _apply_details(case, parsed)
     db.session.add(case)
     db.session.flush([case])
     create_case_key(case.id)
@@ -108,8 +109,10 @@ DETAIL_ENUMS = {
 }
 
 
-def _apply_details(case: Case, details: dict) -> None:
-    """Set the statistics fields; an unknown code is an input error, not a database error."""
+def _parsed_details(details: dict) -> dict:
+    """The statistics fields given, checked and converted before anything is written; an unknown
+    code is an input error, not a database error."""
+    parsed = {}
     for name in DETAIL_FIELDS:
         if name not in details:
             continue
@@ -125,6 +128,12 @@ def _apply_details(case: Case, details: dict) -> None:
             value = sorted(set(value or []))
             if set(value) - {f.value for f in ViolenceFlag}:
                 raise CaseInputError(name, "unknown_value")
+        parsed[name] = value
+    return parsed
+
+
+def _apply_details(case: Case, parsed: dict) -> None:
+    for name, value in parsed.items():
         setattr(case, name, value)
 
 
@@ -150,6 +159,11 @@ def write_identity(case: Case, values: dict) -> list[str]:
 
 def update_case(user: User, case: Case, identity: dict, details: dict, *, expected_version: int) -> Case:
     require(user, Action.CASE_UPDATE, case)
+    # Everything is checked before anything is written: a refused edit leaves the file as it was.
+    values = _validated_identity(identity)
+    if "full_name" in values and not values["full_name"]:
+        raise CaseInputError("full_name", "required")
+    parsed = _parsed_details(details)
     # Claim the version in SQL: of two editors who read the same version, one updates nothing.
     claimed = db.session.execute(
         update(Case).where(Case.id == case.id, Case.version == expected_version)
@@ -158,14 +172,11 @@ def update_case(user: User, case: Case, identity: dict, details: dict, *, expect
     if claimed != 1:
         raise StaleCase()
     set_committed_value(case, "version", expected_version + 1)
-    values = _validated_identity(identity)
-    if "full_name" in values and not values["full_name"]:
-        raise CaseInputError("full_name", "required")
     current = read_identity(user, case, columns=[c for c in values], purpose="update", audit=False)
     changed = {c: v for c, v in values.items() if (v or None) != (current.get(c) or None)}
     written = write_identity(case, changed) if changed else []
     before = {name: getattr(case, name) for name in DETAIL_FIELDS}
-    _apply_details(case, details)
+    _apply_details(case, parsed)
     changed_details = [name for name in DETAIL_FIELDS if getattr(case, name) != before[name]]
     case.last_activity_at = utcnow()
     record("case.update", object_type="case", object_id=case.id, case_id=case.id,

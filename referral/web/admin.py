@@ -21,6 +21,7 @@ from ..services import admin as accounts_admin
 from ..services.admin import AccountError
 from .access import guard
 from .forms.admin import NewUserForm, UserFilterForm, account_error_message
+from .refusals import form_page, refused_redirect
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
@@ -76,7 +77,7 @@ def new_user():
                         "lead then receives the temporary password and hands it over."), "success")
                 return redirect(url_for("admin.user", user_id=user.id))
             return render_template("admin/temporary_password.html", user=user, password=password, created=True)
-    return render_template("admin/new_user.html", form=form)
+    return form_page("admin/new_user.html", form=form)
 
 
 def _show_error(form, exc: AccountError) -> None:
@@ -121,26 +122,26 @@ def enable(user_id: int):
 
 
 def _set_active(account: User, active: bool):
+    back = url_for("admin.user", user_id=account.id)
     try:
         accounts_admin.set_active(g.user, account, active)
     except AccountError as exc:
-        flash(account_error_message(exc.field, exc.code), "error")
-    else:
-        flash(_("The account is enabled.") if active else _("The account is disabled and its sessions ended."),
-              "success")
-    return redirect(url_for("admin.user", user_id=account.id))
+        return refused_redirect(back, account_error_message(exc.field, exc.code))
+    flash(_("The account is enabled.") if active else _("The account is disabled and its sessions ended."),
+          "success")
+    return redirect(back)
 
 
 def _ask(account: User, kind: AccountChange):
     """An account that reaches files changes only with a lead's approval: ask for it."""
+    back = url_for("admin.user", user_id=account.id)
     try:
         accounts_admin.request_change(g.user, account, kind)
     except AccountError as exc:
-        flash(account_error_message(exc.field, exc.code), "error")
-    else:
-        flash(_("Asked. Nothing changes until a lead of %(agency)s approves; she and the leads were told.",
-                agency=account.agency.name(str(get_locale()))), "success")
-    return redirect(url_for("admin.user", user_id=account.id))
+        return refused_redirect(back, account_error_message(exc.field, exc.code))
+    flash(_("Asked. Nothing changes until a lead of %(agency)s approves; she and the leads were told.",
+            agency=account.agency.name(str(get_locale()))), "success")
+    return redirect(back)
 
 
 @bp.post("/users/<int:user_id>/second-factor/reset")
@@ -170,13 +171,13 @@ def grant_lead(user_id: int):
 @bp.post("/users/<int:user_id>/lead/remove")
 def remove_lead(user_id: int):
     account = _load(user_id)
+    back = url_for("admin.user", user_id=account.id)
     try:
         accounts_admin.remove_lead(g.user, account)
     except AccountError as exc:
-        flash(account_error_message(exc.field, exc.code), "error")
-    else:
-        flash(_("She is no longer a lead of her agency."), "success")
-    return redirect(url_for("admin.user", user_id=account.id))
+        return refused_redirect(back, account_error_message(exc.field, exc.code))
+    flash(_("She is no longer a lead of her agency."), "success")
+    return redirect(back)
 
 
 @bp.post("/requests/<int:approval_id>/cancel")
@@ -184,10 +185,10 @@ def cancel_request(approval_id: int):
     approval = db.session.get(AccountApproval, approval_id)
     if approval is None:
         abort(404)
+    back = url_for("admin.user", user_id=approval.user_id)
     try:
         accounts_admin.cancel_request(g.user, approval)
     except AccountError as exc:
-        flash(account_error_message(exc.field, exc.code), "error")
-    else:
-        flash(_("The request is cancelled."), "success")
-    return redirect(url_for("admin.user", user_id=approval.user_id))
+        return refused_redirect(back, account_error_message(exc.field, exc.code))
+    flash(_("The request is cancelled."), "success")
+    return redirect(back)

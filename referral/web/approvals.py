@@ -15,6 +15,7 @@ from ..services import account_approvals
 from ..services.admin import AccountError
 from .access import guard
 from .forms.admin import account_error_message
+from .refusals import refused_redirect
 
 bp = Blueprint("approvals", __name__, url_prefix="/approvals")
 
@@ -63,5 +64,4 @@ def _load(approval_id: int):
 
 
 def _refused(exc: AccountError):
-    flash(account_error_message(exc.field, exc.code), "error")
-    return redirect(url_for("approvals.index"))
+    return refused_redirect(url_for("approvals.index"), account_error_message(exc.field, exc.code))

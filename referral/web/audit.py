@@ -21,6 +21,7 @@ from ..policy.core import has_role_for
 from ..services import audit_queries
 from .access import guard
 from .forms.audit import ACTION_PREFIXES, OUTCOME_LABELS, AuditFilterForm
+from .refusals import refused_redirect
 
 bp = Blueprint("audit", __name__, url_prefix="/audit")
 
@@ -145,15 +146,14 @@ def sign():
     except ChainBroken as exc:
         deferred.record_after("audit.sign", outcome=AuditOutcome.FAILURE, object_type="audit_checkpoint",
                               details={"reason": exc.result.problem, "event_id": exc.result.first_invalid_event})
-        flash(_("The log was not signed: it does not verify since its last checkpoint (event %(id)s).",
-                id=exc.result.first_invalid_event), "error")
-        return redirect(url_for("audit.verify"))
+        return refused_redirect(url_for("audit.verify"), _(
+            "The log was not signed: it does not verify since its last checkpoint (event %(id)s).",
+            id=exc.result.first_invalid_event))
     except ExternalCheckpointError:
         deferred.record_after("audit.sign", outcome=AuditOutcome.FAILURE, object_type="audit_checkpoint",
                               details={"reason": "checkpoint_directory"})
-        flash(_("The log was not signed: the checkpoint directory outside the database cannot be written."),
-              "error")
-        return redirect(url_for("audit.verify"))
+        return refused_redirect(url_for("audit.verify"), _(
+            "The log was not signed: the checkpoint directory outside the database cannot be written."))
     if checkpoint is None:
         flash(_("The access log is empty: there is nothing to sign."), "warning")
     else:

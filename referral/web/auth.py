@@ -20,6 +20,7 @@ from ..services import accounts, credentials
 from ..services.accounts import LoginStatus, PasswordRejected
 from .forms.auth import ChangePasswordForm, ConfirmForm, EnrolForm, LoginForm, SecondFactorForm
 from .redirects import local_path
+from .refusals import form_page, refused_redirect
 
 bp = Blueprint("auth", __name__)
 
@@ -60,7 +61,7 @@ def login():
     if g.user is not None:
         return redirect(url_for("home.index"))
     form = LoginForm(next=request.args.get("next"))
-    error = None
+    error, refused_status = None, 422
     if form.validate_on_submit():
         result = accounts.check_password(form.username.data, form.password.data, client_ip())
         if result.status is LoginStatus.OK:
@@ -72,13 +73,16 @@ def login():
             if result.user.totp_confirmed_at is None:
                 return redirect(url_for("auth.enrol"))
             return redirect(url_for("auth.second_factor"))
-        error = (
-            _("Too many attempts. Wait a few minutes and try again.")
-            if result.status is LoginStatus.THROTTLED
-            else _("Username or password is not correct.")
-        )
+        error, refused_status = _refusal(result.status, _("Username or password is not correct."))
     expired = getattr(session, "expired", False) or request.args.get("expired") == "1"
-    return render_template("auth/login.html", form=form, error=error, expired=expired)
+    # A refused login answers 4xx and rolls back: the failure was counted apart (services.throttle).
+    return form_page("auth/login.html", refused_status, form=form, error=error, expired=expired)
+
+
+def _refusal(status: LoginStatus, invalid_message: str) -> tuple[str, int]:
+    if status is LoginStatus.THROTTLED:
+        return _("Too many attempts. Wait a few minutes and try again."), 429
+    return invalid_message, 422
 
 
 @bp.route("/login/verify", methods=["GET", "POST"])
@@ -88,17 +92,13 @@ def second_factor():
     if user is None or user.totp_confirmed_at is None:
         return redirect(url_for("auth.login"))
     form = SecondFactorForm()
-    error = None
+    error, refused_status = None, 422
     if form.validate_on_submit():
         status = accounts.check_second_factor(user, form.code.data, client_ip())
         if status is LoginStatus.OK:
             return _finish_login(user)
-        error = (
-            _("Too many attempts. Wait a few minutes and try again.")
-            if status is LoginStatus.THROTTLED
-            else _("This code is not valid, or was already used.")
-        )
-    return render_template("auth/second_factor.html", form=form, error=error)
+        error, refused_status = _refusal(status, _("This code is not valid, or was already used."))
+    return form_page("auth/second_factor.html", refused_status, form=form, error=error)
 
 
 @bp.route("/login/enrol", methods=["GET", "POST"])
@@ -116,10 +116,13 @@ def enrol():
             return render_template("auth/recovery_codes.html", codes=codes, next_url=next_url)
         error = _("This code is not valid. Check the time on your phone and try again.")
     secret = accounts.totp_secret(user) if request.method == "POST" else None
+    if secret is None and request.method == "POST":
+        # A refused POST is rolled back: a secret made now would not be kept. Start over on GET.
+        return refused_redirect(url_for("auth.enrol"), error)
     if secret is None:
         secret = accounts.begin_enrolment(user)
     uri = totp.provisioning_uri(secret, user.username)
-    return render_template(
+    return form_page(
         "auth/enrol.html", form=form, error=error, qr_svg=_inline_svg(totp.qr_svg(uri)),
         secret=" ".join(secret[i:i + 4] for i in range(0, len(secret), 4)),
     )
@@ -170,4 +173,4 @@ def change_password():
             start_authenticated_session(session, g.user.id, keep={"lang": lang} if lang else None)
             flash(_("Your password was changed. Your other sessions were closed."), "success")
             return redirect(url_for("home.index"))
-    return render_template("auth/change_password.html", form=form)
+    return form_page("auth/change_password.html", form=form)

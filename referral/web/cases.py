@@ -33,6 +33,7 @@ from .forms.cases import (
     SearchForm,
 )
 from .messages import case_error_message
+from .refusals import REFUSED, form_page, refused_redirect
 
 bp = Blueprint("cases", __name__, url_prefix="/cases")
 
@@ -81,7 +82,7 @@ def index():
     rows, has_next = case_views.list_cases(g.user, status=filters.status.data or "open",
                                            risk=filters.risk.data or None, page=page, only=matches)
     return render_template("cases/index.html", form=search, filters=filters, rows=rows, page=page,
-                           has_next=has_next, searching=matches is not None)
+                           has_next=has_next, searching=matches is not None), REFUSED if search.errors else 200
 
 
 @bp.route("/new", methods=["GET", "POST"])
@@ -102,7 +103,7 @@ def new():
                 flash(_("A possible duplicate exists: the network coordinator or the other association will "
                         "contact you."), "warning")
             return redirect(url_for("cases.show", case_id=case.id))
-    return render_template("cases/form.html", form=form, case=None)
+    return form_page("cases/form.html", form=form, case=None)
 
 
 @bp.get("/<case_id>")
@@ -169,26 +170,25 @@ def edit(case_id):
         else:
             flash(_("File updated."), "success")
             return redirect(url_for("cases.show", case_id=case.id))
-    return render_template("cases/form.html", form=form, case=case)
+    return form_page("cases/form.html", form=form, case=case)
 
 
 @bp.post("/<case_id>/consents")
 def add_consent(case_id):
     case, _access = load_case(case_id, Action.CASE_CONSENT)
     form = _consent_form(case, request.form)
-    if form.validate_on_submit():
-        scope_agency = form.agency_id.data if form.scope.data == "agency" else None
-        scope_category = form.service_category.data or None if form.scope.data == "category" else None
-        try:
-            consents.record_consent(g.user, case, fields=form.fields.data or [], agency_id=scope_agency,
-                                    service_category=scope_category, note=form.note.data or None)
-        except CaseInputError as exc:
-            flash(case_error_message(exc.code), "error")
-        else:
-            flash(_("Consent recorded."), "success")
-    else:
-        flash(_("Choose an agency or a kind of service."), "error")
-    return redirect(url_for("cases.show", case_id=case.id) + "#consent")
+    back = url_for("cases.show", case_id=case.id) + "#consent"
+    if not form.validate_on_submit():
+        return refused_redirect(back, _("Choose an agency or a kind of service."))
+    scope_agency = form.agency_id.data if form.scope.data == "agency" else None
+    scope_category = form.service_category.data or None if form.scope.data == "category" else None
+    try:
+        consents.record_consent(g.user, case, fields=form.fields.data or [], agency_id=scope_agency,
+                                service_category=scope_category, note=form.note.data or None)
+    except CaseInputError as exc:
+        return refused_redirect(back, case_error_message(exc.code))
+    flash(_("Consent recorded."), "success")
+    return redirect(back)
 
 
 @bp.post("/<case_id>/consents/<int:consent_id>/withdraw")
@@ -198,14 +198,14 @@ def withdraw_consent(case_id, consent_id):
     consent = db.session.get(Consent, consent_id)
     if consent is None or consent.case_id != case.id:
         abort(404)
+    back = url_for("cases.show", case_id=case.id) + "#consent"
     if form.validate_on_submit():
         try:
             consents.withdraw_consent(g.user, case, consent)
         except CaseInputError as exc:
-            flash(case_error_message(exc.code), "error")
-        else:
-            flash(_("Consent withdrawn. Agencies covered by it no longer see her data."), "success")
-    return redirect(url_for("cases.show", case_id=case.id) + "#consent")
+            return refused_redirect(back, case_error_message(exc.code))
+        flash(_("Consent withdrawn. Agencies covered by it no longer see her data."), "success")
+    return redirect(back)
 
 
 @bp.route("/<case_id>/risk", methods=["GET", "POST"])
@@ -222,69 +222,66 @@ def risk(case_id):
         else:
             flash(_("Risk assessed: score %(score)d of 24.", score=assessment.score), "success")
             return redirect(url_for("cases.show", case_id=case.id))
-    return render_template("cases/risk.html", form=form, case=case, question_ids=QUESTION_IDS)
+    return form_page("cases/risk.html", form=form, case=case, question_ids=QUESTION_IDS)
 
 
 @bp.post("/<case_id>/close")
 def close(case_id):
     case, _access = load_case(case_id, Action.CASE_CLOSE)
     form = CloseForm()
-    if form.validate_on_submit():
-        try:
-            cases.close_case(g.user, case, form.reason.data, form.comment.data or None)
-        except CaseInputError as exc:
-            flash(case_error_message(exc.code), "error")
-        else:
-            flash(_("File closed."), "success")
-    else:
-        flash(_("Choose a reason to close the file."), "error")
-    return redirect(url_for("cases.show", case_id=case.id))
+    back = url_for("cases.show", case_id=case.id)
+    if not form.validate_on_submit():
+        return refused_redirect(back, _("Choose a reason to close the file."))
+    try:
+        cases.close_case(g.user, case, form.reason.data, form.comment.data or None)
+    except CaseInputError as exc:
+        return refused_redirect(back, case_error_message(exc.code))
+    flash(_("File closed."), "success")
+    return redirect(back)
 
 
 @bp.post("/<case_id>/reopen")
 def reopen(case_id):
     case, _access = load_case(case_id, Action.CASE_CLOSE)
     form = ReopenForm()
-    if form.validate_on_submit():
-        try:
-            cases.reopen_case(g.user, case, form.comment.data)
-        except CaseInputError as exc:
-            flash(case_error_message(exc.code), "error")
-        else:
-            flash(_("File reopened."), "success")
-    else:
-        flash(_("Say why the file is reopened."), "error")
-    return redirect(url_for("cases.show", case_id=case.id))
+    back = url_for("cases.show", case_id=case.id)
+    if not form.validate_on_submit():
+        return refused_redirect(back, _("Say why the file is reopened."))
+    try:
+        cases.reopen_case(g.user, case, form.comment.data)
+    except CaseInputError as exc:
+        return refused_redirect(back, case_error_message(exc.code))
+    flash(_("File reopened."), "success")
+    return redirect(back)
 
 
 @bp.post("/<case_id>/notes")
 def add_note(case_id):
     case, _access = load_case(case_id, Action.CASE_NOTE)
     form = NoteForm()
-    if form.validate_on_submit():
-        notes.add_note(g.user, case, form.body.data)
-        flash(_("Note added."), "success")
-    else:
-        flash(_("Write the note before saving it."), "error")
-    return redirect(url_for("cases.show", case_id=case.id) + "#notes")
+    back = url_for("cases.show", case_id=case.id) + "#notes"
+    if not form.validate_on_submit():
+        return refused_redirect(back, _("Write the note before saving it."))
+    notes.add_note(g.user, case, form.body.data)
+    flash(_("Note added."), "success")
+    return redirect(back)
 
 
 @bp.post("/<case_id>/attachments")
 def add_attachment(case_id):
     case, _access = load_case(case_id, Action.CASE_UPDATE)
     form = AttachmentForm()
-    if form.validate_on_submit():
-        upload = form.file.data
-        try:
-            attachments.add_attachment(g.user, case, filename=upload.filename or "", content_type=upload.mimetype,
-                                       data=upload.read(attachments.MAX_BYTES + 1))
-        except CaseInputError as exc:
-            flash(case_error_message(exc.code), "error")
-        else:
-            flash(_("File attached."), "success")
-    else:
-        flash(_("Choose a file to attach."), "error")
-    return redirect(url_for("cases.show", case_id=case.id) + "#attachments")
+    back = url_for("cases.show", case_id=case.id) + "#attachments"
+    if not form.validate_on_submit():
+        return refused_redirect(back, _("Choose a file to attach."))
+    upload = form.file.data
+    try:
+        attachments.add_attachment(g.user, case, filename=upload.filename or "", content_type=upload.mimetype,
+                                   data=upload.read(attachments.MAX_BYTES + 1))
+    except CaseInputError as exc:
+        return refused_redirect(back, case_error_message(exc.code))
+    flash(_("File attached."), "success")
+    return redirect(back)
 
 
 @bp.get("/<case_id>/attachments/<attachment_id>")

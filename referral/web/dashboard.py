@@ -31,6 +31,7 @@ from .choices import service_choices
 from .formatting import day, isolate
 from .forms.dashboard import FILTER_ARGS, DashboardFilterForm, ReassignForm, RemindForm
 from .redirects import local_path
+from .refusals import refused_redirect
 
 bp = Blueprint("dashboard", __name__, url_prefix="/dashboard")
 PAGE_SIZE = 25
@@ -165,10 +166,8 @@ def remind(referral_id):
     try:
         nudges.send_reminder(g.user, record)
     except nudges.NudgeError as exc:
-        db.session.rollback()
-        flash(_nudge_error(exc), "error")
-    else:
-        flash(_("Reminder sent to %(agency)s about %(ref)s.", agency=agency, ref=reference), "success")
+        return refused_redirect(back, _nudge_error(exc))
+    flash(_("Reminder sent to %(agency)s about %(ref)s.", agency=agency, ref=reference), "success")
     return redirect(back)
 
 

@@ -25,6 +25,7 @@ from .forms import options
 from .forms.auth import ConfirmForm
 from .forms.directory import AgencyForm, HolidayForm, ServiceForm
 from .messages import case_error_message
+from .refusals import form_page
 
 bp = Blueprint("directory", __name__, url_prefix="/directory")
 
@@ -92,7 +93,7 @@ def edit_agency(agency_id=None):
         else:
             flash(_("Agency saved."), "success")
             return redirect(url_for("directory.edit_agency", agency_id=saved.id))
-    return render_template("directory/agency_form.html", form=form, agency=agency)
+    return form_page("directory/agency_form.html", form=form, agency=agency)
 
 
 @bp.route("/agencies/<int:agency_id>/services/new", methods=["GET", "POST"])
@@ -121,7 +122,7 @@ def edit_service(agency_id=None, service_id=None):
         else:
             flash(_("Service saved."), "success")
             return redirect(url_for("directory.edit_agency", agency_id=agency.id))
-    return render_template("directory/service_form.html", form=form, agency=agency, service=service)
+    return form_page("directory/service_form.html", form=form, agency=agency, service=service)
 
 
 @bp.route("/holidays", methods=["GET", "POST"])
@@ -141,7 +142,7 @@ def holidays():
             return redirect(url_for("directory.holidays"))
     rows = db.session.execute(select(Holiday).where(Holiday.day >= utcnow().date() - timedelta(days=31))
                               .order_by(Holiday.day).limit(200)).scalars().all()
-    return render_template("directory/holidays.html", form=form, holidays=rows, delete_form=ConfirmForm())
+    return form_page("directory/holidays.html", form=form, holidays=rows, delete_form=ConfirmForm())
 
 
 @bp.post("/holidays/<int:holiday_id>/delete")

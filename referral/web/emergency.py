@@ -12,6 +12,7 @@ from ..services.notifications import emergency_reason_label
 from .access import _denied, guard
 from .cases import _attach_error, bp
 from .forms.cases import BreakGlassForm, ConfirmForm
+from .refusals import form_page
 
 
 @bp.app_context_processor
@@ -43,7 +44,8 @@ def emergency_access():
             flash(_("You have used your emergency accesses for today: a colleague must approve this one. "
                     "The auditors were told."), "warning")
             return redirect(url_for("cases.emergency_access"))
-    return render_template("cases/emergency_form.html", form=form), 200 if not form.errors else 422
+    # Refused: 422 rolls back, and the failed lookup stays in the log (break_glass._trace_miss).
+    return form_page("cases/emergency_form.html", form=form)
 
 
 @bp.get("/emergency-access/<case_id>")

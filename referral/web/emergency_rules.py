@@ -9,6 +9,7 @@ from ..models.vocab import Role, ServiceCategory
 from ..policy import Action
 from ..services import emergency_rules
 from .access import guard
+from .refusals import REFUSED
 
 bp = Blueprint("emergency_rules", __name__, url_prefix="/admin/emergency-access")
 
@@ -28,7 +29,7 @@ def save():
     rules, unknown = _parse(request.form.getlist("rule"))
     if unknown:
         flash(_("This value is not accepted."), "error")
-        return _page(rules, status=422)
+        return _page(rules, status=REFUSED)
     if emergency_rules.set_rules(g.user, rules):
         flash(_("Saved. The auditors were told of the change."), "success")
     else:

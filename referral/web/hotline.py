@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, flash, g, redirect, render_template, url_for
+from flask import Blueprint, flash, g, redirect, url_for
 from flask_babel import gettext as _
 
 from ..extensions import db
@@ -17,6 +17,7 @@ from .access import guard
 from .choices import region_choices, service_choices
 from .forms.hotline import SUPPORT_NEEDS, ReportForm, SupportForm
 from .messages import case_error_message
+from .refusals import form_page
 
 bp = Blueprint("hotline", __name__, url_prefix="/hotline")
 
@@ -54,7 +55,7 @@ def _handle(form, channel: IntakeChannel, categories, template: str):
             if duplicates:
                 flash(_("Possible duplicate: another association may already support her."), "warning")
             return redirect(url_for("referrals.show", referral_id=referral.id))
-    return render_template(template, form=form)
+    return form_page(template, form=form)
 
 
 @bp.route("/report", methods=["GET", "POST"])

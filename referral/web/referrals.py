@@ -27,6 +27,7 @@ from .choices import region_choices, service_choices
 from .forms.cases import NoteForm
 from .forms.referrals import ReferForm, TransitionForm
 from .messages import case_error_message
+from .refusals import form_page, refused_redirect
 
 bp = Blueprint("referrals", __name__, url_prefix="/referrals")
 PAGE_SIZE = 25
@@ -93,8 +94,8 @@ def new(case_id):
             flash(_("Referral %(ref)s sent.", ref=referral.reference), "success")
             return redirect(url_for("referrals.show", referral_id=referral.id))
     consented = {s.id: sorted(consent_for(case, s.agency, s.category) or []) for s in services}
-    return render_template("referrals/new.html", form=form, case=case, services=services, consented=consented,
-                           replaces=replaces, high_risk=case.risk_level == "high")
+    return form_page("referrals/new.html", form=form, case=case, services=services, consented=consented,
+                     replaces=replaces, high_risk=case.risk_level == "high")
 
 
 def _refer(case: Case, form: ReferForm, replaces: Referral | None) -> Referral | None:
@@ -152,8 +153,8 @@ def transition(referral_id):
     referral, decision = load_referral(referral_id, Action.REFERRAL_READ)
     form = TransitionForm()
     if not form.validate_on_submit():
-        flash(_("The request could not be completed."), "error")
-        return redirect(url_for("referrals.show", referral_id=referral.id))
+        return refused_redirect(url_for("referrals.show", referral_id=referral.id),
+                                _("The request could not be completed."))
     try:
         engine.fire(referral, form.action.data, g.user, expected_version=int(form.version.data),
                     reason=form.reason.data or None, message=(form.message.data or "").strip() or None)

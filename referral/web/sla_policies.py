@@ -14,6 +14,7 @@ from ..services import sla_policies
 from ..services.sla_policies import PolicyInputError, in_best_unit
 from .access import guard
 from .forms.sla_policies import POLICY_ERRORS, NewPolicyForm, PolicyForm
+from .refusals import form_page
 
 bp = Blueprint("sla", __name__, url_prefix="/sla-policies")
 
@@ -45,8 +46,7 @@ def edit(policy_id: int):
             flash(_("The time limits were saved and applied to the open referrals.") if changed
                   else _("Nothing was changed."), "success")
             return redirect(url_for("sla.index"))
-    return render_template("sla/edit.html", form=form, policy=policy,
-                           emergency=policy.urgency == Urgency.EMERGENCY), 200 if not form.errors else 422
+    return form_page("sla/edit.html", form=form, policy=policy, emergency=policy.urgency == Urgency.EMERGENCY)
 
 
 @bp.route("/new", methods=["GET", "POST"])
@@ -66,8 +66,7 @@ def new():
         else:
             flash(_("The time limits were saved and applied to the open referrals."), "success")
             return redirect(url_for("sla.index"))
-    return render_template("sla/edit.html", form=form, policy=None,
-                           emergency=form.urgency.data == Urgency.EMERGENCY), 200 if not form.errors else 422
+    return form_page("sla/edit.html", form=form, policy=None, emergency=form.urgency.data == Urgency.EMERGENCY)
 
 
 def _show_error(form: PolicyForm, exc: PolicyInputError) -> None:

@@ -1,0 +1,30 @@
+"""How a page answers a refused submission, so that a refused action changes nothing.
+
+The lifecycle commits answers under 400. A form shown again after a POST was refused (its
+validation failed, or the service raised an input error, possibly after it had started writing):
+422, so everything the request did is rolled back and the form keeps what was typed. A refusal told
+on another page (flash and redirect) is marked refused so that it rolls back too. The flash message
+survives: the browser session is saved after the rollback, in a transaction of its own.
+"""
+
+from __future__ import annotations
+
+from flask import flash, redirect, render_template, request
+
+from ..lifecycle import refuse
+
+#: Unprocessable Content: the form is shown again with what was typed and why it was refused.
+REFUSED = 422
+
+
+def form_page(template: str, refused_status: int = REFUSED, **context):
+    """A page with a form: 200 when it is first shown (GET); a POST that reaches it was refused."""
+    return render_template(template, **context), refused_status if request.method == "POST" else 200
+
+
+def refused_redirect(location: str, message: str | None = None):
+    """Refuse, tell why on the page the user goes back to, keep nothing the request wrote."""
+    refuse()
+    if message:
+        flash(message, "error")
+    return redirect(location)
