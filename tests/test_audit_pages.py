@@ -147,14 +147,14 @@ def test_filter_by_action_prefix_outcome_agency_and_dates(client, other_client, 
 def test_pages_go_back_in_time_by_event_id_and_keep_the_filters(client, world):
     with as_user(world.cw_a):
         for i in range(60):
-            record("test.event", details={"n": i})
+            record("keys.rotate", details={"n": i})
         db.session.commit()
     as_auditor(client, world)
-    first = client.get("/audit?action=test.").get_data(as_text=True)
-    expected = ids_where(AuditEvent.action == "test.event")
+    first = client.get("/audit?action=keys.").get_data(as_text=True)
+    expected = ids_where(AuditEvent.action == "keys.rotate")
     assert shown_ids(first) == expected[:50]
     older = html.unescape(re.search(r'href="([^"]+)" rel="next"', first).group(1))
-    assert f"before={expected[49]}" in older and "action=test." in older
+    assert f"before={expected[49]}" in older and "action=keys." in older
     second = client.get(older).get_data(as_text=True)
     assert shown_ids(second) == expected[50:]
     assert 'rel="next"' not in second
@@ -321,3 +321,60 @@ def test_signing_without_csrf_token_is_refused(client, world, log):
     assert client.post("/audit/verify/sign").status_code == 400
     assert client.post("/audit/verify/sign", data={"csrf_token": "forged"}).status_code == 400
     assert db.session.execute(select(AuditCheckpoint)).first() is None
+
+
+# --- in words an auditor reads ------------------------------------------------------------------------
+
+
+def _recorded_action_codes() -> set[str]:
+    """Every action code the application writes: literal `record("...")` calls and the workflow's
+    transitions (recorded as `referral.<action>`)."""
+    from pathlib import Path
+
+    from referral.workflows.definition import TRANSITIONS
+
+    source = Path(__file__).resolve().parents[1] / "referral"
+    pattern = re.compile(r'(?:record(?:_after)?\(\s*|^(?:GRANT|PENDING|APPROVED) = )"([a-z_]+\.[a-z_.]+)"', re.M)
+    codes = {m.group(1) for path in source.rglob("*.py") for m in pattern.finditer(path.read_text())}
+    codes |= {f"referral.{name}" for name in TRANSITIONS}
+    codes |= {"account.approval_grant", "account.approval_refuse", "admin.user_disable"}  # passed as variables
+    return codes
+
+
+def test_every_action_the_application_writes_has_a_phrase_in_every_language(app):
+    from flask_babel import force_locale
+
+    from referral.audit.labels import ACTIONS, action_phrase
+
+    codes = _recorded_action_codes()
+    assert len(codes) > 60 and not codes - set(ACTIONS), sorted(codes - set(ACTIONS))
+    with app.test_request_context():
+        with force_locale("en"):
+            english = {code: action_phrase(code) for code in ACTIONS}
+        for locale in ("ar", "fr"):
+            with force_locale(locale):
+                untranslated = [code for code in ACTIONS if action_phrase(code) == english[code]]
+                assert not untranslated, (locale, untranslated)
+
+
+def test_an_arabic_reader_sees_who_read_which_part_of_her_file_and_why(client, world, log):
+    case_a, _ = log
+    with as_user(world.cw_a):
+        read_identity(world.cw_a, case_a)
+        db.session.commit()
+    as_auditor(client, world)
+    client.post("/language", data={"lang": "ar", "csrf_token": csrf_token(client, "/")})
+    page = client.get(f"/audit?case={case_a.case_number}&action=case.read").get_data(as_text=True)
+    assert "اطلع على ملف" in page  # "read a file"
+    assert "الاسم" in page and "رواية العنف" in page and "للعمل على الملف" in page  # fields and purpose, in words
+    assert ">full_name<" not in page and "full_name, " not in page
+    # The filter offers choices in words; codes stay in the CSV.
+    assert re.search(r'<option [^>]*value="case.read"', page)
+    csv_body = client.get(f"/audit/export.csv?case={case_a.case_number}").get_data(as_text=True)
+    assert "case.read" in csv_body
+
+
+def test_an_unknown_action_filter_is_refused_clearly(client, world):
+    as_auditor(client, world)
+    response = client.get("/audit?action=case.read%25")
+    assert "Correct the filters to see events." in response.get_data(as_text=True)

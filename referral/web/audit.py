@@ -12,6 +12,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 from ..audit import deferred
+from ..audit import labels as audit_labels
 from ..audit.external import ExternalCheckpointError
 from ..audit.verify import ChainBroken
 from ..models.base import utcnow
@@ -20,7 +21,7 @@ from ..policy import Action
 from ..policy.core import has_role_for
 from ..services import audit_queries
 from .access import guard
-from .forms.audit import ACTION_PREFIXES, OUTCOME_LABELS, AuditFilterForm
+from .forms.audit import OUTCOME_LABELS, AuditFilterForm
 from .refusals import refused_redirect
 
 bp = Blueprint("audit", __name__, url_prefix="/audit")
@@ -64,7 +65,7 @@ def index():
         page = audit_queries.events_page(g.user, form.filters(), before=request.args.get("before", type=int))
     args = {k: v for k, v in request.args.items() if k != "before"}
     return render_template("audit/index.html", form=form, page=page, args=args, outcomes=OUTCOME_LABELS,
-                           action_prefixes=ACTION_PREFIXES, can_export=has_role_for(g.user, Action.AUDIT_EXPORT),
+                           phrases=audit_labels, can_export=has_role_for(g.user, Action.AUDIT_EXPORT),
                            filtered=bool(args))
 
 

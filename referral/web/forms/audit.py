@@ -7,6 +7,7 @@ from flask_wtf import FlaskForm
 from wtforms import BooleanField, SelectField, StringField
 from wtforms.validators import Length, Optional, ValidationError
 
+from ...audit.labels import ACTION_GROUPS
 from ...models.vocab import AuditOutcome
 from ...services.audit_queries import AuditFilters
 from . import DayFirstDateField
@@ -18,9 +19,6 @@ OUTCOME_LABELS = {
     AuditOutcome.FAILURE.value: _l("Failed"),
 }
 
-#: Suggestions for the action filter (any prefix works).
-ACTION_PREFIXES = ("case.", "case.read", "case.break_glass_read", "referral.", "consent.", "note.", "risk.",
-                   "login.", "account.", "admin.", "access.denied", "audit.", "keys.")
 
 
 class AuditFilterForm(FlaskForm):
@@ -32,8 +30,7 @@ class AuditFilterForm(FlaskForm):
     agency = SelectField(_l("Agency"), coerce=coerce_int_or_none, validators=[Optional()])
     case = StringField(_l("File number"), validators=[Optional(), Length(max=32)],
                        render_kw={"dir": "ltr", "placeholder": "CAS-2026-000123"})
-    action = StringField(_l("Action starts with"), validators=[Optional(), Length(max=64)],
-                         render_kw={"dir": "ltr", "list": "action-prefixes", "autocapitalize": "none"})
+    action = SelectField(_l("What was done"), validators=[Optional()])
     outcome = SelectField(_l("Outcome"), validators=[Optional()])
     date_from = DayFirstDateField(_l("From (UTC)"), validators=[Optional()])
     date_to = DayFirstDateField(_l("To (UTC, included)"), validators=[Optional()])
@@ -43,6 +40,7 @@ class AuditFilterForm(FlaskForm):
         super().__init__(*args, **kwargs)
         self.agency.choices = agency_choices(blank=str(_l("All agencies")))
         self.outcome.choices = [("", str(_l("Any outcome")))] + [(k, str(v)) for k, v in OUTCOME_LABELS.items()]
+        self.action.choices = [("", str(_l("Anything")))] + [(code, str(text)) for code, text in ACTION_GROUPS]
 
     def validate_date_to(self, field):
         if field.data and self.date_from.data and field.data < self.date_from.data:
