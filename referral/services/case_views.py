@@ -6,11 +6,11 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import func, select
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload, selectinload
 
 from ..audit.log import record
 from ..extensions import db
-from ..models import Agency, Case, CaseEvent, Referral, ReferralEvent, User
+from ..models import Agency, Case, CaseEvent, Consent, Referral, ReferralEvent, User
 from ..models.vocab import CaseStatus, ReferralStatus
 from ..policy import Action, cases_query, referrals_of_case_query, require
 from ..policy.fields import active_consents
@@ -101,14 +101,25 @@ def open_referral_count(case: Case) -> int:
     ).scalar_one()
 
 
-def what_recipients_see(case: Case, referrals: list[Referral]) -> dict:
+def what_recipients_see(case: Case, referrals: list[Referral], *, without: Consent | None = None) -> dict:
     """For the owner's file page: what each receiving agency still reads through each sent referral
-    (a RecipientAccess per referral id; drafts are nobody's but hers)."""
+    (a RecipientAccess per referral id; drafts are nobody's but hers). With `without`, what they
+    would read once that consent is withdrawn: the confirmation before a withdrawal."""
     sent = [r for r in referrals if r.status != ReferralStatus.DRAFT]
     if not sent:
         return {}
     # Each agency's services decide which consents cover it: loaded for all of them in one query.
     db.session.execute(select(Agency).where(Agency.id.in_({r.to_agency_id for r in sent}))
                        .options(selectinload(Agency.services))).scalars().all()
-    consents = active_consents(case)
+    consents = [c for c in active_consents(case) if without is None or c.id != without.id]
     return {r.id: recipient_access(case, r, consents=consents) for r in sent}
+
+
+def withdrawal_preview(user: User, case: Case, consent: Consent) -> list[tuple[Referral, object, object]]:
+    """Each sent referral with what its agency reads now and what it will read once `consent` is
+    withdrawn: what the caseworker confirms before withdrawing."""
+    referrals = db.session.execute(referrals_of_case_query(user, case)
+                                   .options(joinedload(Referral.to_agency))).scalars().all()
+    now = what_recipients_see(case, referrals)
+    after = what_recipients_see(case, referrals, without=consent)
+    return [(r, now[r.id], after[r.id]) for r in referrals if r.id in now]

@@ -191,14 +191,20 @@ def add_consent(case_id):
     return redirect(back)
 
 
-@bp.post("/<case_id>/consents/<int:consent_id>/withdraw")
+@bp.route("/<case_id>/consents/<int:consent_id>/withdraw", methods=["GET", "POST"])
 def withdraw_consent(case_id, consent_id):
+    """GET: what each agency sees now and will see once it is withdrawn; POST: withdraw."""
     case, _access = load_case(case_id, Action.CASE_CONSENT)
     form = ConfirmForm()
     consent = db.session.get(Consent, consent_id)
     if consent is None or consent.case_id != case.id:
         abort(404)
     back = url_for("cases.show", case_id=case.id) + "#consent"
+    if request.method == "GET":
+        if consent.withdrawn_at is not None:
+            return redirect(back)
+        return render_template("cases/withdraw_consent.html", case=case, consent=consent, form=form,
+                               preview=case_views.withdrawal_preview(g.user, case, consent))
     if form.validate_on_submit():
         try:
             consents.withdraw_consent(g.user, case, consent)
