@@ -96,6 +96,7 @@ def list_separator() -> str:
 
 def init_formatting(app: Flask) -> None:
     app.jinja_env.filters["when"] = when
+    app.jinja_env.filters["day"] = day
     app.jinja_env.filters["time_left"] = time_left
     app.jinja_env.filters["number"] = format_decimal
     app.jinja_env.globals["list_separator"] = list_separator

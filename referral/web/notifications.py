@@ -3,29 +3,41 @@
 from __future__ import annotations
 
 from flask import Blueprint, g, redirect, render_template, request, url_for
-from sqlalchemy import select, update
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import update
 
 from ..extensions import db
 from ..models import Notification
 from ..models.base import utcnow
+from ..services import notification_lists
 from ..services.notifications import notification_text
 from .forms.auth import ConfirmForm
 
 bp = Blueprint("notifications", __name__, url_prefix="/notifications")
-PAGE_SIZE = 30
+
+GROUP_LABELS = {
+    "referrals": _l("Referrals"),
+    "overdue": _l("Overdue"),
+    "stalled": _l("Files without activity"),
+    "emergency": _l("Emergency access"),
+    "duplicates": _l("Possible duplicates"),
+    "accounts": _l("Accounts"),
+}
 
 
 @bp.get("/")
 def index():
     page = max(1, request.args.get("page", 1, type=int))
-    rows = db.session.execute(
-        select(Notification).where(Notification.user_id == g.user.id)
-        .order_by(Notification.created_at.desc(), Notification.id.desc())
-        .offset((page - 1) * PAGE_SIZE).limit(PAGE_SIZE + 1)
-    ).scalars().all()
-    items = [(n, notification_text(n.kind, n.params or {})) for n in rows[:PAGE_SIZE]]
-    return render_template("notifications/index.html", items=items, page=page, has_next=len(rows) > PAGE_SIZE,
-                           form=ConfirmForm())
+    group = request.args.get("kind") or None
+    if group is not None and group not in notification_lists.GROUPS:
+        group = None  # an unknown filter shows everything rather than an empty page
+    unread_only = request.args.get("unread") == "1"
+    rows, has_next = notification_lists.page_of(g.user, group=group, unread_only=unread_only, page=page)
+    items = [(n, notification_text(n.kind, n.params or {})) for n in rows]
+    digest = notification_lists.stalled_digest(g.user, unread_only=unread_only) if group is None else []
+    return render_template("notifications/index.html", items=items, page=page, has_next=has_next,
+                           form=ConfirmForm(), group=group, groups=GROUP_LABELS, unread_only=unread_only,
+                           digest=digest, digest_names=notification_lists.DIGEST_NAMES)
 
 
 @bp.post("/read")

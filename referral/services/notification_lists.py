@@ -1,0 +1,72 @@
+"""The notification centre's lists: by kind, unread first if asked, and the files without activity
+collapsed into one line per day (a sweep can flag dozens at once)."""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+from dataclasses import dataclass
+from datetime import date
+
+from sqlalchemy import select
+
+from ..extensions import db
+from ..models import Notification, User
+
+STALLED = "case.stalled"
+#: The filter's groups: name -> the notification kinds it shows.
+GROUPS: dict[str, tuple[str, ...]] = {
+    "referrals": ("referral.send", "referral.acknowledge", "referral.accept", "referral.decline", "referral.start",
+                  "referral.complete", "referral.return", "referral.withdraw", "referral.info_request",
+                  "referral.info_provided", "referral.reassign", "referral.reminder"),
+    "overdue": ("referral.breach", "referral.escalation"),
+    "stalled": (STALLED,),
+    "emergency": ("break_glass.read", "break_glass.over_limit", "break_glass.approved", "break_glass.rules_changed"),
+    "duplicates": ("case.possible_duplicate", "case.duplicate_burst"),
+    "accounts": ("account.approval_needed", "account.change_requested", "account.change_approved",
+                 "account.change_refused"),
+}
+PAGE_SIZE = 30
+#: At most this many files named on one day's line of the digest; the rest are counted.
+DIGEST_NAMES = 8
+
+
+@dataclass(frozen=True)
+class DigestDay:
+    day: date
+    count: int
+    unread: int
+    #: (notification id, file reference) of the first files of the day.
+    files: list[tuple[int, str]]
+
+
+def page_of(user: User, *, group: str | None, unread_only: bool, page: int) -> tuple[list[Notification], bool]:
+    """One page of her notifications, newest first. Without a group, every kind but the files without
+    activity (they have their digest); `group` must be a key of GROUPS."""
+    query = select(Notification).where(Notification.user_id == user.id)
+    if group is None:
+        query = query.where(Notification.kind != STALLED)
+    else:
+        query = query.where(Notification.kind.in_(GROUPS[group]))
+    if unread_only:
+        query = query.where(Notification.read_at.is_(None))
+    rows = db.session.execute(
+        query.order_by(Notification.created_at.desc(), Notification.id.desc())
+        .offset((page - 1) * PAGE_SIZE).limit(PAGE_SIZE + 1)
+    ).scalars().all()
+    return rows[:PAGE_SIZE], len(rows) > PAGE_SIZE
+
+
+def stalled_digest(user: User, *, days: int = 14, unread_only: bool = False) -> list[DigestDay]:
+    """The files without activity she was told of, one line per day (in UTC), newest day first."""
+    query = select(Notification.id, Notification.created_at, Notification.read_at, Notification.params).where(
+        Notification.user_id == user.id, Notification.kind == STALLED)
+    if unread_only:
+        query = query.where(Notification.read_at.is_(None))
+    rows = db.session.execute(query.order_by(Notification.created_at.desc(), Notification.id.desc())
+                              .limit(days * 200)).all()
+    by_day: OrderedDict[date, list] = OrderedDict()
+    for row in rows:
+        by_day.setdefault(row.created_at.date(), []).append(row)
+    return [DigestDay(day, len(items), sum(1 for r in items if r.read_at is None),
+                      [(r.id, (r.params or {}).get("reference", "")) for r in items[:DIGEST_NAMES]])
+            for day, items in list(by_day.items())[:days]]
