@@ -98,6 +98,9 @@ def load_config(name: str | None = None) -> dict:
         # keeps a session default (a read-only period) that pre-ping cannot see.
         "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True,
                                       "pool_recycle": _env_int("MASAR_DB_RECYCLE_SECONDS", 300)},
+        #: Check once per process, before serving, that the schema is at the migrations' head with its
+        #: protections and that the master keys unwrap a data key (referral/selfcheck.py).
+        "SELF_CHECK": _env_bool("MASAR_SELF_CHECK", True),
         #: Retry-After of the 503 answered while the database is unreachable, read-only or full.
         "UNAVAILABLE_RETRY_SECONDS": _env_int("MASAR_UNAVAILABLE_RETRY_SECONDS", 30),
         #: Master keys wrap every survivor file's data key: "kid:base64key,kid:base64key".
