@@ -58,6 +58,10 @@ def _env_int(name: str, default: int) -> int:
         raise ConfigurationError(f"{name} must be a whole number, got {value!r}") from exc
 
 
+def _env_optional_int(name: str) -> int | None:
+    return None if _env(name) is None else _env_int(name, 0)
+
+
 def _env_bool(name: str, default: bool) -> bool:
     value = _env(name)
     if value is None:
@@ -98,6 +102,9 @@ def load_config(name: str | None = None) -> dict:
         # keeps a session default (a read-only period) that pre-ping cannot see.
         "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True,
                                       "pool_recycle": _env_int("MASAR_DB_RECYCLE_SECONDS", 300)},
+        #: Check once per process, before serving, that the schema is at the migrations' head with its
+        #: protections and that the master keys unwrap a data key (referral/selfcheck.py).
+        "SELF_CHECK": _env_bool("MASAR_SELF_CHECK", True),
         #: Retry-After of the 503 answered while the database is unreachable, read-only or full.
         "UNAVAILABLE_RETRY_SECONDS": _env_int("MASAR_UNAVAILABLE_RETRY_SECONDS", 30),
         #: Master keys wrap every survivor file's data key: "kid:base64key,kid:base64key".
@@ -134,11 +141,25 @@ def load_config(name: str | None = None) -> dict:
         #: Failed logins on one account before it is locked, and for how long.
         "LOGIN_LOCKOUT_THRESHOLD": _env_int("MASAR_LOGIN_LOCKOUT_THRESHOLD", 5),
         "LOGIN_LOCKOUT_MINUTES": _env_int("MASAR_LOGIN_LOCKOUT_MINUTES", 15),
-        #: Flask-Limiter storage; use redis:// or memcached:// when several app processes run.
-        "RATELIMIT_STORAGE_URI": "memory://" if testing else _env("RATELIMIT_STORAGE_URI", "memory://"),
+        #: Redis shared by every app process (rate limits); unset, an embedded install keeps them in
+        #: each process's memory.
+        "REDIS_URL": _env("REDIS_URL"),
+        #: Flask-Limiter storage: RATELIMIT_STORAGE_URI, else REDIS_URL, else each process's memory.
+        "RATELIMIT_STORAGE_URI": "memory://" if testing else _env("RATELIMIT_STORAGE_URI",
+                                                                   _env("REDIS_URL", "memory://")),
+        #: If the shared storage goes away, limits go on in each process's memory rather than fail
+        #: (and an error reaching it never fails a request: swallowed and logged).
+        "RATELIMIT_IN_MEMORY_FALLBACK_ENABLED": True,
+        "RATELIMIT_SWALLOW_ERRORS": True,
+        #: An unreachable Redis must cost a request half a second, not a hang.
+        "RATELIMIT_STORAGE_OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 0.5},
         "RATELIMIT_LOGIN": _env("MASAR_RATELIMIT_LOGIN", "30 per minute;300 per hour"),
         "RATELIMIT_HEADERS_ENABLED": True,
         "RATELIMIT_ENABLED": _env_bool("MASAR_RATELIMIT_ENABLED", True),
+        #: How many reverse proxies are in front (their X-Forwarded-* headers are trusted); unset in
+        #: production refuses forwarded requests (referral/security/proxies.py), 0 says none.
+        "TRUSTED_PROXIES": _env_optional_int("MASAR_TRUSTED_PROXIES"),
+        "REFUSE_UNTRUSTED_FORWARDING": _env_bool("MASAR_REFUSE_UNTRUSTED_FORWARDING", production),
         "MAIL_SERVER": _env("SMTP_HOST", "127.0.0.1"),
         "MAIL_PORT": _env_int("SMTP_PORT", 25),
         "MAIL_USERNAME": _env("SMTP_USERNAME"),

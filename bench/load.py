@@ -237,8 +237,10 @@ def run_wrk(port: int, lines: list[tuple[str, str]], *, seconds: int, threads: i
             "threads": threads, "connections": connections}
 
 
-def run_python(port: int, lines: list[tuple[str, str]], *, seconds: int, threads: int, connections: int) -> dict:
-    """Fallback when wrk is missing: threads with http.client, one connection per request."""
+def run_python(port: int, lines: list[tuple[str, str]], *, seconds: int, threads: int, connections: int,
+               record=None) -> dict:
+    """Fallback when wrk is missing: threads with http.client, one connection per request.
+    `record(seconds)`, if given, receives every latency."""
     deadline = time.monotonic() + seconds
     lock = threading.Lock()
     latencies: list[float] = []
@@ -251,6 +253,8 @@ def run_python(port: int, lines: list[tuple[str, str]], *, seconds: int, threads
             status, elapsed = get(port, path, token)
             with lock:
                 latencies.append(elapsed)
+                if record is not None:
+                    record(elapsed)
                 bad[0] += status != 200
 
     started = time.monotonic()

@@ -40,6 +40,11 @@ def create_app(config_name: str | None = None, overrides: dict | None = None) ->
     init_i18n(app)
     init_security_headers(app)
     app.session_interface = ResilientSessionInterface()
+    from .security.proxies import init_proxies
+    from .selfcheck import init_selfcheck
+
+    init_proxies(app)
+    init_selfcheck(app)  # before the lifecycle: a refused process reads nothing else
     lifecycle.init_lifecycle(app)
 
     from .sqlite import init_sqlite

@@ -24,6 +24,9 @@ def register_cli(app: Flask) -> None:
     app.cli.add_command(rotate_keys_command)
     app.cli.add_command(shred_case_command)
     app.cli.add_command(audit_cli)
+    from .backup import register as register_backup
+
+    register_backup(app)
 
 
 @click.command("demo", help="Seed demo agencies, accounts and about 200 fictional files (never in production).")

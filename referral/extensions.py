@@ -1,11 +1,16 @@
 """Flask extensions, created once and bound to the app in `create_app`."""
 
+import logging
+
 from flask_babel import Babel
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
 from flask_wtf.csrf import CSRFProtect
+from limits import RateLimitItem
+from limits.storage import MemoryStorage
+from limits.strategies import FixedWindowRateLimiter
 from sqlalchemy import MetaData
 
 # Deterministic constraint names, so Alembic migrations name things the same on SQLite and PostgreSQL.
@@ -22,3 +27,17 @@ migrate = Migrate(render_as_batch=True, compare_type=True)
 babel = Babel()
 csrf = CSRFProtect()
 limiter = Limiter(key_func=get_remote_address, default_limits=[])
+
+#: Where `hit` counts while the shared storage (Redis) cannot be reached: this process's memory.
+_fallback = FixedWindowRateLimiter(MemoryStorage())
+
+
+def hit(item: RateLimitItem, *identifiers: str) -> bool:
+    """Count one hit on a limit checked by hand (not by decorator); False once it is exceeded.
+    Like the decorated limits (RATELIMIT_IN_MEMORY_FALLBACK_ENABLED), it counts in memory while
+    the shared storage is down rather than failing the request."""
+    try:
+        return limiter.limiter.hit(item, *identifiers)
+    except Exception:  # noqa: BLE001  (whatever the storage's client raises)
+        logging.getLogger(__name__).warning("ratelimit.storage_unreachable counting %s in memory", identifiers[0])
+        return _fallback.hit(item, *identifiers)

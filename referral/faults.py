@@ -116,6 +116,12 @@ def wants_problem() -> bool:
 def unavailable_response(reason: str):
     """The 503 for a database fault, as a problem (API, probes) or a page, in the reader's language."""
     note_fault(reason)
+    return outage_response(reason)
+
+
+def outage_response(reason: str):
+    """The 503 itself, for any reason the service cannot serve (a database fault, a failed
+    start-up self-check); reads nothing from the database."""
     retry = str(current_app.config["UNAVAILABLE_RETRY_SECONDS"])
     with force_locale(_offline_locale()):
         if wants_problem():

@@ -40,7 +40,7 @@ PASSWORD_CHANGE_ENDPOINTS = frozenset({"auth.change_password", "auth.logout", "i
 
 
 def client_ip() -> str | None:
-    # Behind a proxy, configure ProxyFix (see wsgi.py); remote_addr is then the client's address.
+    # Behind a proxy, MASAR_TRUSTED_PROXIES (security/proxies.py) makes remote_addr the client's address.
     return request.remote_addr
 
 

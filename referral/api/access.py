@@ -12,7 +12,7 @@ from limits import parse as parse_limit
 from ..audit import deferred
 from ..audit.context import Actor, set_actor
 from ..audit.denials import record_denial
-from ..extensions import limiter
+from ..extensions import hit, limiter
 from ..lifecycle import actor_for, client_ip
 from ..models.vocab import AuditOutcome
 from ..policy import Action, NotFoundError, require
@@ -42,7 +42,7 @@ def authenticate_request():
     try:
         user, row = tokens.authenticate(secret.strip())
     except tokens.TokenRejected as exc:
-        if limiter.enabled and not limiter.limiter.hit(REJECTED_TOKENS_PER_ADDRESS, "api-token-rejected",
+        if limiter.enabled and not hit(REJECTED_TOKENS_PER_ADDRESS, "api-token-rejected",
                                                         client_ip()):
             raise ApiProblem(429, "too-many-requests", headers={"Retry-After": "60"}) from None
         deferred.record_after("api.token_rejected", outcome=AuditOutcome.DENIED, details={"reason": exc.reason})

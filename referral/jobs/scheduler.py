@@ -185,6 +185,12 @@ def scheduler_command() -> None:
     app = current_app._get_current_object()
     # A foreground service: say what each job did (counts only), unless logging is set up already.
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    from ..selfcheck import checked_findings
+
+    findings = checked_findings(app) if app.config["SELF_CHECK"] else []
+    if findings:  # sweeping a database without its protections, or with unreadable files, does harm
+        raise click.ClickException("refusing to run, the start-up self-check failed: "
+                                   + "; ".join(f"{f.reason} ({f.detail})" for f in findings))
     logging.getLogger("apscheduler").setLevel(logging.WARNING)  # its per-run lines repeat ours
     stop = threading.Event()
     for signum in (signal.SIGINT, signal.SIGTERM):
