@@ -134,6 +134,9 @@ def load_config(name: str | None = None) -> dict:
         #: Failed logins on one account before it is locked, and for how long.
         "LOGIN_LOCKOUT_THRESHOLD": _env_int("MASAR_LOGIN_LOCKOUT_THRESHOLD", 5),
         "LOGIN_LOCKOUT_MINUTES": _env_int("MASAR_LOGIN_LOCKOUT_MINUTES", 15),
+        # Public report pages, per visitor (a keyed digest of her address, never the address).
+        "PUBLIC_REPORTS_PER_HOUR": _env_int("MASAR_PUBLIC_REPORTS_PER_HOUR", 5),
+        "PUBLIC_STATUS_LOOKUPS_PER_HOUR": _env_int("MASAR_PUBLIC_STATUS_LOOKUPS_PER_HOUR", 20),
         #: Flask-Limiter storage; use redis:// or memcached:// when several app processes run.
         "RATELIMIT_STORAGE_URI": "memory://" if testing else _env("RATELIMIT_STORAGE_URI", "memory://"),
         "RATELIMIT_LOGIN": _env("MASAR_RATELIMIT_LOGIN", "30 per minute;300 per hour"),
