@@ -22,6 +22,7 @@ def register_web(app: Flask) -> None:
         notifications,
         public_reports,
         referrals,
+        reports,
     )
     from .dashboard import bp as dashboard_bp
     from .emergency_rules import bp as emergency_rules_bp
@@ -41,6 +42,7 @@ def register_web(app: Flask) -> None:
     app.register_blueprint(referrals.bp)
     app.register_blueprint(hotline.bp)
     app.register_blueprint(public_reports.bp)
+    app.register_blueprint(reports.bp)
     app.register_blueprint(directory.bp)
     app.register_blueprint(notifications.bp)
     app.register_blueprint(admin.bp)
