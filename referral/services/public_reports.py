@@ -24,6 +24,7 @@ from ..policy.reports import covering_agency_ids
 from ..security.passwords import hash_password, verify_password
 from ..security.report_crypto import create_report_key, report_cipher, seal_report, unseal_report
 from ..security.tokens import token_digest
+from .cases import CaseInputError
 from .notifications import notify, staff_of_agencies
 from .numbers import next_number
 from .throttle import claim_slot
@@ -41,11 +42,8 @@ WINDOW = timedelta(hours=1)
 KEY_PREFIX = "pub:"
 
 
-class ReportInputError(ValueError):
-    def __init__(self, field: str, code: str):
-        super().__init__(f"{field}: {code}")
-        self.field = field
-        self.code = code
+class ReportInputError(CaseInputError):
+    """A report's field refused (field, code), like a file's."""
 
 
 class TooManyAttempts(Exception):
