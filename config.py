@@ -153,6 +153,9 @@ def load_config(name: str | None = None) -> dict:
         "RATELIMIT_SWALLOW_ERRORS": True,
         #: An unreachable Redis must cost a request half a second, not a hang.
         "RATELIMIT_STORAGE_OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 0.5},
+        # Public report pages, per visitor (a keyed digest of her address, never the address).
+        "PUBLIC_REPORTS_PER_HOUR": _env_int("MASAR_PUBLIC_REPORTS_PER_HOUR", 5),
+        "PUBLIC_STATUS_LOOKUPS_PER_HOUR": _env_int("MASAR_PUBLIC_STATUS_LOOKUPS_PER_HOUR", 20),
         "RATELIMIT_LOGIN": _env("MASAR_RATELIMIT_LOGIN", "30 per minute;300 per hour"),
         "RATELIMIT_HEADERS_ENABLED": True,
         "RATELIMIT_ENABLED": _env_bool("MASAR_RATELIMIT_ENABLED", True),

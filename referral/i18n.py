@@ -18,6 +18,12 @@ def select_locale() -> str:
     from flask import current_app
 
     languages = current_app.config["LANGUAGES"]
+    if (request.endpoint or "").startswith("public."):
+        # No session on the public pages: the language rides in the address or the form.
+        chosen = request.args.get("lang")
+        if request.method == "POST" and (request.content_length or 0) <= (request.max_content_length or 0):
+            chosen = request.form.get("lang", chosen)
+        return chosen if chosen in languages else current_app.config["BABEL_DEFAULT_LOCALE"]
     chosen = session.get("lang") if hasattr(session, "get") else None
     if chosen in languages:
         return chosen

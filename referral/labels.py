@@ -138,6 +138,19 @@ LABELS = {
     "date_of_birth": _l("Date of birth"),
     "narrative": _l("Account of the violence"),
     "risk_assessment": _l("Risk assessment"),
+    # Reports from the public: who writes, and the stages she sees
+    "reporter.concerned": _l("It happened to me"),
+    "reporter.witness": _l("I saw it or know about it (witness)"),
+    "report.received": _l("Received: waiting for an association of your region"),
+    "report.in_progress": _l("Being handled by an association"),
+    "report.passed_to_authority": _l("Passed to an authority"),
+    "report.closed": _l("Closed"),
+    "outcome.file_opened": _l("Survivor file opened"),
+    "outcome.anonymous_case": _l("Recorded as an anonymous case"),
+    "outcome.authority_alerted": _l("Authority alerted"),
+    "outcome.not_actionable": _l("Not actionable"),
+    "outcome.duplicate": _l("Duplicate of another report"),
+    "outcome.unreachable": _l("Reporter could not be reached"),
 }
 
 

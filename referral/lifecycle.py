@@ -32,7 +32,10 @@ PUBLIC_ENDPOINTS = frozenset(
         "health.live",
         "health.ready",
     }
-)
+) | frozenset({"public.report", "public.status", "public.add_information"})
+#: Pages of the public: their actor has no address and no session (the reporter's address is
+#: never stored, not even in the access log).
+ANONYMOUS_PUBLIC_ENDPOINTS = frozenset({"public.report", "public.status", "public.add_information"})
 #: Served while the database is down: they never read it.
 OUTAGE_ENDPOINTS = frozenset({"static", "health.live"})
 #: Reachable while the account must change its password first.
@@ -65,9 +68,13 @@ def init_lifecycle(app: Flask) -> None:
     def load_user_and_deny_by_default():
         if g.get("db_fault") and request.endpoint not in OUTAGE_ENDPOINTS:
             return unavailable_response(g.db_fault)  # the session could not be read
+        endpoint = request.endpoint or ""
+        if endpoint in ANONYMOUS_PUBLIC_ENDPOINTS:
+            g.user = None  # even a logged-in caseworker reporting from her phone is anonymous here
+            g.actor_token = set_actor(Actor(channel="public"))
+            return None
         g.user = _load_user()
         g.actor_token = set_actor(actor_for(g.user, channel="web"))
-        endpoint = request.endpoint or ""
         if endpoint.startswith("api."):
             return None  # the API authenticates with bearer tokens (its own check)
         if g.user is None:

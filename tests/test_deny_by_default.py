@@ -40,4 +40,6 @@ def test_public_endpoints_are_only_the_expected_few():
     # The API's contract and the token endpoint; nothing there reads survivor data.
     assert {"api.openapi_json", "api.docs", "api.auth.create_token"} == API_PUBLIC
     assert {"static", "auth.login", "auth.second_factor", "auth.enrol", "auth.logout",
-                                "i18n.set_language", "health.live", "health.ready"} == PUBLIC_ENDPOINTS
+                                "i18n.set_language", "health.live", "health.ready",
+            # The public report pages (issue 17): a report, its status with the receipt, an addition.
+            "public.report", "public.status", "public.add_information"} == PUBLIC_ENDPOINTS

@@ -8,6 +8,7 @@ from .consent import Consent
 from .health import ReadinessProbe
 from .note import Attachment, Note
 from .notification import Notification, OutboxEmail
+from .public_report import PublicReport, PublicReportKey, PublicReportMessage
 from .referral import Referral, ReferralEvent, SlaTimer
 from .risk import RiskAssessment
 from .service import EmergencyEligibility, Service, service_regions
@@ -19,7 +20,8 @@ __all__ = [
     "AccountApproval", "Agency", "ApiToken", "Attachment", "AuditChainHead", "AuditCheckpoint", "AuditEvent", "Breach",
     "Case", "CaseBlindIndex", "CaseEvent", "CaseKey", "Consent", "Counter", "EmergencyEligibility",
     "Escalation", "Holiday",
-    "JobLock", "LoginThrottle", "Note", "Notification", "OutboxEmail", "ReadinessProbe", "RecoveryCode", "Referral",
+    "JobLock", "LoginThrottle", "Note", "Notification", "OutboxEmail", "PublicReport", "PublicReportKey",
+    "PublicReportMessage", "ReadinessProbe", "RecoveryCode", "Referral",
     "ReferralEvent", "Region", "RiskAssessment", "Service", "SlaPolicy", "SlaTimer", "User",
     "UserRole", "UserSession", "referral_daily_stats", "referral_weekly_stats",
     "service_regions",

@@ -206,3 +206,28 @@ def enum_column(enum_cls: type[enum.StrEnum], name: str) -> Enum:
         values_callable=lambda cls: [m.value for m in cls],
         validate_strings=True,
     )
+
+
+class ReportStatus(enum.StrEnum):
+    """The plain-language stages the reporter sees on her status page."""
+
+    RECEIVED = "received"
+    IN_PROGRESS = "in_progress"
+    PASSED_TO_AUTHORITY = "passed_to_authority"
+    CLOSED = "closed"
+
+
+class ReporterRole(enum.StrEnum):
+    CONCERNED = "concerned"  # the woman it happened to
+    WITNESS = "witness"
+
+
+class ReportOutcome(enum.StrEnum):
+    """What the association did with a report, beside its stage."""
+
+    FILE_OPENED = "file_opened"
+    ANONYMOUS_CASE = "anonymous_case"
+    AUTHORITY_ALERTED = "authority_alerted"
+    NOT_ACTIONABLE = "not_actionable"
+    DUPLICATE = "duplicate"
+    UNREACHABLE = "unreachable"

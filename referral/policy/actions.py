@@ -26,6 +26,9 @@ class Action(enum.StrEnum):
     REFERRAL_RECEIVE = "referral:receive"  # acknowledge, accept, decline, start, complete, return...
     REFERRAL_SEND = "referral:send"  # send, withdraw, provide information, send elsewhere
     REFERRAL_NUDGE = "referral:nudge"  # coordinator reminder / reassignment
+    # Reports from the public, triaged by the associations covering their region.
+    REPORT_READ = "report:read"  # the queue, and a report's non-identifying fields
+    REPORT_HANDLE = "report:handle"  # claim; then contact, open a file, alert an authority, close
     # Network oversight.
     DASHBOARD_READ = "dashboard:read"
     SLA_MANAGE = "sla:manage"
@@ -55,6 +58,8 @@ ACTIONS: dict[Action, frozenset[Role]] = {
     Action.REFERRAL_RECEIVE: frozenset({Role.CASEWORKER, Role.OFFICER}),
     Action.REFERRAL_SEND: frozenset({Role.CASEWORKER}),
     Action.REFERRAL_NUDGE: frozenset({Role.COORDINATOR}),
+    Action.REPORT_READ: frozenset({Role.CASEWORKER}),
+    Action.REPORT_HANDLE: frozenset({Role.CASEWORKER}),
     Action.DASHBOARD_READ: frozenset({Role.COORDINATOR}),
     Action.SLA_MANAGE: frozenset({Role.COORDINATOR, Role.ADMIN}),
     Action.DIRECTORY_READ: frozenset({Role.CASEWORKER, Role.OFFICER, Role.COORDINATOR, Role.ADMIN}),

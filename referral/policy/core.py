@@ -8,7 +8,7 @@ from flask import g, has_app_context
 from sqlalchemy import event, select
 
 from ..extensions import db
-from ..models import AccountApproval, Agency, Case, Consent, Referral, Service, User
+from ..models import AccountApproval, Agency, Case, Consent, PublicReport, Referral, Service, User
 from ..models.vocab import ReferralStatus, Role
 from .actions import ACTIONS, NO_IDENTITY_ROLES, Action
 from .fields import active_consents
@@ -81,6 +81,8 @@ def require(user: User | None, action: Action | str, record: object = None) -> D
             return _require_referral(user, action, record)
         if isinstance(record, AccountApproval):
             return _require_account_approval(user, action, record)
+        if isinstance(record, PublicReport):
+            return _require_report(user, action, record)
     except PolicyError as exc:
         exc.record = exc.record or record
         raise
@@ -254,3 +256,20 @@ def _require_account_approval(user: User, action: Action, approval: AccountAppro
     if user.id in (approval.user_id, approval.requested_by_id):
         raise PermissionDenied(action, "own account or own request")
     return Decision(True, "lead")
+
+
+def _require_report(user: User, action: Action, report: PublicReport) -> Decision:
+    """Associations covering the report's region see it; once claimed, only the claiming
+    association acts on it and reads what she wrote (relation "handler")."""
+    from .reports import agency_covers
+
+    if Role.CASEWORKER not in user.roles or not agency_covers(user.agency_id, report.region_id):
+        raise NotFoundError(action, "report outside region")
+    handler = report.claimed_agency_id == user.agency_id
+    if action == Action.REPORT_READ:
+        return Decision(True, "handler" if handler else "region")
+    if action != Action.REPORT_HANDLE:
+        raise PermissionDenied(action, "not a report action")
+    if report.claimed_agency_id is not None and not handler:
+        raise PermissionDenied(action, "claimed by another association")
+    return Decision(True, "handler")

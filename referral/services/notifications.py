@@ -52,6 +52,8 @@ def notification_text(kind: str, params: dict) -> str:
         "case.duplicate_burst": lambda: _("%(user)s opened %(count)s files matching other associations' files "
                                           "within an hour (latest %(ref)s).",
                                           user=params.get("user", ""), count=params.get("count", ""), ref=ref),
+        "report.danger_now": lambda: _("Public report %(ref)s says someone is in danger now, in your region. "
+                                       "Claim it at once.", ref=ref),
         "case.stalled": lambda: _("File %(ref)s has had no activity for a long time.", ref=ref),
         "account.approval_needed": lambda: _("An administrator asks to %(change)s for the account %(ref)s of "
                                              "your agency: your approval is needed.",

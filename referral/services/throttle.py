@@ -73,12 +73,14 @@ def _threshold(key: str) -> int:
     return base * factor
 
 
-def _bump(conn, key: str, *, only_below_threshold: bool) -> bool:
+def _bump(conn, key: str, *, only_below_threshold: bool, threshold: int | None = None,
+          window: timedelta | None = None) -> bool:
     """Count one attempt on `key` in one statement; a window older than the lockout restarts at 1.
-    With `only_below_threshold` the statement matches nothing once the window is full."""
+    With `only_below_threshold` the statement matches nothing once the window is full. Other
+    counters (the public report pages) pass their own threshold and window."""
     now = utcnow()
     conn.execute(insert_ignoring_conflict(LoginThrottle.__table__, key=key, failures=0, window_started_at=now))
-    stale = LoginThrottle.window_started_at <= now - _window()
+    stale = LoginThrottle.window_started_at <= now - (window or _window())
     statement = (
         update(LoginThrottle)
         .where(LoginThrottle.key == key)
@@ -88,7 +90,8 @@ def _bump(conn, key: str, *, only_below_threshold: bool) -> bool:
         )
     )
     if only_below_threshold:
-        statement = statement.where(or_(stale, LoginThrottle.failures < _threshold(key)))
+        limit = threshold if threshold is not None else _threshold(key)
+        statement = statement.where(or_(stale, LoginThrottle.failures < limit))
     return conn.execute(statement).rowcount == 1
 
 
@@ -125,6 +128,13 @@ def release_login_attempt(username: str, ip: str | None) -> None:
                    LoginThrottle.failures > 0)
             .values(failures=LoginThrottle.failures - 1)
         )
+
+
+def claim_slot(key: str, *, threshold: int, window: timedelta) -> bool:
+    """Take one slot of `key` in a transaction of its own (it counts even if the request rolls
+    back); False once `threshold` are taken in the current window."""
+    with db.engine.begin() as conn:
+        return _bump(conn, key, only_below_threshold=True, threshold=threshold, window=window)
 
 
 def register_failure(*keys: str) -> None:

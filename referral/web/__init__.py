@@ -20,7 +20,9 @@ def register_web(app: Flask) -> None:
         home,
         hotline,
         notifications,
+        public_reports,
         referrals,
+        reports,
     )
     from .dashboard import bp as dashboard_bp
     from .emergency_rules import bp as emergency_rules_bp
@@ -39,6 +41,8 @@ def register_web(app: Flask) -> None:
     app.register_blueprint(cases.bp)
     app.register_blueprint(referrals.bp)
     app.register_blueprint(hotline.bp)
+    app.register_blueprint(public_reports.bp)
+    app.register_blueprint(reports.bp)
     app.register_blueprint(directory.bp)
     app.register_blueprint(notifications.bp)
     app.register_blueprint(admin.bp)

@@ -33,6 +33,15 @@ def load_case(case_id, action: Action):
     return case, guard(action, case)
 
 
+def load_report(report_id, action: Action):
+    from ..services.public_reports import get_report
+
+    report = get_report(report_id)
+    if report is None:
+        abort(404)
+    return report, guard(action, report)
+
+
 def load_referral(referral_id, action: Action):
     referral = get_referral(referral_id)
     if referral is None:

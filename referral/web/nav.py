@@ -15,6 +15,7 @@ MENU = (
     ("cases.index", _l("Survivor files"), Action.CASE_LIST),
     ("referrals.inbox", _l("Inbox"), Action.REFERRAL_RECEIVE),
     ("referrals.outbox", _l("Sent referrals"), Action.REFERRAL_SEND),
+    ("reports.index", _l("Public reports"), Action.REPORT_READ),
     ("dashboard.index", _l("Response times"), Action.DASHBOARD_READ),
     ("sla.index", _l("Time-limit settings"), Action.SLA_MANAGE),
     ("directory.index", _l("Service directory"), Action.DIRECTORY_READ),
