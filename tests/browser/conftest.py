@@ -112,9 +112,16 @@ class PageLog:
     page_errors: list[str] = field(default_factory=list)
     csp_violations: list[str] = field(default_factory=list)
     bad_responses: list[str] = field(default_factory=list)
+    #: Pages the test navigated to that answered 4xx/5xx on purpose (a refused form is a 422).
+    refused_navigations: set[str] = field(default_factory=set)
 
     def problems(self) -> list[str]:
-        return self.console_errors + self.page_errors + self.csp_violations + self.bad_responses
+        # Chromium also prints such a navigation's status as a console error: that one the test
+        # has asserted itself; a sub-resource that fails to load still counts.
+        console = [text for text in self.console_errors
+                   if not (text.startswith("Failed to load resource: the server responded with a status of")
+                           and text.rsplit("(", 1)[-1].rstrip(")") in self.refused_navigations)]
+        return console + self.page_errors + self.csp_violations + self.bad_responses
 
     def assert_clean(self) -> None:
         assert self.problems() == [], "the browser reported problems:\n" + "\n".join(self.problems())
@@ -153,8 +160,9 @@ def page(browser, live_server, page_log, request):
     page.on("pageerror", lambda exc: page_log.page_errors.append(f"uncaught: {exc}"))
     # A page the test navigates to may be an error page on purpose (it asserts that itself); a
     # stylesheet, script or icon that fails to load never is.
-    page.on("response", lambda r: r.status >= 400 and not r.request.is_navigation_request()
-            and page_log.bad_responses.append(f"HTTP {r.status} {r.url}"))
+    page.on("response", lambda r: r.status >= 400 and (
+        page_log.refused_navigations.add(r.url) if r.request.is_navigation_request()
+        else page_log.bad_responses.append(f"HTTP {r.status} {r.url}")))
     yield page
     reports = request.node.stash.get(_reports, {})
     if any(r.failed for r in reports.values()):
