@@ -24,6 +24,7 @@ def register_web(app: Flask) -> None:
         referrals,
         reports,
     )
+    from .assets import init_assets
     from .dashboard import bp as dashboard_bp
     from .emergency_rules import bp as emergency_rules_bp
     from .formatting import init_formatting
@@ -32,6 +33,7 @@ def register_web(app: Flask) -> None:
     from .sla_policies import bp as sla_bp
 
     init_nav(app)
+    init_assets(app)
     init_formatting(app)
 
     app.register_blueprint(auth.bp)

@@ -21,6 +21,12 @@ def index():
                            tokens=credentials.live_tokens(g.user), current_session_id=session.row_id)
 
 
+@bp.post("/keep-alive")
+def keep_alive():
+    """The page's "stay signed in" button: the request itself renews the session's idle time."""
+    return "", 204
+
+
 @bp.post("/sessions/<int(max=2147483647):session_id>/revoke")
 def revoke_session(session_id: int):
     row = _own_or_404(credentials.own_session(g.user, session_id), "user_session", session_id)

@@ -1,0 +1,50 @@
+/* Two comforts for slow connections and interrupted work, none of them needed to use the pages:
+   - a form is sent once per click: its submit buttons wait until the answer arrives;
+   - two minutes before an idle session would end, a notice offers to stay signed in, so what she
+     is typing is not lost to the login page. */
+(function () {
+  "use strict";
+
+  document.addEventListener("submit", function (event) {
+    var form = event.target;
+    if (event.defaultPrevented || (form.method || "get").toLowerCase() !== "post") { return; }
+    if (form.getAttribute("data-sending") === "1") { event.preventDefault(); return; }
+    form.setAttribute("data-sending", "1");
+    // Disabled after the event, so that the button she pressed still sends its name and value.
+    window.setTimeout(function () {
+      form.querySelectorAll("button[type=submit], button:not([type])").forEach(function (button) {
+        button.disabled = true;
+        button.setAttribute("aria-busy", "true");
+      });
+    }, 0);
+  });
+  // Back to a page from the browser's history: its buttons work again.
+  window.addEventListener("pageshow", function () {
+    document.querySelectorAll("form[data-sending]").forEach(function (form) { form.removeAttribute("data-sending"); });
+    document.querySelectorAll("button[aria-busy=true]").forEach(function (button) {
+      button.disabled = false;
+      button.removeAttribute("aria-busy");
+    });
+  });
+
+  var notice = document.getElementById("session-warning");
+  if (!notice) { return; }
+  var idleSeconds = parseInt(notice.getAttribute("data-idle-seconds"), 10);
+  var warnBefore = 120;
+  if (!(idleSeconds > warnBefore)) { return; }
+  var timer = null;
+  var arm = function () {
+    window.clearTimeout(timer);
+    timer = window.setTimeout(function () { notice.hidden = false; }, (idleSeconds - warnBefore) * 1000);
+  };
+  notice.querySelector("button").addEventListener("click", function () {
+    var request = new XMLHttpRequest();
+    request.open("POST", notice.getAttribute("data-keep-alive-url"));
+    request.setRequestHeader("X-CSRFToken", notice.getAttribute("data-csrf-token"));
+    request.onload = function () {
+      if (request.status === 204) { notice.hidden = true; arm(); } else { window.location.reload(); }
+    };
+    request.send();
+  });
+  arm();
+}());
