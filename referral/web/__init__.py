@@ -23,6 +23,7 @@ def register_web(app: Flask) -> None:
         public_reports,
         referrals,
         reports,
+        stays,
     )
     from .dashboard import bp as dashboard_bp
     from .emergency_rules import bp as emergency_rules_bp
@@ -44,6 +45,7 @@ def register_web(app: Flask) -> None:
     app.register_blueprint(public_reports.bp)
     app.register_blueprint(reports.bp)
     app.register_blueprint(directory.bp)
+    app.register_blueprint(stays.bp)
     app.register_blueprint(notifications.bp)
     app.register_blueprint(admin.bp)
     app.register_blueprint(approvals.bp)
