@@ -151,6 +151,22 @@ LABELS = {
     "outcome.not_actionable": _l("Not actionable"),
     "outcome.duplicate": _l("Duplicate of another report"),
     "outcome.unreachable": _l("Reporter could not be reached"),
+    # Shelter stays
+    "in_shelter": _l("In the shelter"),
+    "exited": _l("Left the shelter"),
+    "exit_own_home": _l("Her own home, without the perpetrator"),
+    "exit_family": _l("Her family"),
+    "exit_independent_housing": _l("Independent housing"),
+    "exit_another_shelter": _l("Another shelter"),
+    "exit_returned_to_partner": _l("Returned to her partner"),
+    "exit_unknown": _l("Not known"),
+    "outcome_goals_met": _l("The goals of the stay were met"),
+    "outcome_partly_met": _l("The goals were partly met"),
+    "outcome_left_early": _l("She left before the end"),
+    "outcome_transferred": _l("Transferred to another institution"),
+    "extension_pending": _l("Waiting for a colleague's approval"),
+    "extension_approved": _l("Approved"),
+    "extension_refused": _l("Refused"),
 }
 
 

@@ -185,6 +185,21 @@ def empty_database(db) -> None:
 
         conn.execute(EmergencyEligibility.__table__.insert(),
                      [{"service_category": c.value, "role": r.value} for c, r in sorted(DEFAULTS)])
+        from referral.models import EssentialService
+
+        conn.execute(EssentialService.__table__.insert(), _migration("a19_shelter_stays").essential_rows())
+
+
+def _migration(revision: str):
+    """A migration module, for the rows it seeds (migrations import nothing from the app, so the
+    seed lives there alone)."""
+    import importlib.util
+
+    path = Path(__file__).resolve().parent.parent / "migrations" / "versions" / f"{revision}.py"
+    spec = importlib.util.spec_from_file_location(f"migration_{revision}", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
 
 
 def empty_checkpoint_directory(app) -> None:

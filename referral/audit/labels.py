@@ -10,6 +10,14 @@ from flask_babel import lazy_gettext as _l
 
 ACTIONS = {
     "access.denied": _l("Refused access"),
+    "shelter.capacity_set": _l("Declared a shelter's places"),
+    "stay.admit": _l("Admitted a woman to a shelter"),
+    "stay.exit": _l("Recorded the exit from a shelter"),
+    "stay.extension_approve": _l("Approved the extension of a stay"),
+    "stay.extension_refuse": _l("Refused the extension of a stay"),
+    "stay.extension_request": _l("Asked for the extension of a stay"),
+    "stay.service_given": _l("Recorded an essential service given in a shelter"),
+    "stay.service_overdue": _l("Alerted on an overdue essential service"),
     "account.approval_cancel": _l("Cancelled an account request"),
     "account.approval_grant": _l("Approved an account change"),
     "account.approval_refuse": _l("Refused an account change"),
@@ -135,6 +143,8 @@ OBJECTS = {
     "risk_assessment": _l("risk assessment"),
     "service": _l("service"),
     "sla_policy": _l("time limit"),
+    "stay": _l("shelter stay"),
+    "stayextension": _l("extension of a stay"),
     "user": _l("account"),
 }
 

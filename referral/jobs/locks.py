@@ -39,6 +39,7 @@ ADVISORY_KEYS = {
     "email_outbox": 0x4D5352_0002,
     "audit_sign": 0x4D5352_0003,
     "session_cleanup": 0x4D5352_0004,
+    "stay_service_sweep": 0x4D5352_0005,
 }
 
 

@@ -41,6 +41,12 @@ def sla_sweep_job():
     return run_sla_sweep()
 
 
+def stay_sweep_job():
+    from .stay_sweep import run_stay_sweep
+
+    return run_stay_sweep()
+
+
 def email_outbox_job():
     from .outbox import deliver_outbox
 
@@ -95,6 +101,7 @@ def _record_refused_signing(exc: Exception) -> None:
 #: name -> (function, config setting for its period in seconds, default period).
 JOBS: dict[str, tuple[Callable[[], object], str, int]] = {
     "sla_sweep": (sla_sweep_job, "SLA_SWEEP_SECONDS", 60),
+    "stay_service_sweep": (stay_sweep_job, "STAY_SWEEP_SECONDS", 3600),
     "email_outbox": (email_outbox_job, "OUTBOX_SECONDS", 30),
     "session_cleanup": (cleanup_sessions, "SESSION_CLEANUP_SECONDS", 3600),
     "audit_sign": (sign_audit_head, "AUDIT_SIGN_SECONDS", 900),

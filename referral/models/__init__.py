@@ -12,6 +12,7 @@ from .public_report import PublicReport, PublicReportKey, PublicReportMessage
 from .referral import Referral, ReferralEvent, SlaTimer
 from .risk import RiskAssessment
 from .service import EmergencyEligibility, Service, service_regions
+from .shelter import EssentialService, ShelterCapacity, Stay, StayExtension, StayService, StayServiceDue
 from .sla import Breach, Escalation, JobLock, SlaPolicy
 from .stats import referral_daily_stats, referral_weekly_stats
 from .user import ApiToken, LoginThrottle, RecoveryCode, User, UserRole, UserSession
@@ -24,5 +25,6 @@ __all__ = [
     "PublicReportMessage", "ReadinessProbe", "RecoveryCode", "Referral",
     "ReferralEvent", "Region", "RiskAssessment", "Service", "SlaPolicy", "SlaTimer", "User",
     "UserRole", "UserSession", "referral_daily_stats", "referral_weekly_stats",
-    "service_regions",
+    "service_regions", "EssentialService", "ShelterCapacity", "Stay", "StayExtension", "StayService",
+    "StayServiceDue",
 ]

@@ -231,3 +231,26 @@ class ReportOutcome(enum.StrEnum):
     NOT_ACTIONABLE = "not_actionable"
     DUPLICATE = "duplicate"
     UNREACHABLE = "unreachable"
+
+
+class StayStatus(enum.StrEnum):
+    IN_SHELTER = "in_shelter"
+    EXITED = "exited"
+
+
+class ExitDestination(enum.StrEnum):
+    """Where she went on leaving the shelter: a category, never an address."""
+
+    OWN_HOME = "own_home"
+    FAMILY = "family"
+    INDEPENDENT_HOUSING = "independent_housing"
+    ANOTHER_SHELTER = "another_shelter"
+    RETURNED_TO_PARTNER = "returned_to_partner"
+    UNKNOWN = "unknown"
+
+
+class ExitOutcome(enum.StrEnum):
+    GOALS_MET = "goals_met"
+    PARTLY_MET = "partly_met"
+    LEFT_EARLY = "left_early"
+    TRANSFERRED = "transferred"

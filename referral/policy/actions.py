@@ -29,6 +29,11 @@ class Action(enum.StrEnum):
     # Reports from the public, triaged by the associations covering their region.
     REPORT_READ = "report:read"  # the queue, and a report's non-identifying fields
     REPORT_HANDLE = "report:handle"  # claim; then contact, open a file, alert an authority, close
+    # Shelters: live places (staff only), stays under the Himaya protocol, occupancy.
+    CAPACITY_READ = "capacity:read"
+    STAY_READ = "stay:read"  # the shelter's record of a stay (the shelter, or the referral's sender)
+    STAY_MANAGE = "stay:manage"  # admit, record services, extend, approve an extension, exit
+    OCCUPANCY_READ = "occupancy:read"
     # Network oversight.
     DASHBOARD_READ = "dashboard:read"
     SLA_MANAGE = "sla:manage"
@@ -60,6 +65,10 @@ ACTIONS: dict[Action, frozenset[Role]] = {
     Action.REFERRAL_NUDGE: frozenset({Role.COORDINATOR}),
     Action.REPORT_READ: frozenset({Role.CASEWORKER}),
     Action.REPORT_HANDLE: frozenset({Role.CASEWORKER}),
+    Action.CAPACITY_READ: frozenset({Role.CASEWORKER, Role.OFFICER, Role.COORDINATOR}),
+    Action.STAY_READ: frozenset({Role.CASEWORKER, Role.OFFICER}),
+    Action.STAY_MANAGE: frozenset({Role.CASEWORKER, Role.OFFICER}),
+    Action.OCCUPANCY_READ: frozenset({Role.COORDINATOR}),
     Action.DASHBOARD_READ: frozenset({Role.COORDINATOR}),
     Action.SLA_MANAGE: frozenset({Role.COORDINATOR, Role.ADMIN}),
     Action.DIRECTORY_READ: frozenset({Role.CASEWORKER, Role.OFFICER, Role.COORDINATOR, Role.ADMIN}),

@@ -8,7 +8,7 @@ from flask import g, has_app_context
 from sqlalchemy import event, select
 
 from ..extensions import db
-from ..models import AccountApproval, Agency, Case, Consent, PublicReport, Referral, Service, User
+from ..models import AccountApproval, Agency, Case, Consent, PublicReport, Referral, Service, Stay, StayExtension, User
 from ..models.vocab import ReferralStatus, Role
 from .actions import ACTIONS, NO_IDENTITY_ROLES, Action
 from .fields import active_consents
@@ -83,6 +83,10 @@ def require(user: User | None, action: Action | str, record: object = None) -> D
             return _require_account_approval(user, action, record)
         if isinstance(record, PublicReport):
             return _require_report(user, action, record)
+        if isinstance(record, Stay):
+            return _require_stay(user, action, record)
+        if isinstance(record, StayExtension):
+            return _require_extension(user, action, record)
     except PolicyError as exc:
         exc.record = exc.record or record
         raise
@@ -273,3 +277,29 @@ def _require_report(user: User, action: Action, report: PublicReport) -> Decisio
     if report.claimed_agency_id is not None and not handler:
         raise PermissionDenied(action, "claimed by another association")
     return Decision(True, "handler")
+
+
+def _require_stay(user: User, action: Action, stay: Stay) -> Decision:
+    """The shelter's staff keep the stay; the referral's sending association reads it (what she
+    reads is cut in services/stays.py `sender_view`); for anyone else it does not exist."""
+    staff = stay.agency_id == user.agency_id and bool(user.roles & {Role.OFFICER, Role.CASEWORKER})
+    referral = db.session.get(Referral, stay.referral_id)
+    sender = referral is not None and referral.from_agency_id == user.agency_id and Role.CASEWORKER in user.roles
+    if not (staff or sender):
+        raise NotFoundError(action, "stay outside scope")
+    if action == Action.STAY_READ:
+        return Decision(True, "shelter" if staff else "sender")
+    if action == Action.STAY_MANAGE and staff:
+        return Decision(True, "shelter")
+    raise PermissionDenied(action, "only the shelter keeps the stay")
+
+
+def _require_extension(user: User, action: Action, extension: StayExtension) -> Decision:
+    """Two people: the shelter's staff decide an extension, never the one who asked for it."""
+    stay = db.session.get(Stay, extension.stay_id)
+    decision = _require_stay(user, action, stay)
+    if action != Action.STAY_MANAGE:
+        raise PermissionDenied(action, "not an extension action")
+    if user.id == extension.requested_by_id:
+        raise PermissionDenied(action, "own request")
+    return decision

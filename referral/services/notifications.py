@@ -54,6 +54,14 @@ def notification_text(kind: str, params: dict) -> str:
                                           user=params.get("user", ""), count=params.get("count", ""), ref=ref),
         "report.danger_now": lambda: _("Public report %(ref)s says someone is in danger now, in your region. "
                                        "Claim it at once.", ref=ref),
+        "stay.admitted": lambda: _("She was admitted to the shelter (referral %(ref)s).", ref=ref),
+        "stay.exited": lambda: _("She left the shelter (referral %(ref)s).", ref=ref),
+        "stay.extension_requested": lambda: _("A colleague asks to extend the stay of referral %(ref)s: your "
+                                              "approval is needed.", ref=ref),
+        "stay.extension_decided": lambda: _("Your request to extend the stay of referral %(ref)s was decided.",
+                                            ref=ref),
+        "stay.service_overdue": lambda: _("An essential service of the stay of referral %(ref)s is overdue.",
+                                          ref=ref),
         "case.stalled": lambda: _("File %(ref)s has had no activity for a long time.", ref=ref),
         "account.approval_needed": lambda: _("An administrator asks to %(change)s for the account %(ref)s of "
                                              "your agency: your approval is needed.",

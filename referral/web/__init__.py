@@ -23,6 +23,7 @@ def register_web(app: Flask) -> None:
         public_reports,
         referrals,
         reports,
+        stays,
     )
     from .assets import init_assets
     from .dashboard import bp as dashboard_bp
@@ -46,6 +47,7 @@ def register_web(app: Flask) -> None:
     app.register_blueprint(public_reports.bp)
     app.register_blueprint(reports.bp)
     app.register_blueprint(directory.bp)
+    app.register_blueprint(stays.bp)
     app.register_blueprint(notifications.bp)
     app.register_blueprint(admin.bp)
     app.register_blueprint(approvals.bp)

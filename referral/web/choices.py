@@ -32,6 +32,12 @@ def agency_choices(exclude_id: int | None = None) -> list[SelectChoice]:
     return options([(id_, name or name_en) for id_, name, name_en in rows if id_ != exclude_id], blank=True)
 
 
-def service_choices(services: list[Service]) -> list[SelectChoice]:
+def service_choices(services: list[Service], free: dict | None = None) -> list[SelectChoice]:
+    """`free`: places free per service (staff only), shown after the name of a service that has places."""
+    from .stays import places_text
+
     lang = _lang()
-    return options([(s.id, f"{s.agency.name(lang)} — {s.name(lang)}") for s in services], blank=True)
+    free = free or {}
+    return options([(s.id, f"{s.agency.name(lang)} — {s.name(lang)}"
+                           + (f" ({places_text(free[s.id])})" if s.id in free else "")) for s in services],
+                   blank=True)

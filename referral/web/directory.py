@@ -15,6 +15,7 @@ from ..models.base import utcnow
 from ..models.vocab import AgencyKind, ServiceCategory
 from ..policy import Action
 from ..policy.core import has_role_for
+from ..services import capacity as places
 from ..services import directory_admin
 from ..services.cases import CaseInputError
 from ..services.directory import find_services
@@ -38,7 +39,10 @@ def index():
         category = None
     region_id = request.args.get("region_id", type=int)
     services = find_services(category=category, region_id=region_id)
+    free = places.availability(g.user, [s.id for s in services]) if has_role_for(g.user, Action.CAPACITY_READ) \
+        else {}
     return render_template("directory/index.html", services=services, category=category, region_id=region_id,
+                           free=free,
                            regions=region_choices(), categories=[c.value for c in ServiceCategory],
                            can_manage=has_role_for(g.user, Action.DIRECTORY_MANAGE))
 

@@ -15,7 +15,8 @@ from ..models import Case, Referral, ReferralEvent, Service, SlaTimer, User
 from ..models.vocab import ServiceCategory, Urgency
 from ..policy import Action, inbox_query, outbox_query
 from ..policy.fields import consent_for
-from ..services import notes
+from ..services import capacity as places
+from ..services import notes, stays
 from ..services.cases import CaseInputError
 from ..services.consents import record_consent
 from ..services.directory import find_services
@@ -87,15 +88,33 @@ def new(case_id):
                              exclude_agency_id=g.user.agency_id)
     if replaces is not None:
         services = [s for s in services if s.agency_id != replaces.to_agency_id]
-    form.service_id.choices = service_choices(services)
+    free = places.availability(g.user, [s.id for s in services])
+    form.service_id.choices = service_choices(services, free)
+    proposals = []
     if request.method == "POST" and form.validate_on_submit():
-        referral = _refer(case, form, replaces)
+        proposals = _full_shelter(form, free)
+        if proposals:
+            free.update(places.availability(g.user, [s.id for s in proposals]))
+        referral = None if proposals is None or proposals else _refer(case, form, replaces)
         if referral is not None:
             flash(_("Referral %(ref)s sent.", ref=referral.reference), "success")
             return redirect(url_for("referrals.show", referral_id=referral.id))
     consented = {s.id: sorted(consent_for(case, s.agency, s.category) or []) for s in services}
     return form_page("referrals/new.html", form=form, case=case, services=services, consented=consented,
-                     replaces=replaces, high_risk=case.risk_level == "high")
+                     replaces=replaces, high_risk=case.risk_level == "high", proposals=proposals or [],
+                     free=free)
+
+
+def _full_shelter(form: ReferForm, free: dict) -> list[Service] | None:
+    """An emergency referral to a full shelter is held back with the nearest shelters that have room
+    (services/capacity.py says what nearest means); the caseworker may still send it once she ticks
+    that the shelter agreed. Returns the proposals ([] when nothing holds it back; None when it is
+    held back and no other shelter has room)."""
+    chosen = free.get(form.service_id.data)
+    if chosen is None or not chosen.full or form.urgency.data != Urgency.EMERGENCY.value or form.send_to_full.data:
+        return []
+    form.service_id.errors = [_("This shelter is full now. Choose one with room, or tick that this one agreed.")]
+    return places.nearest_with_room(db.session.get(Service, form.service_id.data)) or None
 
 
 def _refer(case: Case, form: ReferForm, replaces: Referral | None) -> Referral | None:
@@ -145,7 +164,8 @@ def show(referral_id):
     referral_notes = notes.visible_notes(g.user, case, referral=referral) if side in ("sender", "recipient") else []
     return render_template("referrals/show.html", referral=referral, view=view, side=side, history=history,
                            timers=timers, actions=actions, form=TransitionForm(), transitions=TRANSITIONS,
-                           note_form=NoteForm(), notes=referral_notes, post_rape=ServiceCategory.POST_RAPE_CARE)
+                           note_form=NoteForm(), notes=referral_notes, post_rape=ServiceCategory.POST_RAPE_CARE,
+                           **_stay_context(referral, side))
 
 
 @bp.post("/<referral_id>/transition")
@@ -184,7 +204,17 @@ def _show_again(referral_id, form, status):
     return render_template("referrals/show.html", referral=referral, view=view, side=decision.relation,
                            history=history, timers=timers, actions=actions, form=form, transitions=TRANSITIONS,
                            note_form=NoteForm(), notes=[], post_rape=ServiceCategory.POST_RAPE_CARE,
-                           failed_action=form.action.data), status
+                           failed_action=form.action.data, **_stay_context(referral, decision.relation)), status
+
+
+def _stay_context(referral: Referral, side: str) -> dict:
+    """The shelter stay made from this referral, and whether the receiving side may admit her now."""
+    if side not in ("sender", "recipient"):
+        return {"stay": None, "can_admit": False}
+    stay = stays.stay_of(referral)
+    can_admit = (side == "recipient" and stay is None and referral.status in stays.ADMITTING_STATES
+                 and bool(places.capacities([referral.service_id]) if referral.service_id else False))
+    return {"stay": stay, "can_admit": can_admit}
 
 
 @bp.post("/<referral_id>/notes")

@@ -24,15 +24,38 @@ def scene(world):
     referral = consent_and_refer(world.cw_a, case, world.service(world.police, ServiceCategory.POLICE_PROTECTION))
     lead = make_user("lead.a", world.assoc_a, Role.CASEWORKER, Role.LEAD)
     db.session.commit()
-    return {"case": case.id, "referral": referral.id, "lead": lead, "admin_target": world.cw_b.id}
+    stay = _stay(world)
+    return {"case": case.id, "referral": referral.id, "lead": lead, "admin_target": world.cw_b.id,
+            "stay": stay.id, "shelter": stay.service_id}
+
+
+def _stay(world):
+    """A woman admitted with two children to association B's shelter."""
+    from referral.models import ShelterCapacity
+    from referral.models.base import utcnow
+    from referral.services import stays
+    from referral.workflows import engine
+    from tests.factories import as_user
+
+    shelter = world.service(world.assoc_b, ServiceCategory.SHELTER)
+    db.session.add(ShelterCapacity(service_id=shelter.id, beds=3, child_places=4, accessible_rooms=1))
+    referral = consent_and_refer(world.cw_a, make_case(world.cw_a), shelter)
+    with as_user(world.cw_b):
+        engine.fire(referral, "accept", world.cw_b)
+        stay = stays.admit(world.cw_b, referral, admitted_on=utcnow().date(), children=2)
+        db.session.commit()
+    return stay
 
 
 PAGES = {
     "cw_a": ("/", "/cases/", "/cases/new", "/cases/{case}", "/cases/{case}/risk", "/referrals/outbox",
-             "/referrals/{referral}", "/hotline/report", "/notifications/", "/directory/", "/account"),
+             "/referrals/{referral}", "/hotline/report", "/notifications/", "/directory/", "/account",
+             "/referrals/new/{case}?need=shelter", "/stays/{stay}"),
+    "cw_b": ("/stays/{stay}",),
     "officer_police": ("/", "/referrals/inbox", "/referrals/{referral}", "/cases/{case}",
                        "/cases/emergency-access"),
-    "coordinator": ("/", "/dashboard", "/dashboard/overdue", "/sla-policies/", "/directory/"),
+    "coordinator": ("/", "/dashboard", "/dashboard/overdue", "/sla-policies/", "/directory/", "/stays/occupancy",
+                    "/stays/places/{shelter}"),
     "auditor": ("/audit", "/audit/verify"),
     "admin": ("/admin/users", "/admin/users/new", "/admin/users/{admin_target}", "/admin/emergency-access",
               "/admin/email"),

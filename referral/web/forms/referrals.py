@@ -32,6 +32,7 @@ class ReferForm(FlaskForm):
     assault_at = DateTimeLocalField(_l("When did the assault happen? (local time)"), format="%Y-%m-%dT%H:%M",
                                     validators=[Optional()])
     message = TextAreaField(_l("Message to the receiving agency"), validators=[Optional(), Length(max=5000)])
+    send_to_full = BooleanField(_l("Send to this shelter even though it is full (they agreed on the phone)"))
 
 
 class TransitionForm(FlaskForm):
