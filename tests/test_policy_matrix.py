@@ -25,11 +25,13 @@ ROLE_ACTIONS = {
     "caseworker": {A.CASE_CREATE, A.CASE_LIST, A.CASE_READ, A.CASE_UPDATE, A.CASE_CLOSE, A.CASE_CONSENT,
                    A.CASE_ASSESS_RISK, A.CASE_NOTE, A.CASE_REFER, A.CASE_SEARCH, A.CASE_BREAK_GLASS,
                    A.REFERRAL_READ, A.REFERRAL_RECEIVE, A.REFERRAL_SEND, A.DIRECTORY_READ, A.REPORT_READ,
-                   A.REPORT_HANDLE},
+                   A.REPORT_HANDLE, A.CAPACITY_READ, A.STAY_READ, A.STAY_MANAGE},
+    # Shelter staff may be officers of a receiving association: stays are theirs to run.
     "officer": {A.CASE_READ, A.CASE_NOTE, A.CASE_BREAK_GLASS, A.REFERRAL_READ, A.REFERRAL_RECEIVE,
-                A.DIRECTORY_READ},
+                A.DIRECTORY_READ, A.CAPACITY_READ, A.STAY_READ, A.STAY_MANAGE},
+    # Coordinators see places and occupancy (numbers, never who is in a shelter).
     "coordinator": {A.REFERRAL_READ, A.REFERRAL_NUDGE, A.DASHBOARD_READ, A.SLA_MANAGE, A.DIRECTORY_READ,
-                    A.DIRECTORY_MANAGE},
+                    A.DIRECTORY_MANAGE, A.CAPACITY_READ, A.OCCUPANCY_READ},
     "auditor": {A.AUDIT_READ, A.AUDIT_EXPORT},
     "admin": {A.CASE_ERASE, A.SLA_MANAGE, A.DIRECTORY_READ, A.DIRECTORY_MANAGE, A.USERS_MANAGE, A.KEYS_MANAGE},
 }

@@ -47,7 +47,7 @@ def test_the_neutral_site_is_configurable(app, monkeypatch):
 
 def test_the_script_is_served_from_self_and_allowed_by_the_csp(client):
     html = client.get("/login").get_data(as_text=True)
-    src = re.search(r'<script src="(/static/js/quick-exit\.js)" defer></script>', html).group(1)
+    src = re.search(r'<script src="(/static/js/quick-exit\.js\?v=[0-9a-f]{12})" defer></script>', html).group(1)
     assert "<script>" not in html  # no inline script: the CSP would block it
     with client.get(src) as script:
         assert script.status_code == 200

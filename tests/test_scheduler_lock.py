@@ -234,7 +234,7 @@ def test_two_scheduler_processes_on_sqlite_record_and_notify_each_breach_once(wo
 # --- the scheduler -------------------------------------------------------------------------
 
 
-def test_the_scheduler_runs_the_four_jobs_at_their_periods(app, monkeypatch):
+def test_the_scheduler_runs_its_jobs_at_their_periods(app, monkeypatch):
     monkeypatch.setitem(app.config, "SLA_SWEEP_SECONDS", 120)
     sched = scheduler.build_scheduler(app)
     sched.start(paused=True)  # applies the job defaults; paused: nothing runs
@@ -244,7 +244,8 @@ def test_the_scheduler_runs_the_four_jobs_at_their_periods(app, monkeypatch):
         sched.shutdown(wait=False)
     periods = {job.id: job.trigger.interval for job in jobs}
     assert periods == {"sla_sweep": timedelta(minutes=2), "email_outbox": timedelta(seconds=30),
-                       "session_cleanup": timedelta(hours=1), "audit_sign": timedelta(minutes=15)}
+                       "session_cleanup": timedelta(hours=1), "audit_sign": timedelta(minutes=15),
+                       "stay_service_sweep": timedelta(hours=1)}
     # A slow run is never doubled inside one process; missed runs collapse into one.
     assert all(job.max_instances == 1 and job.coalesce for job in jobs)
 

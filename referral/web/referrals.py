@@ -209,8 +209,8 @@ def _show_again(referral_id, form, status):
 
 def _stay_context(referral: Referral, side: str) -> dict:
     """The shelter stay made from this referral, and whether the receiving side may admit her now."""
-    if side not in ("sender", "recipient"):
-        return {"stay": None, "can_admit": False}
+    if side not in ("sender", "recipient") or referral.need != ServiceCategory.SHELTER:
+        return {"stay": None, "can_admit": False}  # only a referral for shelter leads to a stay
     stay = stays.stay_of(referral)
     can_admit = (side == "recipient" and stay is None and referral.status in stays.ADMITTING_STATES
                  and bool(places.capacities([referral.service_id]) if referral.service_id else False))
