@@ -15,6 +15,7 @@ from sqlalchemy.exc import DBAPIError
 
 from .audit import deferred
 from .audit.context import Actor, reset_actor, set_actor
+from .audit.log import keep_disclosures
 from .extensions import db
 from .faults import database_fault, unavailable_response
 from .models import User
@@ -93,6 +94,7 @@ def init_lifecycle(app: Flask) -> None:
             if response.status_code < 400 and not g.get("refused"):
                 db.session.commit()
             else:
+                keep_disclosures()  # the answer was shown: what it showed of a file stays logged
                 db.session.rollback()
             deferred.flush()
         except DBAPIError as exc:

@@ -54,6 +54,10 @@ _EVENTS = AuditEvent.__table__
 _HEAD = AuditChainHead.__table__
 _LOG_TABLES = frozenset({_EVENTS.name, _HEAD.name})
 _STAGING = "masar.audit.staging"
+#: Events that record what a user was shown of a file (identity, narrative, notes, attachments,
+#: a referral's shared data, a public report).
+DISCLOSURES = frozenset({"case.read", "case.break_glass_read", "referral.read", "note.read", "attachment.read",
+                         "attachment.list", "report.read"})
 
 #: (transaction or savepoint the event was recorded in, event)
 _Entry = tuple[SessionTransaction, AuditEvent]
@@ -68,6 +72,9 @@ class _Staging:
     #: Events appended while a savepoint was open, by savepoint: if it rolls back, the database
     #: forgets them, and those recorded outside it are staged again.
     appended_in: dict[SessionTransaction, list[_Entry]] = field(default_factory=dict)
+    #: The reads of survivor data recorded in this transaction, as `record` was called: kept if it
+    #: rolls back after its answer was shown (`keep_disclosures`).
+    disclosed: list[tuple[str, dict]] = field(default_factory=list)
 
 
 def ensure_chain_head() -> None:
@@ -119,7 +126,28 @@ def record(
     )
     staging = session.info.setdefault(_STAGING, _Staging())
     staging.staged.append((transaction, audit_event))
+    if action in DISCLOSURES and outcome == AuditOutcome.SUCCESS:
+        staging.disclosed.append((action, {
+            "object_type": object_type, "object_id": object_id, "case_id": case_id, "fields": tuple(fields),
+            "purpose": purpose, "break_glass_reason": break_glass_reason, "details": details, "actor": actor}))
     return audit_event
+
+
+def keep_disclosures() -> None:
+    """Before a request's rollback: what its answer showed stays in the access log.
+
+    A refused form shown again (422), a conflict (409) shown with the current referral: the
+    request changes nothing, but the page it answers with still reads the file, and who read what
+    must never depend on whether her submission was accepted. The reads are written again, after
+    the rollback, in a transaction of their own (`deferred`)."""
+    staging = db.session().info.get(_STAGING)
+    if staging is None:
+        return
+    from . import deferred
+
+    for action, kwargs in staging.disclosed:
+        deferred.record_after(action, **kwargs)
+    staging.disclosed = []
 
 
 def flush_staged() -> None:

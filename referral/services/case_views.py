@@ -123,3 +123,21 @@ def withdrawal_preview(user: User, case: Case, consent: Consent) -> list[tuple[R
     now = what_recipients_see(case, referrals)
     after = what_recipients_see(case, referrals, without=consent)
     return [(r, now[r.id], after[r.id]) for r in referrals if r.id in now]
+
+
+@dataclass(frozen=True)
+class NextStep:
+    """One step of the work on an open file, in the order it is done with her."""
+
+    name: str  # "consent", "risk", "refer"
+    done: bool
+
+
+def next_steps(case: Case, consents: list[Consent], assessment, referrals: list[Referral]) -> list[NextStep]:
+    """Consent first (nothing is shared without it), then the risk (it sets the urgency), then the
+    referral. Empty for a closed file."""
+    if case.status != CaseStatus.OPEN:
+        return []
+    return [NextStep("consent", any(c.withdrawn_at is None for c in consents)),
+            NextStep("risk", assessment is not None),
+            NextStep("refer", any(r.status != ReferralStatus.DRAFT for r in referrals))]

@@ -11,7 +11,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
 from ..extensions import db
-from ..models import Consent, Referral, RiskAssessment, User
+from ..models import Case, Consent, Referral, RiskAssessment, User
+from ..models.base import utcnow
 from ..models.case import IDENTITY_COLUMNS
 from ..policy import Action, referrals_of_case_query
 from ..policy.fields import visible_risk_level
@@ -109,7 +110,13 @@ def new():
 @bp.get("/<case_id>")
 def show(case_id):
     case, access = load_case(case_id, Action.CASE_READ)
-    identity = cases.read_identity(g.user, case)
+    return render_template("cases/show.html", **_file_page(case, access))
+
+
+def _file_page(case: Case, access, *, purpose: str = "view", **forms) -> dict:
+    """What the file page shows; `forms` replaces a blank form by the one she submitted (refused,
+    shown again with what she typed and why)."""
+    identity = cases.read_identity(g.user, case, purpose=purpose)
     # Everything the template reads comes with its rows: a constant number of queries per page.
     referrals = db.session.execute(referrals_of_case_query(g.user, case)
                                    .options(joinedload(Referral.to_agency))).scalars().all()
@@ -118,20 +125,37 @@ def show(case_id):
                "risk_level": visible_risk_level(access, case),
                "timeline": case_views.timeline(g.user, case, referrals), "note_form": NoteForm()}
     if is_owner:
+        consents_of_case = db.session.execute(select(Consent).where(Consent.case_id == case.id)
+                                              .options(joinedload(Consent.agency))
+                                              .order_by(Consent.recorded_at)).scalars().all()
+        assessment = db.session.execute(select(RiskAssessment).where(RiskAssessment.case_id == case.id)
+                                        .options(joinedload(RiskAssessment.assessed_by).lazyload(User.role_rows))
+                                        .order_by(RiskAssessment.assessed_at.desc()).limit(1)).scalar_one_or_none()
         context.update(
-            consents=db.session.execute(select(Consent).where(Consent.case_id == case.id)
-                                        .options(joinedload(Consent.agency))
-                                        .order_by(Consent.recorded_at)).scalars().all(),
-            assessment=db.session.execute(select(RiskAssessment).where(RiskAssessment.case_id == case.id)
-                                          .options(joinedload(RiskAssessment.assessed_by).lazyload(User.role_rows))
-                                          .order_by(RiskAssessment.assessed_at.desc()).limit(1)).scalar_one_or_none(),
+            consents=consents_of_case, assessment=assessment,
+            next_steps=case_views.next_steps(case, consents_of_case, assessment, referrals),
             notes=notes.visible_notes(g.user, case),
             attachments=attachments.list_attachments(g.user, case), attachment_form=AttachmentForm(),
             consent_form=_consent_form(case), close_form=CloseForm(), reopen_form=ReopenForm(),
             confirm_form=ConfirmForm(), recipients_see=case_views.what_recipients_see(case, referrals),
             emergency_reads=break_glass.accesses_to(g.user, case),
         )
-    return render_template("cases/show.html", **context)
+    context.update(forms)
+    return context
+
+
+@bp.get("/<case_id>/summary")
+def summary(case_id):
+    """The file on paper: what the viewer may see, no form and no button (a print stylesheet)."""
+    case, access = load_case(case_id, Action.CASE_READ)
+    return render_template("cases/summary.html", printed_at=utcnow(), **_file_page(case, access, purpose="print"))
+
+
+def _refused_on_file_page(case: Case, access, **forms):
+    """A form of the file page refused: nothing it wrote is kept, and the page comes back with the
+    form as she filled it, its errors at the fields (422)."""
+    db.session.rollback()
+    return render_template("cases/show.html", **_file_page(case, access, **forms)), REFUSED
 
 
 def _consent_form(case, formdata=None) -> ConsentForm:
@@ -175,18 +199,19 @@ def edit(case_id):
 
 @bp.post("/<case_id>/consents")
 def add_consent(case_id):
-    case, _access = load_case(case_id, Action.CASE_CONSENT)
+    case, access = load_case(case_id, Action.CASE_CONSENT)
     form = _consent_form(case, request.form)
     back = url_for("cases.show", case_id=case.id) + "#consent"
     if not form.validate_on_submit():
-        return refused_redirect(back, _("Choose an agency or a kind of service."))
+        return _refused_on_file_page(case, access, consent_form=form)
     scope_agency = form.agency_id.data if form.scope.data == "agency" else None
     scope_category = form.service_category.data or None if form.scope.data == "category" else None
     try:
         consents.record_consent(g.user, case, fields=form.fields.data or [], agency_id=scope_agency,
                                 service_category=scope_category, note=form.note.data or None)
     except CaseInputError as exc:
-        return refused_redirect(back, case_error_message(exc.code))
+        _attach_error(form, exc)
+        return _refused_on_file_page(case, access, consent_form=form)
     flash(_("Consent recorded."), "success")
     return redirect(back)
 
@@ -233,41 +258,43 @@ def risk(case_id):
 
 @bp.post("/<case_id>/close")
 def close(case_id):
-    case, _access = load_case(case_id, Action.CASE_CLOSE)
+    case, access = load_case(case_id, Action.CASE_CLOSE)
     form = CloseForm()
     back = url_for("cases.show", case_id=case.id)
     if not form.validate_on_submit():
-        return refused_redirect(back, _("Choose a reason to close the file."))
+        return _refused_on_file_page(case, access, close_form=form)
     try:
         cases.close_case(g.user, case, form.reason.data, form.comment.data or None)
     except CaseInputError as exc:
-        return refused_redirect(back, case_error_message(exc.code))
+        _attach_error(form, exc)
+        return _refused_on_file_page(case, access, close_form=form)
     flash(_("File closed."), "success")
     return redirect(back)
 
 
 @bp.post("/<case_id>/reopen")
 def reopen(case_id):
-    case, _access = load_case(case_id, Action.CASE_CLOSE)
+    case, access = load_case(case_id, Action.CASE_CLOSE)
     form = ReopenForm()
     back = url_for("cases.show", case_id=case.id)
     if not form.validate_on_submit():
-        return refused_redirect(back, _("Say why the file is reopened."))
+        return _refused_on_file_page(case, access, reopen_form=form)
     try:
         cases.reopen_case(g.user, case, form.comment.data)
     except CaseInputError as exc:
-        return refused_redirect(back, case_error_message(exc.code))
+        _attach_error(form, exc)
+        return _refused_on_file_page(case, access, reopen_form=form)
     flash(_("File reopened."), "success")
     return redirect(back)
 
 
 @bp.post("/<case_id>/notes")
 def add_note(case_id):
-    case, _access = load_case(case_id, Action.CASE_NOTE)
+    case, access = load_case(case_id, Action.CASE_NOTE)
     form = NoteForm()
     back = url_for("cases.show", case_id=case.id) + "#notes"
     if not form.validate_on_submit():
-        return refused_redirect(back, _("Write the note before saving it."))
+        return _refused_on_file_page(case, access, note_form=form)
     notes.add_note(g.user, case, form.body.data)
     flash(_("Note added."), "success")
     return redirect(back)

@@ -135,7 +135,9 @@ def _refer(case: Case, form: ReferForm, replaces: Referral | None) -> Referral |
         db.session.rollback()
         return None
     except engine.WorkflowError as exc:
-        field = {"to_agency_id": "service_id"}.get(exc.field, exc.field)
+        # No consent is fixed at the consent box, not by choosing another service.
+        field = "record_consent" if exc.code == "no_consent" else \
+            {"to_agency_id": "service_id"}.get(exc.field, exc.field)
         getattr(form, field, form.service_id).errors = [case_error_message(exc.code)]
         db.session.rollback()
         return None
@@ -180,9 +182,12 @@ def transition(referral_id):
                     reason=form.reason.data or None, message=(form.message.data or "").strip() or None)
     except engine.WorkflowError as exc:
         db.session.rollback()
-        flash(case_error_message(exc.code), "error")
         status = 409 if isinstance(exc, (engine.StaleVersion, engine.ConcurrentUpdate, engine.InvalidTransition)) \
             else 422
+        if exc.field in ("reason", "message"):  # told at the field that fixes it, in the summary too
+            return _show_again(referral_id, form, status, failed_field=exc.field,
+                               failed_error=case_error_message(exc.code))
+        flash(case_error_message(exc.code), "error")
         return _show_again(referral_id, form, status)
     label = TRANSITIONS[form.action.data].name
     flash(_("Done: %(action)s.", action=_action_label(label)), "success")
@@ -195,7 +200,7 @@ def _action_label(name: str) -> str:
     return label(name, "action_")
 
 
-def _show_again(referral_id, form, status):
+def _show_again(referral_id, form, status, failed_field=None, failed_error=None):
     referral, decision = load_referral(referral_id, Action.REFERRAL_READ)
     view = read_referral(g.user, referral, decision)
     history = _history(referral)
@@ -204,7 +209,8 @@ def _show_again(referral_id, form, status):
     return render_template("referrals/show.html", referral=referral, view=view, side=decision.relation,
                            history=history, timers=timers, actions=actions, form=form, transitions=TRANSITIONS,
                            note_form=NoteForm(), notes=[], post_rape=ServiceCategory.POST_RAPE_CARE,
-                           failed_action=form.action.data, **_stay_context(referral, decision.relation)), status
+                           failed_action=form.action.data, failed_field=failed_field, failed_error=failed_error,
+                           **_stay_context(referral, decision.relation)), status
 
 
 def _stay_context(referral: Referral, side: str) -> dict:

@@ -1,7 +1,8 @@
-/* Two comforts for slow connections and interrupted work, none of them needed to use the pages:
+/* Comforts for slow connections, interrupted work and screen readers, none of them needed to use the pages:
    - a form is sent once per click: its submit buttons wait until the answer arrives;
    - two minutes before an idle session would end, a notice offers to stay signed in, so what she
-     is typing is not lost to the login page. */
+     is typing is not lost to the login page;
+   - after a failed submit, focus moves to the summary of what to correct. */
 (function () {
   "use strict";
 
@@ -26,6 +27,11 @@
       button.removeAttribute("aria-busy");
     });
   });
+
+  // After a failed submit the summary of errors takes focus: it is read first, and Tab goes on to
+  // its links, each of which leads to the field that fixes it.
+  var summary = document.getElementById("error-summary");
+  if (summary) { summary.focus(); }
 
   var notice = document.getElementById("session-warning");
   if (!notice) { return; }

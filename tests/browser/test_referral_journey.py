@@ -49,7 +49,7 @@ def test_refer_accept_complete_and_see_the_loop_close(page, page_log, browser, l
     snap(page, "journey-1-file-ar")
 
     # She refers the survivor to the police, recording the consent given now.
-    page.locator(".page-head .actions a.primary").click()
+    page.locator(".page-head .actions a[href*='/referrals/new/']").click()
     page.locator("#service_id").select_option(str(service.id))
     page.locator("#urgency").select_option("urgent")
     page.locator('input[name=shared_fields][value="name"]').check()

@@ -1,0 +1,26 @@
+"""Guided file work in a real browser (issue 21, part 6): a refused form comes back with the summary
+of errors focused, and its link leads to the field that fixes it; the next step is the main button."""
+
+from __future__ import annotations
+
+from playwright.sync_api import expect
+
+from tests.browser.test_referral_journey import _log_in
+from tests.factories import make_case
+
+
+def test_a_refused_close_focuses_the_error_summary_and_its_link_leads_to_the_field(page, page_log, world):
+    case = make_case(world.cw_a)
+    _log_in(page, world.cw_a)
+    page.goto(f"/cases/{case.id}")
+    expect(page.locator("a.button.primary")).to_have_attribute("href", "#consent")  # consent comes first
+    page.locator("#comment").fill("She moved to her sister's")
+    page.locator("form[action$='/close'] button[type=submit]").click()
+
+    summary = page.locator("#error-summary")
+    expect(summary).to_be_visible()
+    expect(summary).to_be_focused()
+    expect(page.locator("#comment")).to_have_value("She moved to her sister's")  # nothing typed is lost
+    summary.locator("a[href='#reason']").click()
+    expect(page.locator("#reason")).to_have_attribute("aria-invalid", "true")
+    page_log.assert_clean()
