@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import base64
 import os
+import subprocess
 from contextlib import contextmanager
-from pathlib import Path
 
 import pytest
 from sqlalchemy import select, text
@@ -213,7 +213,12 @@ def test_shred_leaves_no_trace_of_the_key_or_ciphertexts_in_the_sqlite_files(app
     path = db.engine.url.database
 
     def files() -> bytes:
-        return b"".join(Path(p).read_bytes() for p in (path, path + "-wal") if os.path.exists(p))
+        # Read by another process: closing a descriptor of the database file in this one would drop
+        # every POSIX lock SQLite holds on it here, and the next process to close its connection
+        # would then believe itself the last one and reset the WAL this process still writes to
+        # (the SQLite file was found "malformed" later in the run).
+        names = [p for p in (path, path + "-wal") if os.path.exists(p)]
+        return subprocess.run(["cat", *names], capture_output=True, check=True).stdout  # noqa: S603,S607
 
     assert wrapped in files() or sealed in files()  # the test can see them when they are there
     result = run(app, "shred-case", victim.case_number, "--yes")
