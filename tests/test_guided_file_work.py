@@ -189,3 +189,33 @@ def test_no_one_else_prints_her_file(client, world, who):
     assert response.status_code in (403, 404)
     assert IDENTITY["full_name"] not in response.get_data(as_text=True)
     assert [e for e in _events("case.read", case) if e.purpose == "print"] == []
+
+
+# --- dates day first -----------------------------------------------------------------------------------
+
+
+def test_a_birth_date_is_typed_day_first_and_shown_in_words(client, world):
+    from tests.test_journey_pages import open_file_through_form
+
+    login(client, world.cw_a)
+    form = client.get("/cases/new").get_data(as_text=True)
+    birth_input = re.search(r'<input[^>]*id="date_of_birth"[^>]*>', form).group(0)
+    assert 'inputmode="numeric"' in birth_input and 'type="date"' not in birth_input  # the order is stated
+    opened = open_file_through_form(client, date_of_birth="04/03/1992", incident_date="28/02/2027")
+    assert opened.status_code == 302, opened.get_data(as_text=True)[:2000]
+    page = client.get(opened.headers["Location"]).get_data(as_text=True)
+    assert "4 مارس 1992" in page and "28 فبراير 2027" in page  # 4 March, never 3 April
+    case_id = opened.headers["Location"].rsplit("/", 1)[1]
+    edit = client.get(f"/cases/{case_id}/edit").get_data(as_text=True)
+    assert 'value="04/03/1992"' in edit  # shown back as it is typed
+
+
+def test_a_month_first_date_is_refused_at_its_field(client, world):
+    from tests.test_journey_pages import open_file_through_form
+
+    login(client, world.cw_a)
+    refused = open_file_through_form(client, date_of_birth="12/31/1992")
+    assert refused.status_code == 422
+    html = refused.get_data(as_text=True)
+    assert 'id="date_of_birth-err"' in html and '<a href="#date_of_birth">' in html
+    assert 'value="12/31/1992"' in html

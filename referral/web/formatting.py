@@ -8,7 +8,7 @@ one day-first style per language; signed numbers are isolated so "<5" is never m
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 
 from flask import Flask
 from flask_babel import format_date, format_datetime, format_decimal, get_locale, ngettext
@@ -43,7 +43,12 @@ def when(value: datetime | None, fmt: str = "medium") -> str:
 
 
 def day(value) -> str:
-    """A calendar day (a date, no time zone) in the same style as `when`."""
+    """A calendar day (a date, or one stored as ISO text, no time zone) in the same style as `when`."""
+    if isinstance(value, str) and value:
+        try:
+            value = date.fromisoformat(value)
+        except ValueError:
+            return value  # shown as it was recorded rather than not at all
     return format_date(value, DATE_PATTERNS.get(_language(), DATE_PATTERNS["en"])) if value else ""
 
 

@@ -7,7 +7,6 @@ from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from wtforms import (
     BooleanField,
-    DateField,
     HiddenField,
     RadioField,
     SelectField,
@@ -31,7 +30,7 @@ from ...models.vocab import (
     ViolenceType,
 )
 from ...services.risk import QUESTIONS
-from . import BLANK, enum_options, options
+from . import BLANK, DayFirstDateField, enum_options, options
 
 REQUIRED = _l("This field is required.")
 
@@ -59,7 +58,7 @@ class IdentityMixin:
     address = StringField(_l("Address"), validators=[Optional(), Length(max=300)])
     national_id = StringField(_l("National ID number"), validators=[Optional(), Length(max=40)],
                               render_kw={"dir": "ltr", "autocomplete": "off"})
-    date_of_birth = DateField(_l("Date of birth"), validators=[Optional()])
+    date_of_birth = DayFirstDateField(_l("Date of birth"), validators=[Optional()])
     narrative = TextAreaField(_l("Account of the violence"), validators=[Optional(), Length(max=20000)])
 
 
@@ -72,7 +71,7 @@ class DetailsMixin:
     violence_flags = MultiCheckboxField(_l("Also involves"), choices=_choices(ViolenceFlag, "flag_", blank=False))
     perpetrator_relationship = SelectField(_l("Relationship to the perpetrator"), validators=[Optional()],
                                            choices=_choices(PerpetratorRelationship))
-    incident_date = DateField(_l("Date of the incident"), validators=[Optional()])
+    incident_date = DayFirstDateField(_l("Date of the incident"), validators=[Optional()])
     incident_place = SelectField(_l("Place of the incident"), choices=_choices(IncidentPlace),
                                  validators=[Optional()])
     channel = SelectField(_l("How she reached us"), choices=_choices(IntakeChannel, blank=False),

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, DateField, SelectField, StringField
+from wtforms import BooleanField, SelectField, StringField
 from wtforms.validators import DataRequired, Email, Length, Optional
 
 from ...models.vocab import AgencyKind, ServiceCategory
-from . import enum_options
+from . import DayFirstDateField, enum_options
 from .cases import REQUIRED, MultiCheckboxField, coerce_int_or_none
 
 DAY_LABELS = (_l("Monday"), _l("Tuesday"), _l("Wednesday"), _l("Thursday"), _l("Friday"), _l("Saturday"),
@@ -56,7 +56,7 @@ class ServiceForm(FlaskForm):
 
 
 class HolidayForm(FlaskForm):
-    day = DateField(_l("Date"), validators=[DataRequired(REQUIRED)])
+    day = DayFirstDateField(_l("Date"), validators=[DataRequired(REQUIRED)])
     name = StringField(_l("Name"), validators=[DataRequired(REQUIRED), Length(max=200)])
     region_id = SelectField(_l("Region (empty: the whole country)"), coerce=coerce_int_or_none,
                             validators=[Optional()])
