@@ -12,11 +12,11 @@ from sqlalchemy.orm import joinedload, selectinload
 
 from ..extensions import db
 from ..models import Case, Referral, ReferralEvent, Service, SlaTimer, User
-from ..models.vocab import ServiceCategory, Urgency
+from ..models.vocab import ReferralStatus, ServiceCategory, Urgency
 from ..policy import Action, inbox_query, outbox_query
 from ..policy.fields import consent_for
 from ..services import capacity as places
-from ..services import notes, stays
+from ..services import case_views, notes, stays
 from ..services.cases import CaseInputError
 from ..services.consents import record_consent
 from ..services.directory import find_services
@@ -167,7 +167,7 @@ def show(referral_id):
     return render_template("referrals/show.html", referral=referral, view=view, side=side, history=history,
                            timers=timers, actions=actions, form=TransitionForm(), transitions=TRANSITIONS,
                            note_form=NoteForm(), notes=referral_notes, post_rape=ServiceCategory.POST_RAPE_CARE,
-                           **_stay_context(referral, side))
+                           **_stay_context(referral, side), **_sender_context(referral, case, side))
 
 
 @bp.post("/<referral_id>/transition")
@@ -210,7 +210,17 @@ def _show_again(referral_id, form, status, failed_field=None, failed_error=None)
                            history=history, timers=timers, actions=actions, form=form, transitions=TRANSITIONS,
                            note_form=NoteForm(), notes=[], post_rape=ServiceCategory.POST_RAPE_CARE,
                            failed_action=form.action.data, failed_field=failed_field, failed_error=failed_error,
-                           **_stay_context(referral, decision.relation)), status
+                           **_stay_context(referral, decision.relation),
+                           **_sender_context(referral, db.session.get(Case, referral.case_id),
+                                             decision.relation)), status
+
+
+def _sender_context(referral: Referral, case: Case, side: str) -> dict:
+    """For the sending caseworker: what the receiving agency reads now, which is less than what was
+    sent once a consent is withdrawn or the access has ended."""
+    if side != "sender" or referral.status == ReferralStatus.DRAFT:
+        return {"recipient_sees": None}
+    return {"recipient_sees": case_views.what_recipients_see(case, [referral]).get(referral.id)}
 
 
 def _stay_context(referral: Referral, side: str) -> dict:
