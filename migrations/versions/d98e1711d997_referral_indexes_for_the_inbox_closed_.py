@@ -10,7 +10,6 @@ Create Date: 2026-11-23 14:25:21.054714
 import sqlalchemy as sa
 from alembic import op
 
-import referral.models.base
 
 
 # revision identifiers, used by Alembic.

@@ -8,7 +8,6 @@ Create Date: 2026-12-03 07:45:00
 import sqlalchemy as sa
 from alembic import op
 
-import referral.models.base
 
 # revision identifiers, used by Alembic.
 revision = 'e22_readiness'
@@ -20,7 +19,7 @@ depends_on = None
 def upgrade():
     op.create_table('readiness_probes',
     sa.Column('id', sa.Integer(), nullable=False),
-    sa.Column('probed_at', referral.models.base.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('probed_at', sa.DateTime(timezone=True), nullable=False),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_readiness_probes'))
     )
 
