@@ -24,3 +24,19 @@ def test_a_refused_close_focuses_the_error_summary_and_its_link_leads_to_the_fie
     summary.locator("a[href='#reason']").click()
     expect(page.locator("#reason")).to_have_attribute("aria-invalid", "true")
     page_log.assert_clean()
+
+
+def test_a_referral_printed_as_a_letter_has_no_form_or_button(page, world):
+    from referral.extensions import db
+    from referral.models.vocab import ServiceCategory
+    from tests.factories import consent_and_refer
+
+    case = make_case(world.cw_a)
+    referral = consent_and_refer(world.cw_a, case, world.service(world.police, ServiceCategory.POLICE_PROTECTION))
+    db.session.commit()
+    _log_in(page, world.officer_police)
+    page.goto(f"/referrals/{referral.id}")
+    expect(page.locator("form.action-form").first).to_be_visible()
+    page.emulate_media(media="print")
+    expect(page.locator("h1 .ref")).to_have_text(referral.reference)
+    assert page.locator("main form:visible, main button:visible, a.quick-exit:visible").count() == 0
