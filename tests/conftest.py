@@ -33,10 +33,6 @@ REQUIRE_POSTGRES = os.environ.get("MASAR_REQUIRE_POSTGRES") == "1"
 
 
 def pytest_collection_modifyitems(config, items):
-    # Known leak (see the session note): after some tests of the full run, another connection keeps
-    # the SQLite file busy, and the concurrency tests that release requests together then meet
-    # "database is locked". Until it is found, they run before everything else.
-    items.sort(key=lambda item: 0 if item.get_closest_marker("runs_first") else 1)
     if POSTGRES_ADMIN_URL:
         return
     skip = pytest.mark.skip(reason="needs PostgreSQL: set MASAR_TEST_POSTGRES (CI runs these)")

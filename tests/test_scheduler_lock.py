@@ -371,7 +371,6 @@ def test_register_adds_the_scheduler_command(app):
 
 
 @pytest.mark.slow
-@pytest.mark.runs_first
 def test_the_scheduler_command_runs_the_jobs_until_sigterm(world, app, tmp_path):
     overdue_referrals(world, 1)
     (tmp_path / "sched_app.py").write_text(textwrap.dedent(f"""

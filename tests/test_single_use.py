@@ -14,7 +14,7 @@ from referral.models import ApiToken, AuditEvent, UserSession
 from referral.services.accounts import replace_recovery_codes
 from tests.factories import PASSWORD, csrf_token, race, totp_now
 
-pytestmark = [pytest.mark.usefixtures("isolated_clients"), pytest.mark.runs_first]
+pytestmark = pytest.mark.usefixtures("isolated_clients")
 
 
 @pytest.fixture
