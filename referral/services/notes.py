@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from sqlalchemy import select
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import joinedload
 
 from ..audit.log import record
 from ..extensions import db
-from ..models import Case, Note, Referral, User
+from ..models import Case, Note, Notification, Referral, User
 from ..models.base import utcnow, uuid7
+from ..models.vocab import Role
 from ..policy import Action, PermissionDenied, require
 from ..policy.recipients import recipient_access
 from ..security.case_crypto import seal, unseal_text
@@ -27,7 +28,47 @@ def add_note(user: User, case: Case, body: str, *, referral: Referral | None = N
     db.session.add(note)
     case.last_activity_at = note.created_at
     record("note.create", object_type="note", object_id=note.id, case_id=case.id, fields=["body"])
+    if referral is not None:
+        _tell_the_other_side(user, case, referral)
     return note
+
+
+#: A note on a referral is a message between the two sides: the other side is told, without its text.
+MESSAGE = "referral.message"
+
+
+def _tell_the_other_side(author: User, case: Case, referral: Referral) -> None:
+    from .notifications import notify, staff_of_agencies
+
+    if author.agency_id == referral.to_agency_id:
+        ids = {referral.created_by_id, case.caseworker_id} - {None, author.id}
+        people = db.session.execute(select(User).where(User.id.in_(ids), User.active.is_(True))
+                                    .order_by(User.id)).scalars().all() if ids else []
+    elif recipient_access(case, referral).open:
+        # The receiving agency hears of it only while it may read it.
+        people = [u for u in staff_of_agencies([referral.to_agency_id], (Role.OFFICER, Role.CASEWORKER))
+                  .get(referral.to_agency_id, []) if u.id != author.id]
+    else:
+        people = []
+    notify(people, MESSAGE, referral=referral)
+
+
+def mark_messages_read(user: User, referral: Referral) -> None:
+    """She opened the referral's messages: its message notifications are read."""
+    db.session.execute(update(Notification).where(
+        Notification.user_id == user.id, Notification.referral_id == referral.id, Notification.kind == MESSAGE,
+        Notification.read_at.is_(None)).values(read_at=utcnow()))
+
+
+def unread_messages(user: User, referral_ids: list) -> dict:
+    """How many messages she has not read yet, per referral (one query for a list page)."""
+    if not referral_ids:
+        return {}
+    rows = db.session.execute(
+        select(Notification.referral_id, func.count()).where(
+            Notification.user_id == user.id, Notification.kind == MESSAGE, Notification.read_at.is_(None),
+            Notification.referral_id.in_(referral_ids)).group_by(Notification.referral_id))
+    return dict(rows.all())
 
 
 def visible_notes(user: User, case: Case, *, referral: Referral | None = None) -> list[tuple[Note, str]]:

@@ -18,6 +18,7 @@ GROUPS: dict[str, tuple[str, ...]] = {
     "referrals": ("referral.send", "referral.acknowledge", "referral.accept", "referral.decline", "referral.start",
                   "referral.complete", "referral.return", "referral.withdraw", "referral.info_request",
                   "referral.info_provided", "referral.reassign", "referral.reminder"),
+    "messages": ("referral.message",),
     "overdue": ("referral.breach", "referral.escalation"),
     "stalled": (STALLED,),
     "emergency": ("break_glass.read", "break_glass.over_limit", "break_glass.approved", "break_glass.rules_changed"),

@@ -33,6 +33,7 @@ def notification_text(kind: str, params: dict) -> str:
         "referral.info_request": lambda: _("More information is requested for referral %(ref)s.", ref=ref),
         "referral.info_provided": lambda: _("Information was provided for referral %(ref)s.", ref=ref),
         "referral.breach": lambda: _("Referral %(ref)s is overdue.", ref=ref),
+        "referral.message": lambda: _("New message about referral %(ref)s.", ref=ref),
         "referral.escalation": lambda: _("Referral %(ref)s is still overdue and was escalated.", ref=ref),
         "referral.reminder": lambda: _("A coordinator sent a reminder about referral %(ref)s.", ref=ref),
         "referral.reassign": lambda: _("Declined referral %(previous)s was sent on as %(ref)s.",

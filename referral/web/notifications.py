@@ -17,6 +17,7 @@ bp = Blueprint("notifications", __name__, url_prefix="/notifications")
 
 GROUP_LABELS = {
     "referrals": _l("Referrals"),
+    "messages": _l("Messages"),
     "overdue": _l("Overdue"),
     "stalled": _l("Files without activity"),
     "emergency": _l("Emergency access"),

@@ -28,7 +28,7 @@ from .choices import region_choices, service_choices
 from .forms.cases import NoteForm
 from .forms.referrals import ReferForm, TransitionForm
 from .messages import case_error_message
-from .refusals import form_page, refused_redirect
+from .refusals import REFUSED, form_page, refused_redirect
 
 bp = Blueprint("referrals", __name__, url_prefix="/referrals")
 PAGE_SIZE = 25
@@ -50,7 +50,8 @@ def inbox():
     if tab == "closed":
         query = query.order_by(None).order_by(Referral.updated_at.desc(), Referral.id)
     rows, has_next = _page(query, page)
-    return render_template("referrals/list.html", rows=rows, tab=tab, page=page, has_next=has_next, box="inbox")
+    return render_template("referrals/list.html", rows=rows, tab=tab, page=page, has_next=has_next, box="inbox",
+                           unread=notes.unread_messages(g.user, [r.id for r in rows]))
 
 
 @bp.get("/outbox")
@@ -64,7 +65,8 @@ def outbox():
     else:
         query = query.where(Referral.is_open == (tab != "closed"))
     rows, has_next = _page(query, page)
-    return render_template("referrals/list.html", rows=rows, tab=tab, page=page, has_next=has_next, box="outbox")
+    return render_template("referrals/list.html", rows=rows, tab=tab, page=page, has_next=has_next, box="outbox",
+                           unread=notes.unread_messages(g.user, [r.id for r in rows]))
 
 
 def _local_to_utc(value: datetime | None, tz_name: str) -> datetime | None:
@@ -164,6 +166,8 @@ def show(referral_id):
                                 .order_by(SlaTimer.due_at)).scalars().all()
     actions = [t.name for t in available_transitions(referral.status, side)] if side in ("sender", "recipient") else []
     referral_notes = notes.visible_notes(g.user, case, referral=referral) if side in ("sender", "recipient") else []
+    if side in ("sender", "recipient"):
+        notes.mark_messages_read(g.user, referral)
     return render_template("referrals/show.html", referral=referral, view=view, side=side, history=history,
                            timers=timers, actions=actions, form=TransitionForm(), transitions=TRANSITIONS,
                            note_form=NoteForm(), notes=referral_notes, post_rape=ServiceCategory.POST_RAPE_CARE,
@@ -200,7 +204,7 @@ def _action_label(name: str) -> str:
     return label(name, "action_")
 
 
-def _show_again(referral_id, form, status, failed_field=None, failed_error=None):
+def _show_again(referral_id, form, status, failed_field=None, failed_error=None, note_form=None):
     referral, decision = load_referral(referral_id, Action.REFERRAL_READ)
     view = read_referral(g.user, referral, decision)
     history = _history(referral)
@@ -208,11 +212,18 @@ def _show_again(referral_id, form, status, failed_field=None, failed_error=None)
     actions = [t.name for t in available_transitions(referral.status, decision.relation)]
     return render_template("referrals/show.html", referral=referral, view=view, side=decision.relation,
                            history=history, timers=timers, actions=actions, form=form, transitions=TRANSITIONS,
-                           note_form=NoteForm(), notes=[], post_rape=ServiceCategory.POST_RAPE_CARE,
+                           note_form=note_form or NoteForm(), notes=_messages(referral, decision.relation),
+                           post_rape=ServiceCategory.POST_RAPE_CARE,
                            failed_action=form.action.data, failed_field=failed_field, failed_error=failed_error,
                            **_stay_context(referral, decision.relation),
                            **_sender_context(referral, db.session.get(Case, referral.case_id),
                                              decision.relation)), status
+
+
+def _messages(referral: Referral, side: str) -> list:
+    if side not in ("sender", "recipient"):
+        return []
+    return notes.visible_notes(g.user, db.session.get(Case, referral.case_id), referral=referral)
 
 
 def _sender_context(referral: Referral, case: Case, side: str) -> dict:
@@ -239,10 +250,11 @@ def add_note(referral_id):
     if decision.relation not in ("sender", "recipient"):
         guard(Action.CASE_NOTE, db.session.get(Case, referral.case_id))
     form = NoteForm()
-    if form.validate_on_submit():
-        case = db.session.get(Case, referral.case_id)
-        guard(Action.CASE_NOTE, case)
-        notes.add_note(g.user, case, form.body.data, referral=referral)
-        flash(_("Note added."), "success")
+    if not form.validate_on_submit():  # shown again with what was typed (too long, or empty)
+        return _show_again(referral.id, TransitionForm(), REFUSED, note_form=form)
+    case = db.session.get(Case, referral.case_id)
+    guard(Action.CASE_NOTE, case)
+    notes.add_note(g.user, case, form.body.data, referral=referral)
+    flash(_("Message sent."), "success")
     return redirect(url_for("referrals.show", referral_id=referral.id) + "#notes")
 
