@@ -393,3 +393,10 @@ def test_a_file_without_an_active_caseworker_goes_to_its_agency_caseworkers(worl
     _inactive_since(case, utcnow() - timedelta(days=15))
     run_sla_sweep(now=utcnow())
     assert notified("case.stalled") == [(colleague.id, "case.stalled")]
+
+
+def test_the_escalation_query_reads_only_the_breaches_awaiting_escalation():
+    from referral.jobs.sweep import breaches_to_escalate
+
+    plan = _plan(breaches_to_escalate(datetime(2027, 1, 5, tzinfo=UTC), 500))
+    assert "ix_breaches_awaiting_escalation" in plan, plan

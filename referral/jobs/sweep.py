@@ -156,14 +156,20 @@ def escalate_after() -> timedelta:
                                                         DEFAULT_ESCALATE_AFTER_MINUTES)))
 
 
-def _escalation_batch(now: datetime, size: int, report: SweepReport) -> int:
-    cutoff = now - escalate_after()
-    waiting = (
+def breaches_to_escalate(cutoff: datetime, limit: int):
+    """Unresolved breaches not escalated yet, breached by ``cutoff``, oldest first: a range scan of
+    ix_breaches_awaiting_escalation, which holds only these. The breaches already escalated but
+    still open (they pile up over months of history) are not read at all."""
+    return (
         select(Breach.id)
-        .where(Breach.resolved_at.is_(None), Breach.breached_at <= cutoff, Breach.escalated_at.is_(None))
+        .where(Breach.resolved_at.is_(None), Breach.escalated_at.is_(None), Breach.breached_at <= cutoff)
         .order_by(Breach.breached_at)
-        .limit(size)
+        .limit(limit)
     )
+
+
+def _escalation_batch(now: datetime, size: int, report: SweepReport) -> int:
+    waiting = breaches_to_escalate(now - escalate_after(), size)
     claimed = db.session.execute(
         update(Breach)
         .where(Breach.id.in_(waiting.scalar_subquery()), Breach.escalated_at.is_(None),

@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, Index, Integer, String, UniqueConstraint
+from sqlalchemy import ForeignKey, Index, Integer, String, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
@@ -39,7 +39,13 @@ class Breach(db.Model):
     """The recorded fact that a timer passed its due time; unique per timer, so recorded once."""
 
     __tablename__ = "breaches"
-    __table_args__ = (Index("ix_breaches_open", "resolved_at", "breached_at"),)
+    __table_args__ = (
+        # What the sweep escalates next, and nothing else: its reads stay proportional to what is due
+        # (it replaces an index of every unresolved breach, escalated or not).
+        Index("ix_breaches_awaiting_escalation", "breached_at",
+              sqlite_where=text("resolved_at IS NULL AND escalated_at IS NULL"),
+              postgresql_where=text("resolved_at IS NULL AND escalated_at IS NULL")),
+    )
     id: Mapped[int] = mapped_column(primary_key=True)
     timer_id: Mapped[int] = mapped_column(ForeignKey("sla_timers.id", ondelete="CASCADE"), unique=True)
     referral_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("referrals.id", ondelete="CASCADE"), index=True)
