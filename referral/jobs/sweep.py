@@ -4,7 +4,7 @@ Each step claims its rows with one conditional UPDATE ... RETURNING (the row cha
 statement that selects it), in batches of ``BATCH`` per transaction under the job lease, so:
 - a second run, or a second process, finds nothing left to claim (nothing happens twice);
 - the cost follows the number of due rows: every query walks an index from its due end
-  (``ix_sla_timers_due``, ``ix_breaches_open``, ``ix_cases_owner_status_activity``);
+  (``ix_sla_timers_due``, ``ix_breaches_awaiting_escalation``, ``ix_cases_owner_status_activity``);
 - nothing is ever decrypted: notifications carry reference numbers only.
 """
 
