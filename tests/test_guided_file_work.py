@@ -219,3 +219,27 @@ def test_a_month_first_date_is_refused_at_its_field(client, world):
     html = refused.get_data(as_text=True)
     assert 'id="date_of_birth-err"' in html and '<a href="#date_of_birth">' in html
     assert 'value="12/31/1992"' in html
+
+
+def test_the_time_of_an_assault_is_typed_day_first_in_the_agencys_zone(client, world):
+    from zoneinfo import ZoneInfo
+
+    from referral.models import Service
+
+    case = make_case(world.cw_a)
+    service = world.service(world.hospital, ServiceCategory.POST_RAPE_CARE)
+    login(client, world.cw_a)
+    path = f"/referrals/new/{case.id}?need=post_rape_care"
+    form = client.get(path).get_data(as_text=True)
+    assert 'type="datetime-local"' not in form  # a native picker would show the browser's order
+    data = {"csrf_token": csrf_token(client, path), "need": "post_rape_care", "service_id": service.id,
+            "urgency": "emergency", "shared_fields": ["name"], "record_consent": "y", "assault_at": "04/03/2027 22:15"}
+    sent = client.post(path, data=data)
+    assert sent.status_code == 302, sent.get_data(as_text=True)[:3000]
+    referral = db.session.execute(select(Referral).where(Referral.case_id == case.id)).scalar_one()
+    agency = db.session.get(Service, service.id).agency
+    zone = ZoneInfo(agency.timezone or client.application.config["DEFAULT_TIMEZONE"])
+    assert referral.assault_at.astimezone(zone).strftime("%d/%m/%Y %H:%M") == "04/03/2027 22:15"  # 4 March
+
+    refused = client.post(path, data=data | {"assault_at": "03/31/2027 22:15", "csrf_token": csrf_token(client, path)})
+    assert refused.status_code == 422 and 'id="assault_at-err"' in refused.get_data(as_text=True)

@@ -40,3 +40,35 @@ def test_a_referral_printed_as_a_letter_has_no_form_or_button(page, world):
     page.emulate_media(media="print")
     expect(page.locator("h1 .ref")).to_have_text(referral.reference)
     assert page.locator("main form:visible, main button:visible, a.quick-exit:visible").count() == 0
+
+
+def test_withdrawing_consent_asks_for_confirmation_and_says_what_each_agency_will_see(page, page_log, world):
+    from referral.extensions import db
+    from referral.models.vocab import ServiceCategory
+    from tests.factories import consent_and_refer
+
+    case = make_case(world.cw_a)
+    referral = consent_and_refer(world.cw_a, case, world.service(world.police, ServiceCategory.POLICE_PROTECTION),
+                                 fields=("name", "contact"))
+    db.session.commit()
+    _log_in(page, world.cw_a)
+    page.goto(f"/cases/{case.id}")
+    page.locator("#consent a.button.danger").first.click()  # one click shows what will change, nothing more
+
+    expect(page.locator("main h1")).to_be_visible()
+    row = page.locator("table.withdrawal-preview tr.changes")
+    expect(row).to_have_count(1)
+    expect(row.locator("a.ref")).to_have_text(referral.reference)
+    # "Keep it" changes nothing...
+    page.locator("form.form-actions a.button").click()
+    expect(page.locator("#consent tr.withdrawn")).to_have_count(0)
+    # ...the confirmation withdraws it, and the referral page then says what the police still see.
+    page.locator("#consent a.button.danger").first.click()
+    page.locator("form.form-actions button.danger").click()
+    expect(page.locator(".flash-success")).to_be_visible()
+    expect(page.locator("#consent tr.withdrawn")).to_have_count(1)
+    page.goto(f"/referrals/{referral.id}")
+    seen = page.locator("dd.recipient-access")
+    expect(seen).to_be_visible()
+    assert "الاسم" not in seen.inner_text()  # her name is no longer among what the police read
+    page_log.assert_clean()

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, DateTimeLocalField, HiddenField, SelectField, TextAreaField
+from wtforms import BooleanField, HiddenField, SelectField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
 
 from ...models.vocab import DeclineReason, ServiceCategory, SharedField, Urgency
-from . import options
+from . import DayFirstDateTimeField, options
 from .cases import REQUIRED, MultiCheckboxField, _choices, coerce_int_or_none
 
 DECLINE_LABELS = {
@@ -29,8 +29,7 @@ class ReferForm(FlaskForm):
     shared_fields = MultiCheckboxField(_l("Information shared with the receiving agency"),
                                        choices=_choices(SharedField, blank=False))
     record_consent = BooleanField(_l("She gave her informed consent to share this with this agency now"))
-    assault_at = DateTimeLocalField(_l("When did the assault happen? (local time)"), format="%Y-%m-%dT%H:%M",
-                                    validators=[Optional()])
+    assault_at = DayFirstDateTimeField(_l("When did the assault happen? (local time)"), validators=[Optional()])
     message = TextAreaField(_l("Message to the receiving agency"), validators=[Optional(), Length(max=5000)])
     send_to_full = BooleanField(_l("Send to this shelter even though it is full (they agreed on the phone)"))
 
