@@ -49,6 +49,7 @@ ACTIONS = {
     "case.break_glass_request": _l("Asked for emergency access (over the daily limit)"),
     "case.close": _l("Closed a file"),
     "case.create": _l("Opened a file"),
+    "case.anonymous": _l("Recorded an anonymous case"),
     "case.duplicate_detected": _l("Possible duplicate file"),
     "case.list": _l("Listed files"),
     "case.read": _l("Read a file"),

@@ -103,6 +103,15 @@ def open_case(
     return case, hints if duplicates.after_open(user, case, hints) else []
 
 
+def open_anonymous_case(user: User, details: dict, *, at: datetime | None = None) -> Case:
+    """A case with no identity at all (issue 17): the observatory counts it, a referral or an alert
+    can carry it without naming her. No duplicate check: there is nothing to compare."""
+    case, _hints = open_case(user, {}, details, at=at, anonymous_ok=True)
+    record("case.anonymous", object_type="case", object_id=case.id, case_id=case.id,
+           details={"case_number": case.case_number})
+    return case
+
+
 DETAIL_ENUMS = {
     "age_band": AgeBand, "violence_type": ViolenceType, "perpetrator_relationship": PerpetratorRelationship,
     "incident_place": IncidentPlace, "channel": IntakeChannel,

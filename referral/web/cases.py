@@ -22,6 +22,7 @@ from ..services.risk import QUESTION_IDS
 from .access import guard, load_case
 from .choices import agency_choices, region_choices
 from .forms.cases import (
+    AnonymousCaseForm,
     AttachmentForm,
     CaseForm,
     CloseForm,
@@ -105,6 +106,24 @@ def new():
                         "contact you."), "warning")
             return redirect(url_for("cases.show", case_id=case.id))
     return form_page("cases/form.html", form=form, case=None)
+
+
+@bp.route("/anonymous/new", methods=["GET", "POST"])
+def new_anonymous():
+    guard(Action.CASE_CREATE)
+    form = AnonymousCaseForm()
+    form.region_id.choices = region_choices()
+    if request.method == "GET":
+        form.region_id.data = g.user.agency.region_id
+    if form.validate_on_submit():
+        try:
+            case = cases.open_anonymous_case(g.user, _details_from(form))
+        except CaseInputError as exc:
+            _attach_error(form, exc)
+        else:
+            flash(_("Anonymous case %(number)s recorded.", number=case.case_number), "success")
+            return redirect(url_for("cases.show", case_id=case.id))
+    return form_page("cases/anonymous.html", form=form)
 
 
 @bp.get("/<case_id>")

@@ -82,6 +82,11 @@ class CaseForm(FlaskForm, IdentityMixin, DetailsMixin):
     version = HiddenField()
 
 
+class AnonymousCaseForm(FlaskForm, DetailsMixin):
+    """A case with no identity at all: counted by the observatory, and a referral or alert can
+    carry it without naming her."""
+
+
 class ConsentForm(FlaskForm):
     scope = RadioField(_l("Share with"), default="agency",
                        choices=options([("agency", _l("One agency")), ("category", _l("Every agency of a kind"))]))
