@@ -87,13 +87,19 @@ def index():
                            has_next=has_next, searching=matches is not None), REFUSED if search.errors else 200
 
 
-@bp.route("/new", methods=["GET", "POST"])
-def new():
+def _intake_form(form_class):
+    """A new file's form, the region of her agency proposed first."""
     guard(Action.CASE_CREATE)
-    form = CaseForm()
+    form = form_class()
     form.region_id.choices = region_choices()
     if request.method == "GET":
         form.region_id.data = g.user.agency.region_id
+    return form
+
+
+@bp.route("/new", methods=["GET", "POST"])
+def new():
+    form = _intake_form(CaseForm)
     if form.validate_on_submit():
         try:
             case, duplicates = cases.open_case(g.user, _identity_from(form), _details_from(form))
@@ -110,11 +116,7 @@ def new():
 
 @bp.route("/anonymous/new", methods=["GET", "POST"])
 def new_anonymous():
-    guard(Action.CASE_CREATE)
-    form = AnonymousCaseForm()
-    form.region_id.choices = region_choices()
-    if request.method == "GET":
-        form.region_id.data = g.user.agency.region_id
+    form = _intake_form(AnonymousCaseForm)
     if form.validate_on_submit():
         try:
             case = cases.open_anonymous_case(g.user, _details_from(form))
