@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from ..audit.log import record
 from ..extensions import db
@@ -67,6 +67,14 @@ def claim(user: User, report: PublicReport) -> None:
     if report.claimed_agency_id is not None:
         raise ReportInputError("report", "already_claimed")
     at = utcnow()
+    # One claim wins when two associations press at once: the row is taken only if still free.
+    taken = db.session.execute(
+        update(PublicReport).where(PublicReport.id == report.id, PublicReport.claimed_agency_id.is_(None))
+        .values(claimed_agency_id=user.agency_id, claimed_by_id=user.id, claimed_at=at,
+                status=ReportStatus.IN_PROGRESS, updated_at=at)
+        .execution_options(synchronize_session=False)).rowcount
+    if taken != 1:
+        raise ReportInputError("report", "already_claimed")
     report.claimed_agency_id, report.claimed_by_id, report.claimed_at = user.agency_id, user.id, at
     _move(report, ReportStatus.IN_PROGRESS, at)
     record("report.claim", object_type="public_report", object_id=report.id, details={"reference": report.reference})
