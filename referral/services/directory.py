@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
-from sqlalchemy import select
+from datetime import datetime, timedelta
+
+from sqlalchemy import or_, select
 from sqlalchemy.orm import selectinload
 
 from ..extensions import db
-from ..models import Agency, Service, service_regions
+from ..models import Agency, Holiday, Service, service_regions
+from ..models.base import utcnow
 from ..models.vocab import AgencyKind
+from ..workflows.calendar import BusinessCalendar, is_open
 
 
 def find_services(*, category: str | None = None, region_id: int | None = None,
@@ -28,3 +32,31 @@ def find_services(*, category: str | None = None, region_id: int | None = None,
     if exclude_agency_id:
         query = query.where(Service.agency_id != exclude_agency_id)
     return list(db.session.execute(query).scalars())
+
+
+def open_now(services: list[Service], at: datetime | None = None) -> set[int]:
+    """The agencies of `services` open at `at` (now by default): their weekly hours in their own
+    time zone, minus the national, regional and agency holidays of those days; 24/7 ones always.
+    One query for the holidays, whatever the number of agencies."""
+    at = at or utcnow()
+    agencies = {s.agency.id: s.agency for s in services}
+    if not agencies:
+        return set()
+    # A day on each side of the UTC date: the agencies' local dates lie among these three.
+    days = (at.date() - timedelta(days=1), at.date() + timedelta(days=1))
+    holidays = db.session.execute(
+        select(Holiday.day, Holiday.agency_id, Holiday.region_id).where(
+            Holiday.day.between(*days),
+            or_(Holiday.agency_id.in_(list(agencies)), Holiday.agency_id.is_(None)))).all()
+    opened = set()
+    for agency in agencies.values():
+        off = frozenset(day for day, agency_id, region_id in holidays
+                        if agency_id in (None, agency.id) and region_id in (None, agency.region_id))
+        try:
+            calendar = BusinessCalendar(timezone=agency.timezone, opening_hours=agency.opening_hours or {},
+                                        holidays=off, open_24_7=agency.open_24_7)
+        except ValueError:
+            continue  # hours not set up (or unreadable): not shown as open
+        if is_open(at, calendar):
+            opened.add(agency.id)
+    return opened

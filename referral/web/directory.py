@@ -18,7 +18,7 @@ from ..policy.core import has_role_for
 from ..services import capacity as places
 from ..services import directory_admin
 from ..services.cases import CaseInputError
-from ..services.directory import find_services
+from ..services.directory import find_services, open_now
 from ..services.directory_admin import format_hours
 from .access import guard
 from .choices import agency_choices, region_choices
@@ -38,11 +38,15 @@ def index():
     if category not in {c.value for c in ServiceCategory}:
         category = None
     region_id = request.args.get("region_id", type=int)
+    only_open = request.args.get("open_now") == "1"
     services = find_services(category=category, region_id=region_id)
+    opened = open_now(services)
+    if only_open:
+        services = [s for s in services if s.agency_id in opened]
     free = places.availability(g.user, [s.id for s in services]) if has_role_for(g.user, Action.CAPACITY_READ) \
         else {}
     return render_template("directory/index.html", services=services, category=category, region_id=region_id,
-                           free=free,
+                           free=free, opened=opened, only_open=only_open,
                            regions=region_choices(), categories=[c.value for c in ServiceCategory],
                            can_manage=has_role_for(g.user, Action.DIRECTORY_MANAGE))
 
