@@ -79,6 +79,15 @@ LABELS = {
     "online": _l("Online"),
     # Intake channel
     "walk_in": _l("She came to us"),
+    # Follow-ups of a file (models/task.py).
+    "task_call_back": _l("Call her back"),
+    "task_accompany": _l("Accompany her"),
+    "task_appointment": _l("Appointment"),
+    "task_review_risk": _l("Review the risk assessment"),
+    "task_other": _l("Other"),
+    "task_status_open": _l("To do"),
+    "task_status_done": _l("Done"),
+    "task_status_cancelled": _l("Cancelled"),
     "hotline_report": _l("Hotline: report of violence"),
     "hotline_support": _l("Hotline: request for support or orientation"),
     "referred_in": _l("Referred by another agency"),

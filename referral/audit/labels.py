@@ -50,6 +50,10 @@ ACTIONS = {
     "case.close": _l("Closed a file"),
     "case.create": _l("Opened a file"),
     "case.anonymous": _l("Recorded an anonymous case"),
+    "task.create": _l("Planned a follow-up"),
+    "task.done": _l("Marked a follow-up done"),
+    "task.cancelled": _l("Cancelled a follow-up"),
+    "task.read": _l("Read the follow-ups of a file"),
     "case.duplicate_detected": _l("Possible duplicate file"),
     "case.list": _l("Listed files"),
     "case.read": _l("Read a file"),
@@ -116,6 +120,8 @@ FIELDS = {
     "risk_level": _l("risk level"),
     "messages": _l("messages"),
     "contact": _l("contact details"),
+    "body": _l("text of the note"),
+    "note": _l("note of a follow-up"),
 }
 
 PURPOSES = {
@@ -140,6 +146,7 @@ OBJECTS = {
     "emergency_eligibility": _l("emergency access rules"),
     "holiday": _l("holiday"),
     "note": _l("note"),
+    "case_task": _l("follow-up"),
     "public_report": _l("public report"),
     "referral": _l("referral"),
     "risk_assessment": _l("risk assessment"),

@@ -57,7 +57,7 @@ _STAGING = "masar.audit.staging"
 #: Events that record what a user was shown of a file (identity, narrative, notes, attachments,
 #: a referral's shared data, a public report).
 DISCLOSURES = frozenset({"case.read", "case.break_glass_read", "referral.read", "note.read", "attachment.read",
-                         "attachment.list", "report.read"})
+                         "attachment.list", "report.read", "task.read"})
 
 #: (transaction or savepoint the event was recorded in, event)
 _Entry = tuple[SessionTransaction, AuditEvent]

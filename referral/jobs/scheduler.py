@@ -47,6 +47,12 @@ def stay_sweep_job():
     return run_stay_sweep()
 
 
+def task_reminders_job():
+    from ..services.tasks import send_reminders
+
+    return send_reminders()
+
+
 def email_outbox_job():
     from .outbox import deliver_outbox
 
@@ -102,6 +108,7 @@ def _record_refused_signing(exc: Exception) -> None:
 JOBS: dict[str, tuple[Callable[[], object], str, int]] = {
     "sla_sweep": (sla_sweep_job, "SLA_SWEEP_SECONDS", 60),
     "stay_service_sweep": (stay_sweep_job, "STAY_SWEEP_SECONDS", 3600),
+    "task_reminders": (task_reminders_job, "TASK_REMINDER_SECONDS", 300),
     "email_outbox": (email_outbox_job, "OUTBOX_SECONDS", 30),
     "session_cleanup": (cleanup_sessions, "SESSION_CLEANUP_SECONDS", 3600),
     "audit_sign": (sign_audit_head, "AUDIT_SIGN_SECONDS", 900),

@@ -15,6 +15,7 @@ from .service import EmergencyEligibility, Service, service_regions
 from .shelter import EssentialService, ShelterCapacity, Stay, StayExtension, StayService, StayServiceDue
 from .sla import Breach, Escalation, JobLock, SlaPolicy
 from .stats import referral_daily_stats, referral_weekly_stats
+from .task import CaseTask
 from .user import ApiToken, LoginThrottle, RecoveryCode, User, UserRole, UserSession
 
 __all__ = [
@@ -26,5 +27,5 @@ __all__ = [
     "ReferralEvent", "Region", "RiskAssessment", "Service", "SlaPolicy", "SlaTimer", "User",
     "UserRole", "UserSession", "referral_daily_stats", "referral_weekly_stats",
     "service_regions", "EssentialService", "ShelterCapacity", "Stay", "StayExtension", "StayService",
-    "StayServiceDue",
+    "StayServiceDue", "CaseTask",
 ]

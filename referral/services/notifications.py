@@ -64,6 +64,7 @@ def notification_text(kind: str, params: dict) -> str:
         "stay.service_overdue": lambda: _("An essential service of the stay of referral %(ref)s is overdue.",
                                           ref=ref),
         "case.stalled": lambda: _("File %(ref)s has had no activity for a long time.", ref=ref),
+        "task.due": lambda: _("A follow-up on file %(ref)s is due at %(at)s.", ref=ref, at=params.get("at", "")),
         "account.approval_needed": lambda: _("An administrator asks to %(change)s for the account %(ref)s of "
                                              "your agency: your approval is needed.",
                                              change=account_change_label(params.get("change", "")), ref=ref),

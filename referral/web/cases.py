@@ -16,11 +16,12 @@ from ..models.base import utcnow
 from ..models.case import IDENTITY_COLUMNS
 from ..policy import Action, referrals_of_case_query
 from ..policy.fields import visible_risk_level
-from ..services import assessments, attachments, break_glass, case_views, cases, consents, notes
+from ..services import assessments, attachments, break_glass, case_views, cases, consents, notes, tasks
 from ..services.cases import CaseInputError, StaleCase
 from ..services.risk import QUESTION_IDS
 from .access import guard, load_case
 from .choices import agency_choices, region_choices
+from .forms import options
 from .forms.cases import (
     AnonymousCaseForm,
     AttachmentForm,
@@ -33,6 +34,7 @@ from .forms.cases import (
     ReopenForm,
     RiskForm,
     SearchForm,
+    TaskForm,
 )
 from .messages import case_error_message
 from .refusals import REFUSED, form_page, refused_redirect
@@ -160,9 +162,19 @@ def _file_page(case: Case, access, *, purpose: str = "view", **forms) -> dict:
             consent_form=_consent_form(case), close_form=CloseForm(), reopen_form=ReopenForm(),
             confirm_form=ConfirmForm(), recipients_see=case_views.what_recipients_see(case, referrals),
             emergency_reads=break_glass.accesses_to(g.user, case),
+            tasks=tasks.tasks_of_case(g.user, case), task_form=_task_form(case),
+            zone=tasks.agency_zone(case.owner_agency),
         )
     context.update(forms)
     return context
+
+
+def _task_form(case: Case, formdata=None) -> TaskForm:
+    form = TaskForm(formdata=formdata) if formdata is not None else TaskForm(formdata=None)
+    form.assignee_id.choices = options([(u.id, u.display_name) for u in tasks.assignable(case)], blank=True)
+    if formdata is None:
+        form.assignee_id.data = g.user.id
+    return form
 
 
 @bp.get("/<case_id>/summary")
@@ -306,6 +318,37 @@ def reopen(case_id):
         _attach_error(form, exc)
         return _refused_on_file_page(case, access, reopen_form=form)
     flash(_("File reopened."), "success")
+    return redirect(back)
+
+
+@bp.post("/<case_id>/tasks")
+def add_task(case_id):
+    case, access = load_case(case_id, Action.CASE_NOTE)
+    tasks.require_owner(g.user, case)  # a recipient writes notes on her referral, never follow-ups
+    form = _task_form(case, request.form)
+    if not form.validate_on_submit():
+        return _refused_on_file_page(case, access, task_form=form)
+    try:
+        tasks.add_task(g.user, case, kind=form.kind.data, due_local=form.due_at.data,
+                       assignee_id=form.assignee_id.data, note=form.note.data or None)
+    except CaseInputError as exc:
+        _attach_error(form, exc)
+        return _refused_on_file_page(case, access, task_form=form)
+    flash(_("Follow-up planned."), "success")
+    return redirect(url_for("cases.show", case_id=case.id) + "#tasks")
+
+
+@bp.post("/<case_id>/tasks/<uuid:task_id>/<any(done, cancelled):status>")
+def close_task(case_id, task_id, status):
+    case, _access = load_case(case_id, Action.CASE_NOTE)
+    back = url_for("cases.show", case_id=case.id) + "#tasks"
+    if not ConfirmForm().validate_on_submit():
+        return refused_redirect(back, _("The request could not be completed."))
+    try:
+        tasks.close_task(g.user, case, task_id, status)
+    except CaseInputError as exc:
+        return refused_redirect(back, case_error_message(exc.code))
+    flash(_("Follow-up updated."), "success")
     return redirect(back)
 
 

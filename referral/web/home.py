@@ -11,6 +11,7 @@ from ..models.base import utcnow
 from ..models.vocab import CaseStatus, Role
 from ..policy import cases_query, inbox_query, outbox_query
 from ..policy.queries import oversight_referrals_query
+from ..services import tasks
 
 bp = Blueprint("home", __name__)
 
@@ -30,7 +31,9 @@ def index():
         from ..models import Case
 
         open_cases = cases_query(user).where(Case.status == CaseStatus.OPEN)
+        zone = tasks.agency_zone(user.agency)
         panels["caseworker"] = {
+            "tasks": tasks.my_tasks_today(user, now), "zone": zone, "today": now.astimezone(zone).date(),
             "open_cases": _count(open_cases),
             "recent_cases": db.session.execute(
                 open_cases.order_by(Case.last_activity_at.desc()).limit(LIST_SIZE)).scalars().all(),

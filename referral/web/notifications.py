@@ -18,6 +18,7 @@ bp = Blueprint("notifications", __name__, url_prefix="/notifications")
 GROUP_LABELS = {
     "referrals": _l("Referrals"),
     "messages": _l("Messages"),
+    "tasks": _l("Follow-ups"),
     "overdue": _l("Overdue"),
     "stalled": _l("Files without activity"),
     "emergency": _l("Emergency access"),

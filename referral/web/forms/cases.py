@@ -17,6 +17,8 @@ from wtforms import (
 from wtforms.validators import DataRequired, Length, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
+from ...labels import lazy_label
+from ...models.task import TASK_KINDS
 from ...models.vocab import (
     AgeBand,
     ClosureReason,
@@ -30,7 +32,7 @@ from ...models.vocab import (
     ViolenceType,
 )
 from ...services.risk import QUESTIONS
-from . import BLANK, DayFirstDateField, enum_options, options
+from . import BLANK, DayFirstDateField, DayFirstDateTimeField, enum_options, options
 
 REQUIRED = _l("This field is required.")
 
@@ -80,6 +82,14 @@ class DetailsMixin:
 
 class CaseForm(FlaskForm, IdentityMixin, DetailsMixin):
     version = HiddenField()
+
+
+class TaskForm(FlaskForm):
+    kind = SelectField(_l("What"), choices=options([(k, lazy_label(k, "task_")) for k in TASK_KINDS]),
+                       validators=[DataRequired(REQUIRED)])
+    due_at = DayFirstDateTimeField(_l("When (local time)"), validators=[DataRequired(REQUIRED)])
+    assignee_id = SelectField(_l("Who"), coerce=coerce_int_or_none, validators=[DataRequired(REQUIRED)])
+    note = TextAreaField(_l("Note (optional; encrypted)"), validators=[Optional(), Length(max=2000)])
 
 
 class AnonymousCaseForm(FlaskForm, DetailsMixin):
