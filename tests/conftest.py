@@ -68,6 +68,9 @@ def database_urls(tmp_path_factory):
         with admin.connect() as conn:
             for statement in two_roles_sql(name, owner, app_role)[0]:
                 conn.execute(text(statement))
+            # A test database need not survive a crash: commits do not wait for the disk (a third of
+            # the PostgreSQL run's time otherwise). Nothing else about the server changes.
+            conn.execute(text(f'ALTER DATABASE "{name}" SET synchronous_commit = off'))
         in_database = create_engine(f"{base}/{name}", isolation_level="AUTOCOMMIT")
         with in_database.connect() as conn:
             for statement in two_roles_sql(name, owner, app_role)[1]:
@@ -167,8 +170,17 @@ def empty_database(db) -> None:
     with (current_app.extensions.get(ADMIN_ENGINE) or db.engine).begin() as conn:
         if conn.dialect.name == "postgresql":
             conn.execute(text("SET session_replication_role = replica"))  # lets the audit guard be bypassed
-            names = ", ".join(f'"{t.name}"' for t in tables)
-            conn.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+            # TRUNCATE costs a new file per table: only the tables a test wrote to are emptied (one
+            # query asks them all), and every sequence a test drew from starts again.
+            written = conn.execute(text(" UNION ALL ".join(
+                f"SELECT '{t.name}' WHERE EXISTS (SELECT 1 FROM \"{t.name}\")" for t in tables))).scalars().all()
+            if written:
+                for name in written:
+                    conn.execute(text(f'DELETE FROM "{name}"'))
+            for sequence in conn.execute(text(
+                    "SELECT quote_ident(schemaname) || '.' || quote_ident(sequencename) FROM pg_sequences "
+                    "WHERE last_value IS NOT NULL")).scalars():
+                conn.execute(text(f"ALTER SEQUENCE {sequence} RESTART"))
             conn.execute(text("SET session_replication_role = DEFAULT"))
         else:
             for table in tables:
