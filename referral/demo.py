@@ -17,7 +17,7 @@ from sqlalchemy import func, select
 from . import demo_data as data
 from .audit.context import Actor, acting_as
 from .extensions import db
-from .models import Agency, Holiday, Region, Service, SlaPolicy, User
+from .models import Agency, Holiday, LibraryItem, Region, Service, SlaPolicy, User
 from .models.base import utcnow
 from .models.vocab import (
     AgeBand,
@@ -66,6 +66,7 @@ def seed_demo(*, files: int = 200, if_empty: bool = False, seed: int = 2026) -> 
     _holidays()
     _sla_policies()
     people, accounts_out = _accounts(agencies, regions, rng)
+    _library(people[admin.NETWORK_AGENCY_CODE][0])
     db.session.commit()
     counts = _files(files, agencies, people, rng)
     db.session.commit()
@@ -162,6 +163,13 @@ def _accounts(agencies, regions, rng) -> tuple[dict[str, list[User]], list[dict]
     make("auditor", "Audit", network, Role.AUDITOR)
     make("admin", "Administration", network, Role.ADMIN)
     return people, out
+
+
+def _library(coordinator: User) -> None:
+    for slug, language, topic, title, summary, body in data.LIBRARY:
+        db.session.add(LibraryItem(slug=slug, language=language, topic=topic, kind="article", title=title,
+                                   summary=summary, body_markdown=body, published=True,
+                                   created_by_id=coordinator.id, updated_by_id=coordinator.id))
 
 
 # Target states of demo referrals and how often they occur.

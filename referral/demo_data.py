@@ -111,3 +111,38 @@ NARRATIVES = (
     "Agression dans l'espace public par un inconnu ; plainte non encore déposée.",
     "Pressions de la famille pour un mariage forcé ; elle demande à être hébergée.",
 )
+
+# The awareness library's first pages: slug, language, topic, title, summary, Markdown body.
+LIBRARY = (
+    ("know-your-rights", "ar", "rights", "حقوقك إذا تعرضت للعنف",
+     "ما يمكنك فعله، ومن يمكنه مساعدتك، دون أن تكوني وحدك.",
+     "## لست وحدك\n\nالعنف ليس خطأك. يمكنك طلب المساعدة في أي وقت، ولو بعد مدة طويلة.\n\n"
+     "## ما يمكنك فعله\n\n* الاتصال بخط الإنصات أو بجمعية قريبة منك: الإنصات والمرافقة مجانيان.\n"
+     "* طلب شهادة طبية من المستشفى: هي دليل مهم إن أردت تقديم شكاية.\n"
+     "* تقديم شكاية لدى الشرطة أو الدرك أو النيابة العامة. توجد خلايا للتكفل بالنساء ضحايا العنف "
+     "في المحاكم والمستشفيات ومصالح الشرطة والدرك.\n"
+     "* طلب تدابير الحماية، مثل منع المعتدي من الاتصال بك أو الاقتراب منك.\n\n"
+     "## إن كنت في خطر الآن\n\nاتصلي بالشرطة (19) أو الدرك (177)."),
+    ("vos-droits", "fr", "rights", "Vos droits face à la violence",
+     "Ce que vous pouvez faire, et qui peut vous aider, sans rester seule.",
+     "## Vous n'êtes pas seule\n\nLa violence n'est pas votre faute. Vous pouvez demander de l'aide à tout "
+     "moment, même longtemps après.\n\n## Ce que vous pouvez faire\n\n"
+     "* Appeler une ligne d'écoute ou une association proche de chez vous : l'écoute et "
+     "l'accompagnement sont gratuits.\n"
+     "* Demander un certificat médical à l'hôpital : c'est une preuve importante si vous portez plainte.\n"
+     "* Porter plainte auprès de la police, de la gendarmerie ou du parquet. Des cellules de prise en "
+     "charge des femmes victimes de violence existent dans les tribunaux, les hôpitaux, la police et "
+     "la gendarmerie.\n"
+     "* Demander des mesures de protection, comme l'interdiction pour l'agresseur de vous contacter ou "
+     "de s'approcher de vous.\n\n## En danger maintenant\n\nAppelez la police (19) ou la gendarmerie (177)."),
+    ("your-rights", "en", "rights", "Your rights if you face violence",
+     "What you can do, and who can help you, so that you are not alone.",
+     "## You are not alone\n\nViolence is not your fault. You can ask for help at any time, even long "
+     "after.\n\n## What you can do\n\n"
+     "* Call a listening line or an association near you: listening and support are free.\n"
+     "* Ask a hospital for a medical certificate: it is important evidence if you file a complaint.\n"
+     "* File a complaint with the police, the gendarmerie or the public prosecutor. Units for women "
+     "victims of violence work in the courts, hospitals, police and gendarmerie.\n"
+     "* Ask for protection measures, such as forbidding the aggressor to contact or approach you.\n\n"
+     "## In danger now\n\nCall the police (19) or the gendarmerie (177)."),
+)

@@ -17,8 +17,10 @@ bp = Blueprint("i18n", __name__)
 def select_locale() -> str:
     from flask import current_app
 
+    from .lifecycle import ANONYMOUS_PUBLIC_ENDPOINTS
+
     languages = current_app.config["LANGUAGES"]
-    if (request.endpoint or "").startswith("public."):
+    if request.endpoint in ANONYMOUS_PUBLIC_ENDPOINTS:
         # No session on the public pages: the language rides in the address or the form.
         chosen = request.args.get("lang")
         if request.method == "POST" and (request.content_length or 0) <= (request.max_content_length or 0):

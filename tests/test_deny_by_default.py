@@ -42,4 +42,6 @@ def test_public_endpoints_are_only_the_expected_few():
     assert {"static", "auth.login", "auth.second_factor", "auth.enrol", "auth.logout",
                                 "i18n.set_language", "health.live", "health.ready",
             # The public report pages (issue 17): a report, its status with the receipt, an addition.
-            "public.report", "public.status", "public.add_information"} == PUBLIC_ENDPOINTS
+            "public.report", "public.status", "public.add_information",
+            # The awareness library's published pages and the help by region (never a draft).
+            "library.index", "library.item", "library.document", "library.help"} == PUBLIC_ENDPOINTS

@@ -278,7 +278,44 @@ REFUSALS = [
                 f"/dashboard/referrals/{ref.id}/reassign",
                 {"service_id": str(w.service(w.assoc_b, ServiceCategory.LEGAL).id)},
                 f"/dashboard/referrals/{ref.id}"), 422),
+    # The awareness library.
+    Refusal("library article at an address taken", "coordinator",
+            lambda w, c: _library_article(w) and Submission(
+                "/library/manage/new/article", _library_form(body_markdown="Typed article text")),
+            422, "Typed article text"),
+    Refusal("library article edited on an older version", "coordinator",
+            lambda w, c: (item := _library_article(w, edits=1)) and Submission(
+                f"/library/manage/{item.id}", _library_form(version="1", body_markdown="Typed article text")),
+            409, "Typed article text"),
+    Refusal("library document that is not a PDF", "coordinator",
+            lambda w, c: Submission("/library/manage/new/document", _library_form(
+                slug="guide", title="Typed guide", body_markdown=None,
+                document=(io.BytesIO(b"<html><script>x</script>"), "guide.pdf"))), 422, "Typed guide"),
+    Refusal("deleting a published library page", "coordinator",
+            lambda w, c: (item := _library_article(w, published=True)) and Submission(
+                f"/library/manage/{item.id}/delete", {"version": str(item.version)}, "/library/manage"), 302),
+    Refusal("library article by a caseworker", "cw_a",
+            lambda w, c: Submission("/library/manage/new/article", _library_form(), "/"), 403, logged=True),
 ]
+
+
+def _library_form(**overrides) -> dict:
+    data = {"title": "Vos droits", "slug": "vos-droits", "language": "fr", "topic": "rights", "summary": "",
+            "body_markdown": "Le texte."} | overrides
+    return {k: v for k, v in data.items() if v is not None}
+
+
+def _library_article(world, *, edits: int = 0, published: bool = False):
+    from referral.services import library
+
+    item = library.save_item(world.coordinator, None, _library_form(), kind="article")
+    for number in range(edits):
+        library.save_item(world.coordinator, item, _library_form(title=f"Edit {number}"),
+                          expected_version=item.version)
+    if published:
+        library.set_published(world.coordinator, item, True, item.version)
+    db.session.commit()
+    return item
 
 
 def _asked_already(world) -> Submission:

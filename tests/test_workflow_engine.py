@@ -45,7 +45,7 @@ def test_happy_path_meets_timers_and_records_history(referral, world):
     assert states == {"acknowledge": "met", "decide": "met", "first_action": "met"}
     history = [e.action for e in db.session.execute(db.select(ReferralEvent).order_by(ReferralEvent.id)).scalars()]
     assert history == ["send", "acknowledge", "accept", "start", "complete"]
-    audited = [e.action for e in db.session.execute(db.select(AuditEvent)).scalars()
+    audited = [e.action for e in db.session.execute(db.select(AuditEvent).order_by(AuditEvent.id)).scalars()
                if e.action.startswith("referral.")]
     assert audited[-5:] == ["referral.send", "referral.acknowledge", "referral.accept", "referral.start",
                             "referral.complete"]

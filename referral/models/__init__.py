@@ -6,6 +6,7 @@ from .audit import AuditChainHead, AuditCheckpoint, AuditEvent
 from .case import Case, CaseBlindIndex, CaseEvent, CaseKey
 from .consent import Consent
 from .health import ReadinessProbe
+from .library import LibraryItem
 from .note import Attachment, Note
 from .notification import Notification, OutboxEmail
 from .public_report import PublicReport, PublicReportKey, PublicReportMessage
@@ -27,5 +28,5 @@ __all__ = [
     "ReferralEvent", "Region", "RiskAssessment", "Service", "SlaPolicy", "SlaTimer", "User",
     "UserRole", "UserSession", "referral_daily_stats", "referral_weekly_stats",
     "service_regions", "EssentialService", "ShelterCapacity", "Stay", "StayExtension", "StayService",
-    "StayServiceDue", "CaseTask",
+    "StayServiceDue", "CaseTask", "LibraryItem",
 ]

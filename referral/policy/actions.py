@@ -39,6 +39,7 @@ class Action(enum.StrEnum):
     SLA_MANAGE = "sla:manage"
     DIRECTORY_READ = "directory:read"
     DIRECTORY_MANAGE = "directory:manage"
+    LIBRARY_MANAGE = "library:manage"  # the public awareness library (reading it needs no account)
     AUDIT_READ = "audit:read"
     AUDIT_EXPORT = "audit:export"
     USERS_MANAGE = "users:manage"
@@ -73,6 +74,7 @@ ACTIONS: dict[Action, frozenset[Role]] = {
     Action.SLA_MANAGE: frozenset({Role.COORDINATOR, Role.ADMIN}),
     Action.DIRECTORY_READ: frozenset({Role.CASEWORKER, Role.OFFICER, Role.COORDINATOR, Role.ADMIN}),
     Action.DIRECTORY_MANAGE: frozenset({Role.COORDINATOR, Role.ADMIN}),
+    Action.LIBRARY_MANAGE: frozenset({Role.COORDINATOR}),
     Action.AUDIT_READ: frozenset({Role.AUDITOR}),
     Action.AUDIT_EXPORT: frozenset({Role.AUDITOR}),
     Action.USERS_MANAGE: frozenset({Role.ADMIN}),

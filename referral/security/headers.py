@@ -53,3 +53,15 @@ def init_security_headers(app: Flask) -> None:
         response.headers["X-Content-Type-Options"] = "nosniff"
         response.headers["Cross-Origin-Opener-Policy"] = "same-origin"
         return response
+
+
+#: A file the site serves for download (a library PDF): if a browser ever renders it in the site's
+#: origin anyway, it runs nothing and loads nothing.
+DOWNLOAD_POLICY = {"default-src": "'none'", "sandbox": ""}
+#: Used only for its per-view decorator, which marks the view; it is bound to no app.
+_PER_VIEW = Talisman()
+
+
+def served_as_download(view):
+    """The view's answer gets `DOWNLOAD_POLICY` as its Content-Security-Policy."""
+    return _PER_VIEW(content_security_policy=DOWNLOAD_POLICY)(view)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import or_, select
@@ -60,3 +61,28 @@ def open_now(services: list[Service], at: datetime | None = None) -> set[int]:
         if is_open(at, calendar):
             opened.add(agency.id)
     return opened
+
+
+@dataclass(frozen=True)
+class PublicHelp:
+    """What the public help page shows of one agency: how to call it, never where it is (a
+    shelter's address is kept from the public, and from anyone who would look for her there)."""
+
+    agency: Agency
+    phone: str | None
+    categories: tuple[str, ...]
+    open_now: bool
+
+
+def public_help(region_id: int) -> list[PublicHelp]:
+    """The agencies serving `region_id`, each with the kinds of service it offers there."""
+    services = find_services(region_id=region_id)
+    opened = open_now(services)
+    by_agency: dict[int, list[Service]] = {}
+    for service in services:
+        by_agency.setdefault(service.agency_id, []).append(service)
+    helps = [PublicHelp(agency=group[0].agency, phone=group[0].agency.phone,
+                        categories=tuple(sorted({s.category.value for s in group})),
+                        open_now=agency_id in opened)
+             for agency_id, group in by_agency.items()]
+    return sorted(helps, key=lambda h: (not h.open_now, h.agency.code))

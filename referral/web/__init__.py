@@ -19,6 +19,7 @@ def register_web(app: Flask) -> None:
         health,
         home,
         hotline,
+        library,
         notifications,
         public_reports,
         referrals,
@@ -45,6 +46,7 @@ def register_web(app: Flask) -> None:
     app.register_blueprint(referrals.bp)
     app.register_blueprint(hotline.bp)
     app.register_blueprint(public_reports.bp)
+    app.register_blueprint(library.bp)
     app.register_blueprint(reports.bp)
     app.register_blueprint(directory.bp)
     app.register_blueprint(stays.bp)

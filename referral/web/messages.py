@@ -29,6 +29,13 @@ CASE_ERRORS = {
     "in_future": _l("This date is in the future."),
     "no_exact_match": _l("No single open file matches this name and number exactly. Nothing was opened."),
     "too_long": _l("This text is too long."),
+    # The awareness library
+    "bad_slug": _l("Use lower-case Latin letters, digits and hyphens, like know-your-rights."),
+    "not_pdf": _l("Upload a PDF document."),
+    "pdf_too_large": _l("The document is larger than 5 MB."),
+    "unpublish_first": _l("Unpublish this page before deleting it."),
+    "stale_library": _l("Someone else changed this page since you opened it. Nothing was saved: check it, then "
+                        "try again."),
     # Shelter places and stays
     "more_than_beds": _l("Accessible rooms are counted among the beds: they cannot outnumber them."),
     "below_taken": _l("This is fewer than the places taken now."),

@@ -19,6 +19,7 @@ MENU = (
     ("dashboard.index", _l("Response times"), Action.DASHBOARD_READ),
     ("sla.index", _l("Time-limit settings"), Action.SLA_MANAGE),
     ("directory.index", _l("Service directory"), Action.DIRECTORY_READ),
+    ("library.manage", _l("Awareness library"), Action.LIBRARY_MANAGE),
     ("stays.occupancy", _l("Shelter occupancy"), Action.OCCUPANCY_READ),
     ("cases.emergency_access", _l("Emergency access"), Action.CASE_BREAK_GLASS),
     ("audit.index", _l("Access log"), Action.AUDIT_READ),
