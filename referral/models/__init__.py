@@ -12,7 +12,7 @@ from .notification import Notification, OutboxEmail
 from .public_report import PublicReport, PublicReportKey, PublicReportMessage
 from .referral import Referral, ReferralEvent, SlaTimer
 from .risk import RiskAssessment
-from .service import EmergencyEligibility, Service, service_regions
+from .service import EmergencyEligibility, Service, ServiceLanguage, service_regions
 from .shelter import EssentialService, ShelterCapacity, Stay, StayExtension, StayService, StayServiceDue
 from .sla import Breach, Escalation, JobLock, SlaPolicy
 from .stats import referral_daily_stats, referral_weekly_stats
@@ -28,5 +28,5 @@ __all__ = [
     "ReferralEvent", "Region", "RiskAssessment", "Service", "SlaPolicy", "SlaTimer", "User",
     "UserRole", "UserSession", "referral_daily_stats", "referral_weekly_stats",
     "service_regions", "EssentialService", "ShelterCapacity", "Stay", "StayExtension", "StayService",
-    "StayServiceDue", "CaseTask", "LibraryItem",
+    "StayServiceDue", "CaseTask", "LibraryItem", "ServiceLanguage",
 ]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import Boolean, Date, ForeignKey, Index, Integer, String, UniqueConstraint
+from sqlalchemy import Boolean, Date, ForeignKey, Index, Integer, String, UniqueConstraint, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
@@ -53,6 +53,10 @@ class Agency(db.Model):
     opening_hours: Mapped[dict] = mapped_column(JSONType, default=lambda: dict(DEFAULT_OPENING_HOURS))
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    #: Accessibility of its premises, for a woman in a wheelchair or who is deaf.
+    step_free_access: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    accessible_toilet: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    sign_language: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
     region: Mapped[Region | None] = relationship()
     services: Mapped[list["Service"]] = relationship(back_populates="agency", order_by="Service.id")  # noqa: F821

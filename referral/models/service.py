@@ -16,6 +16,17 @@ service_regions = Table(
     Index("ix_service_regions_region_id", "region_id"),
 )
 
+#: Languages a service can be received in (ISO 639): Arabic (with Darija), Tamazight, French,
+#: English, Spanish. A woman who speaks only Tamazight needs to know before she travels.
+SERVICE_LANGUAGES = ("ar", "zgh", "fr", "en", "es")
+
+
+class ServiceLanguage(db.Model):
+    __tablename__ = "service_languages"
+    __table_args__ = (Index("ix_service_languages_language", "language"),)
+    service_id: Mapped[int] = mapped_column(ForeignKey("services.id", ondelete="CASCADE"), primary_key=True)
+    language: Mapped[str] = mapped_column(String(3), primary_key=True)
+
 
 class Service(db.Model):
     __tablename__ = "services"
@@ -31,6 +42,19 @@ class Service(db.Model):
 
     agency: Mapped["Agency"] = relationship(back_populates="services")  # noqa: F821
     regions: Mapped[list["Region"]] = relationship(secondary=service_regions)  # noqa: F821
+    language_rows: Mapped[list[ServiceLanguage]] = relationship(cascade="all, delete-orphan",
+                                                                order_by=ServiceLanguage.language)
+
+    @property
+    def languages(self) -> list[str]:
+        return [row.language for row in self.language_rows]
+
+    @languages.setter
+    def languages(self, codes) -> None:
+        wanted = [c for c in SERVICE_LANGUAGES if c in set(codes or ())]
+        kept = [row for row in self.language_rows if row.language in wanted]
+        have = {row.language for row in kept}
+        self.language_rows = kept + [ServiceLanguage(language=c) for c in wanted if c not in have]
 
     def name(self, locale: str) -> str:
         return getattr(self, f"name_{locale}", None) or self.name_en
