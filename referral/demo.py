@@ -104,7 +104,10 @@ def _agencies(regions: dict[str, Region]) -> dict[str, Agency]:
 def _agency(code, kind, sector, region, ar, fr, en, categories, always_open, regions) -> Agency:
     agency = Agency(code=code, kind=kind, sector=sector, region_id=region.id, name_ar=ar, name_fr=fr, name_en=en,
                     timezone="Africa/Casablanca", open_24_7=always_open, phone="+212 5 22 00 00 00",
-                    email=f"contact@{code.lower()}.example.org")
+                    email=f"contact@{code.lower()}.example.org",
+                    # Public buildings have ramps; a few associations are up a flight of stairs.
+                    step_free_access=kind != AgencyKind.ASSOCIATION or len(code) % 2 == 0,
+                    accessible_toilet=kind != AgencyKind.ASSOCIATION, sign_language=code.startswith("HOSP"))
     db.session.add(agency)
     db.session.flush([agency])
     for category in categories:
@@ -112,6 +115,9 @@ def _agency(code, kind, sector, region, ar, fr, en, categories, always_open, reg
         service = Service(agency_id=agency.id, category=category, name_ar=s_ar, name_fr=s_fr, name_en=s_en)
         # Public services cover their region; prosecution and hospital units take cases from neighbours too.
         service.regions = [region] if kind == AgencyKind.ASSOCIATION else list(regions.values())[:3]
+        # Arabic (and Darija) everywhere; Tamazight around Marrakech and Fès; French in public services.
+        service.languages = ["ar"] + (["zgh"] if region.code in ("MA-07", "MA-03") else []) + (
+            ["fr"] if kind != AgencyKind.ASSOCIATION else [])
         db.session.add(service)
     return agency
 

@@ -36,6 +36,16 @@ LABELS = {
     # Case status
     "open": _l("Open"),
     "closed": _l("Closed"),
+    # Languages a service is received in (keys prefixed: "fr" alone is not a word of ours)
+    "language.ar": _l("Arabic (and Darija)"),
+    "language.zgh": _l("Tamazight"),
+    "language.fr": _l("French"),
+    "language.en": _l("English"),
+    "language.es": _l("Spanish"),
+    # Accessibility of an agency's premises
+    "step_free_access": _l("Step-free access"),
+    "accessible_toilet": _l("Accessible toilet"),
+    "sign_language": _l("Sign language"),
     # Service categories
     "medical": _l("Medical care"),
     "post_rape_care": _l("Post-rape medical care"),

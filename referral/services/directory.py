@@ -9,22 +9,35 @@ from sqlalchemy import or_, select
 from sqlalchemy.orm import selectinload
 
 from ..extensions import db
-from ..models import Agency, Holiday, Service, service_regions
+from ..models import Agency, Holiday, Service, ServiceLanguage, service_regions
 from ..models.base import utcnow
+from ..models.service import SERVICE_LANGUAGES
 from ..models.vocab import AgencyKind
 from ..workflows.calendar import BusinessCalendar, is_open
 
 
+#: Accessibility a search can ask for: the agency columns that answer it.
+ACCESSIBILITY = ("step_free_access", "accessible_toilet", "sign_language")
+
+
 def find_services(*, category: str | None = None, region_id: int | None = None,
-                  exclude_agency_id: int | None = None, limit: int = 200) -> list[Service]:
+                  exclude_agency_id: int | None = None, language: str | None = None,
+                  accessibility: tuple[str, ...] = (), limit: int = 200) -> list[Service]:
     query = (
         select(Service)
         .join(Agency, Agency.id == Service.agency_id)
         .where(Service.active.is_(True), Agency.active.is_(True), Agency.kind != AgencyKind.NETWORK)
-        .options(selectinload(Service.agency), selectinload(Service.regions))
+        .options(selectinload(Service.agency), selectinload(Service.regions), selectinload(Service.language_rows))
         .order_by(Service.category, Agency.code, Service.id)
         .limit(limit)
     )
+    if language:
+        query = query.where(Service.id.in_(select(ServiceLanguage.service_id)
+                                           .where(ServiceLanguage.language == language)))
+    for feature in accessibility:
+        if feature not in ACCESSIBILITY:
+            raise ValueError(f"unknown accessibility feature {feature!r}")
+        query = query.where(getattr(Agency, feature).is_(True))
     if category:
         query = query.where(Service.category == category)
     if region_id:
@@ -72,6 +85,10 @@ class PublicHelp:
     phone: str | None
     categories: tuple[str, ...]
     open_now: bool
+    #: Languages any of its services there is received in, in SERVICE_LANGUAGES order.
+    languages: tuple[str, ...] = ()
+    #: The accessibility features of its premises (ACCESSIBILITY names).
+    accessibility: tuple[str, ...] = ()
 
 
 def public_help(region_id: int) -> list[PublicHelp]:
@@ -83,6 +100,8 @@ def public_help(region_id: int) -> list[PublicHelp]:
         by_agency.setdefault(service.agency_id, []).append(service)
     helps = [PublicHelp(agency=group[0].agency, phone=group[0].agency.phone,
                         categories=tuple(sorted({s.category.value for s in group})),
-                        open_now=agency_id in opened)
+                        open_now=agency_id in opened,
+                        languages=tuple(c for c in SERVICE_LANGUAGES if any(c in s.languages for s in group)),
+                        accessibility=tuple(f for f in ACCESSIBILITY if getattr(group[0].agency, f)))
              for agency_id, group in by_agency.items()]
     return sorted(helps, key=lambda h: (not h.open_now, h.agency.code))

@@ -10,6 +10,7 @@ from sqlalchemy import select
 from ..audit.log import record
 from ..extensions import db
 from ..models import Agency, Holiday, Region, Service, User
+from ..models.service import SERVICE_LANGUAGES
 from ..models.vocab import AgencyKind, ServiceCategory
 from ..policy import Action, require
 from ..workflows import sla
@@ -19,7 +20,8 @@ from .cases import CaseInputError
 WEEKDAYS = tuple(str(d) for d in range(7))
 INTERVAL = re.compile(r"^\s*(\d{1,2}:\d{2})\s*-\s*(\d{1,2}:\d{2})\s*$")
 AGENCY_FIELDS = ("code", "kind", "sector", "name_ar", "name_fr", "name_en", "region_id", "phone", "email",
-                 "address", "timezone", "open_24_7", "active")
+                 "address", "timezone", "open_24_7", "active", "step_free_access", "accessible_toilet",
+                 "sign_language")
 #: Changes that move an agency's business calendar (the region: its regional holidays).
 CALENDAR_FIELDS = {"opening_hours", "timezone", "open_24_7", "region_id"}
 
@@ -101,11 +103,17 @@ def save_service(user: User, service: Service | None, agency: Agency, values: di
         if name in values:
             setattr(service, name, values[name])
     service.regions = list(db.session.execute(select(Region).where(Region.id.in_(region_ids))).scalars())
+    if "languages" in values:
+        unknown = set(values["languages"] or ()) - set(SERVICE_LANGUAGES)
+        if unknown:
+            raise CaseInputError("languages", "unknown_value")
+        service.languages = values["languages"]
     db.session.add(service)
     db.session.flush([service])
     record("directory.service_create" if created else "directory.service_update", object_type="service",
            object_id=service.id, details={"agency": agency.code, "category": service.category.value,
-                                          "active": service.active, "regions": sorted(region_ids)})
+                                          "active": service.active, "regions": sorted(region_ids),
+                                          "languages": service.languages})
     return service
 
 

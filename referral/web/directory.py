@@ -18,7 +18,8 @@ from ..policy.core import has_role_for
 from ..services import capacity as places
 from ..services import directory_admin
 from ..services.cases import CaseInputError
-from ..services.directory import find_services, open_now
+from ..models.service import SERVICE_LANGUAGES
+from ..services.directory import ACCESSIBILITY, find_services, open_now
 from ..services.directory_admin import format_hours
 from .access import guard
 from .choices import agency_choices, region_choices
@@ -39,14 +40,17 @@ def index():
         category = None
     region_id = request.args.get("region_id", type=int)
     only_open = request.args.get("open_now") == "1"
-    services = find_services(category=category, region_id=region_id)
+    language = request.args.get("language") if request.args.get("language") in SERVICE_LANGUAGES else None
+    accessibility = tuple(f for f in ACCESSIBILITY if request.args.get(f) == "1")
+    services = find_services(category=category, region_id=region_id, language=language, accessibility=accessibility)
     opened = open_now(services)
     if only_open:
         services = [s for s in services if s.agency_id in opened]
     free = places.availability(g.user, [s.id for s in services]) if has_role_for(g.user, Action.CAPACITY_READ) \
         else {}
     return render_template("directory/index.html", services=services, category=category, region_id=region_id,
-                           free=free, opened=opened, only_open=only_open,
+                           free=free, opened=opened, only_open=only_open, language=language,
+                           accessibility=accessibility, languages=SERVICE_LANGUAGES, features=ACCESSIBILITY,
                            regions=region_choices(), categories=[c.value for c in ServiceCategory],
                            can_manage=has_role_for(g.user, Action.DIRECTORY_MANAGE))
 
@@ -68,7 +72,8 @@ def _agency_form(agency=None):
 
 def _agency_values(form) -> dict:
     values = {name: getattr(form, name).data for name in directory_admin.AGENCY_FIELDS}
-    values["open_24_7"], values["active"] = bool(form.open_24_7.data), bool(form.active.data)
+    for flag in ("open_24_7", "active", "step_free_access", "accessible_toilet", "sign_language"):
+        values[flag] = bool(form[flag].data)
     values["phone"] = values["phone"] or None
     values["email"] = values["email"] or None
     values["address"] = values["address"] or None
@@ -118,11 +123,13 @@ def edit_service(agency_id=None, service_id=None):
     if request.method == "GET" and service:
         form.category.data = service.category.value
         form.regions.data = [r.id for r in service.regions]
+        form.languages.data = service.languages
     elif request.method == "GET":
         form.regions.data = [agency.region_id] if agency.region_id else []
     if form.validate_on_submit():
         values = {name: getattr(form, name).data for name in ("category", "name_ar", "name_fr", "name_en")}
         values["active"] = bool(form.active.data)
+        values["languages"] = form.languages.data or []
         try:
             directory_admin.save_service(g.user, service, agency, values, form.regions.data or [])
         except CaseInputError as exc:

@@ -8,7 +8,9 @@ from wtforms import BooleanField, SelectField, StringField
 from wtforms.validators import DataRequired, Email, Length, Optional
 
 from ...models.vocab import AgencyKind, ServiceCategory
-from . import DayFirstDateField, enum_options
+from ...labels import lazy_label
+from ...models.service import SERVICE_LANGUAGES
+from . import DayFirstDateField, enum_options, options
 from .cases import REQUIRED, MultiCheckboxField, coerce_int_or_none
 
 DAY_LABELS = (_l("Monday"), _l("Tuesday"), _l("Wednesday"), _l("Thursday"), _l("Friday"), _l("Saturday"),
@@ -33,6 +35,9 @@ class AgencyForm(FlaskForm):
     timezone = StringField(_l("Time zone"), default="Africa/Casablanca", validators=[DataRequired(REQUIRED)],
                            render_kw={"dir": "ltr"})
     open_24_7 = BooleanField(_l("Open around the clock (emergency service)"))
+    step_free_access = BooleanField(_l("Step-free access (wheelchair)"))
+    accessible_toilet = BooleanField(_l("Accessible toilet"))
+    sign_language = BooleanField(_l("Staff who use sign language"))
     active = BooleanField(_l("Active"), default=True)
     hours_0 = StringField(DAY_LABELS[0], render_kw={"dir": "ltr", "placeholder": "08:30-16:30"})
     hours_1 = StringField(DAY_LABELS[1], render_kw={"dir": "ltr"})
@@ -52,6 +57,8 @@ class ServiceForm(FlaskForm):
     name_en = StringField(_l("Name in English"), validators=[DataRequired(REQUIRED), Length(max=300)],
                           render_kw={"dir": "ltr", "lang": "en"})
     regions = MultiCheckboxField(_l("Regions covered"), coerce=int)
+    languages = MultiCheckboxField(_l("Languages she can be received in"),
+                                   choices=options((code, lazy_label(code, "language.")) for code in SERVICE_LANGUAGES))
     active = BooleanField(_l("Active"), default=True)
 
 
