@@ -15,7 +15,6 @@ from ..models.service import SERVICE_LANGUAGES
 from ..models.vocab import AgencyKind
 from ..workflows.calendar import BusinessCalendar, is_open
 
-
 #: Accessibility a search can ask for: the agency columns that answer it.
 ACCESSIBILITY = ("step_free_access", "accessible_toilet", "sign_language")
 

@@ -12,13 +12,13 @@ from sqlalchemy import select
 from ..extensions import db
 from ..models import Agency, Holiday, Region, Service
 from ..models.base import utcnow
+from ..models.service import SERVICE_LANGUAGES
 from ..models.vocab import AgencyKind, ServiceCategory
 from ..policy import Action
 from ..policy.core import has_role_for
 from ..services import capacity as places
 from ..services import directory_admin
 from ..services.cases import CaseInputError
-from ..models.service import SERVICE_LANGUAGES
 from ..services.directory import ACCESSIBILITY, find_services, open_now
 from ..services.directory_admin import format_hours
 from .access import guard

@@ -7,9 +7,9 @@ from flask_wtf import FlaskForm
 from wtforms import BooleanField, SelectField, StringField
 from wtforms.validators import DataRequired, Email, Length, Optional
 
-from ...models.vocab import AgencyKind, ServiceCategory
 from ...labels import lazy_label
 from ...models.service import SERVICE_LANGUAGES
+from ...models.vocab import AgencyKind, ServiceCategory
 from . import DayFirstDateField, enum_options, options
 from .cases import REQUIRED, MultiCheckboxField, coerce_int_or_none
 
