@@ -10,14 +10,27 @@ from flask import Flask, request
 from werkzeug.routing import RequestRedirect
 
 from ..extensions import csrf
-from . import audit, auth, cases, consents, docs, metrics, notifications, referrals, reports, risk, services  # noqa: F401
+from . import (  # noqa: F401
+    audit,
+    auth,
+    cases,
+    consents,
+    docs,
+    metrics,
+    notifications,
+    referrals,
+    reports,
+    risk,
+    services,
+    stays,
+)
 from .access import authenticate_request
 from .base import MasarApi, root
 from .bodies import check_body_type
 from .errors import http_problem, register_error_handlers
 
 RESOURCES = (auth.bp, cases.bp, consents.bp, risk.bp, referrals.bp, services.bp, notifications.bp,
-             metrics.bp, audit.bp, reports.bp)
+             metrics.bp, audit.bp, reports.bp, stays.bp)
 
 # Nesting happens once, at import: a blueprint cannot change after an app registered it.
 for _resource in RESOURCES:
