@@ -278,6 +278,19 @@ REFUSALS = [
                 f"/dashboard/referrals/{ref.id}/reassign",
                 {"service_id": str(w.service(w.assoc_b, ServiceCategory.LEGAL).id)},
                 f"/dashboard/referrals/{ref.id}"), 422),
+    # Her plan, and closing her file.
+    Refusal("goal served by another file's referral", "cw_a",
+            lambda w, c: (case := make_case(w.cw_a)) and (other := _referral(w)) and Submission(
+                f"/cases/{case.id}/goals", {"area": "legal", "goal": "Typed goal", "by_whom": "referral",
+                                            "referral_id": str(other.id)}, f"/cases/{case.id}"), 422, "Typed goal"),
+    Refusal("goal edited on an older version", "cw_a",
+            lambda w, c: (goal := _goal(w, edits=1)) and Submission(
+                f"/cases/{goal.case_id}/goals/{goal.id}", {"area": "legal", "goal": "Typed goal", "version": "1",
+                                                           "by_whom": "association"}), 409, "Typed goal"),
+    Refusal("closing a file with open goals and no word why", "cw_a",
+            lambda w, c: (goal := _goal(w)) and Submission(
+                f"/cases/{goal.case_id}/close", {"reason": "needs_met", "services_received": ["legal"]},
+                f"/cases/{goal.case_id}"), 422),
     # The awareness library.
     Refusal("library article at an address taken", "coordinator",
             lambda w, c: _library_article(w) and Submission(
@@ -297,6 +310,20 @@ REFUSALS = [
     Refusal("library article by a caseworker", "cw_a",
             lambda w, c: Submission("/library/manage/new/article", _library_form(), "/"), 403, logged=True),
 ]
+
+
+def _goal(world, *, edits: int = 0):
+    from referral.services import plan
+
+    case = make_case(world.cw_a)
+    values = {"area": "legal", "goal": "First words", "by_whom": "association"}
+    with as_user(world.cw_a):
+        goal = plan.add_goal(world.cw_a, case, values)
+        for number in range(edits):
+            plan.update_goal(world.cw_a, case, goal.id, values | {"goal": f"Edit {number}"},
+                             expected_version=goal.version)
+        db.session.commit()
+    return goal
 
 
 def _library_form(**overrides) -> dict:

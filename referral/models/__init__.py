@@ -9,6 +9,7 @@ from .health import ReadinessProbe
 from .library import LibraryItem
 from .note import Attachment, Note
 from .notification import Notification, OutboxEmail
+from .plan import CaseGoal
 from .public_report import PublicReport, PublicReportKey, PublicReportMessage
 from .referral import Referral, ReferralEvent, SlaTimer
 from .risk import RiskAssessment
@@ -28,5 +29,5 @@ __all__ = [
     "ReferralEvent", "Region", "RiskAssessment", "Service", "SlaPolicy", "SlaTimer", "User",
     "UserRole", "UserSession", "referral_daily_stats", "referral_weekly_stats",
     "service_regions", "EssentialService", "ShelterCapacity", "Stay", "StayExtension", "StayService",
-    "StayServiceDue", "CaseTask", "LibraryItem", "ServiceLanguage",
+    "StayServiceDue", "CaseTask", "LibraryItem", "ServiceLanguage", "CaseGoal",
 ]

@@ -66,6 +66,8 @@ class Case(db.Model):
     opened_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     closure_reason: Mapped[ClosureReason | None] = mapped_column(enum_column(ClosureReason, "closure_reason"))
+    #: The kinds of service she received, recorded at closure for the observatory (category values).
+    services_received: Mapped[list | None] = mapped_column(JSONType)
     #: Last time anyone acted on the file or its referrals: drives "stalled file" detection.
     last_activity_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 

@@ -70,14 +70,13 @@ def timeline(user: User, case: Case, referrals: list[Referral] | None = None) ->
     `referrals`: the file's referrals as `referrals_of_case_query` lists them for the user, when
     the page has them already. Actors' names come with the events (two queries in all).
     """
-    require(user, Action.CASE_READ, case)
-    entries = [
-        TimelineEntry(e.occurred_at, f"event_{e.kind}", actor, e.details or {})
-        for e, actor in db.session.execute(
-            select(CaseEvent, User.display_name).outerjoin(User, User.id == CaseEvent.actor_user_id)
-            .where(CaseEvent.case_id == case.id).order_by(CaseEvent.occurred_at)
-        )
-    ]
+    decision = require(user, Action.CASE_READ, case)
+    events = (select(CaseEvent, User.display_name).outerjoin(User, User.id == CaseEvent.actor_user_id)
+              .where(CaseEvent.case_id == case.id).order_by(CaseEvent.occurred_at))
+    if decision.relation != "owner":
+        events = events.where(CaseEvent.kind.not_like("goal\\_%", escape="\\"))  # her plan is her association's
+    entries = [TimelineEntry(e.occurred_at, f"event_{e.kind}", actor, e.details or {})
+               for e, actor in db.session.execute(events)]
     if referrals is None:
         referrals = db.session.execute(referrals_of_case_query(user, case)).scalars().all()
     by_id = {r.id: r for r in referrals if r.case_id == case.id}

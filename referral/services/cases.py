@@ -22,6 +22,7 @@ from ..models.vocab import (
     IncidentPlace,
     IntakeChannel,
     PerpetratorRelationship,
+    ServiceCategory,
     ViolenceFlag,
     ViolenceType,
 )
@@ -298,17 +299,34 @@ def possible_duplicates(case: Case) -> list[DuplicateHint]:
     return list(found.values())
 
 
-def close_case(user: User, case: Case, reason: ClosureReason, comment: str | None = None) -> None:
+def close_case(user: User, case: Case, reason: ClosureReason, comment: str | None = None, *,
+               services_received: list[str] | None = None) -> None:
+    """Close the file with its outcome (the reason) and the kinds of service she received (for
+    the observatory). Goals of her plan still open need the comment to say why: they are dropped
+    with it."""
+    from .plan import drop_open_goals, open_goal_count
+
     require(user, Action.CASE_CLOSE, case)
     if case.status == CaseStatus.CLOSED:
         raise CaseInputError("status", "already_closed")
+    received = list(dict.fromkeys(services_received or ()))
+    if any(value not in {c.value for c in ServiceCategory} for value in received):
+        raise CaseInputError("services_received", "unknown_value")
+    comment = (comment or "").strip() or None
+    open_goals = open_goal_count(case)
+    if open_goals and not comment:
+        raise CaseInputError("comment", "open_goals")
     at = utcnow()
     _withdraw_open_referrals(user, case, at)
+    if open_goals:
+        drop_open_goals(user, case, comment)
     case.status, case.closed_at, case.closure_reason = CaseStatus.CLOSED, at, ClosureReason(reason)
+    case.services_received = [c.value for c in ServiceCategory if c.value in received]
     case.version += 1
     _timeline(user, case, "closed", {"reason": ClosureReason(reason).value}, comment, at)
     record("case.close", object_type="case", object_id=case.id, case_id=case.id,
-           details={"reason": ClosureReason(reason).value})
+           details={"reason": ClosureReason(reason).value, "services_received": case.services_received,
+                    "goals_dropped": open_goals})
 
 
 def _withdraw_open_referrals(user: User, case: Case, at: datetime) -> None:

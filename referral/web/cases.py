@@ -6,17 +6,19 @@ import io
 from datetime import date
 
 from flask import Blueprint, abort, flash, g, redirect, render_template, request, send_file, url_for
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
 from ..extensions import db
-from ..models import Case, Consent, Referral, RiskAssessment, User
+from ..models import Case, CaseGoal, Consent, Referral, RiskAssessment, User
 from ..models.base import utcnow
 from ..models.case import IDENTITY_COLUMNS
+from ..models.vocab import ReferralStatus
 from ..policy import Action, referrals_of_case_query
 from ..policy.fields import visible_risk_level
-from ..services import assessments, attachments, break_glass, case_views, cases, consents, notes, tasks
+from ..services import assessments, attachments, break_glass, case_views, cases, consents, notes, plan, tasks
 from ..services.cases import CaseInputError, StaleCase
 from ..services.risk import QUESTION_IDS
 from .access import guard, load_case
@@ -30,6 +32,8 @@ from .forms.cases import (
     ConfirmForm,
     ConsentForm,
     FilterForm,
+    GoalCloseForm,
+    GoalForm,
     NoteForm,
     ReopenForm,
     RiskForm,
@@ -164,9 +168,28 @@ def _file_page(case: Case, access, *, purpose: str = "view", **forms) -> dict:
             emergency_reads=break_glass.accesses_to(g.user, case),
             tasks=tasks.tasks_of_case(g.user, case), task_form=_task_form(case),
             zone=tasks.agency_zone(case.owner_agency),
+            goals=plan.goals_of_case(g.user, case), goal_form=_goal_form(case, referrals),
+            goal_close_form=GoalCloseForm(formdata=None),
         )
+        if "close_form" not in forms:
+            context["close_form"] = _close_form(referrals)
     context.update(forms)
     return context
+
+
+def _goal_form(case: Case, referrals, formdata=None, obj=None) -> GoalForm:
+    form = GoalForm(formdata=formdata, obj=obj) if formdata is not None or obj is not None else GoalForm(formdata=None)
+    form.referral_id.choices = options([(r.id, f"{r.reference} · {r.to_agency.name(str(get_locale()))}")
+                                        for r in referrals if r.case_id == case.id], blank=True)
+    return form
+
+
+def _close_form(referrals) -> CloseForm:
+    """Blank, with the kinds of service her completed referrals gave her already ticked."""
+    form = CloseForm(formdata=None)
+    form.services_received.data = sorted({r.need.value for r in referrals
+                                          if r.status == ReferralStatus.COMPLETED and r.need is not None})
+    return form
 
 
 def _task_form(case: Case, formdata=None) -> TaskForm:
@@ -297,7 +320,8 @@ def close(case_id):
     if not form.validate_on_submit():
         return _refused_on_file_page(case, access, close_form=form)
     try:
-        cases.close_case(g.user, case, form.reason.data, form.comment.data or None)
+        cases.close_case(g.user, case, form.reason.data, form.comment.data or None,
+                         services_received=form.services_received.data or [])
     except CaseInputError as exc:
         _attach_error(form, exc)
         return _refused_on_file_page(case, access, close_form=form)
@@ -319,6 +343,94 @@ def reopen(case_id):
         return _refused_on_file_page(case, access, reopen_form=form)
     flash(_("File reopened."), "success")
     return redirect(back)
+
+
+@bp.post("/<case_id>/goals")
+def add_goal(case_id):
+    case, access = load_case(case_id, Action.CASE_UPDATE)
+    plan.require_owner(g.user, case)
+    form = _goal_form(case, _own_referrals(case), request.form)
+    if not form.validate_on_submit():
+        return _refused_on_file_page(case, access, goal_form=form)
+    try:
+        plan.add_goal(g.user, case, _goal_values(form))
+    except CaseInputError as exc:
+        _attach_error(form, exc)
+        return _refused_on_file_page(case, access, goal_form=form)
+    flash(_("Goal added to her plan."), "success")
+    return redirect(url_for("cases.show", case_id=case.id) + "#plan")
+
+
+@bp.route("/<case_id>/goals/<uuid:goal_id>", methods=["GET", "POST"])
+def edit_goal(case_id, goal_id):
+    case, _access = load_case(case_id, Action.CASE_UPDATE)
+    plan.require_owner(g.user, case)
+    views = {v.goal.id: v for v in plan.goals_of_case(g.user, case)}
+    view = views.get(goal_id)
+    if view is None or view.goal.status != "open":
+        abort(404)
+    referrals = _own_referrals(case)
+    if request.method == "GET":
+        form = _goal_form(case, referrals, obj=view.goal)
+        form.goal.data, form.actions.data = view.text, "\n".join(view.actions)
+        form.referral_id.data = str(view.goal.referral_id) if view.goal.referral_id else ""
+        form.version.data = str(view.goal.version)
+        return render_template("cases/goal.html", form=form, case=case, goal=view.goal)
+    form = _goal_form(case, referrals, request.form)
+    status = REFUSED
+    if form.validate_on_submit():
+        try:
+            plan.update_goal(g.user, case, goal_id, _goal_values(form), expected_version=_int(form.version.data))
+        except plan.StaleGoal:
+            db.session.rollback()
+            flash(case_error_message("stale_goal"), "error")
+            form.version.data = str(db.session.get(CaseGoal, goal_id).version)  # she may save again, knowingly
+            status = 409
+        except CaseInputError as exc:
+            _attach_error(form, exc)
+        else:
+            flash(_("Goal updated."), "success")
+            return redirect(url_for("cases.show", case_id=case.id) + "#plan")
+    db.session.rollback()
+    return render_template("cases/goal.html", form=form, case=case, goal=view.goal), status
+
+
+@bp.post("/<case_id>/goals/<uuid:goal_id>/<any(achieved, dropped):status>")
+def close_goal(case_id, goal_id, status):
+    case, access = load_case(case_id, Action.CASE_UPDATE)
+    plan.require_owner(g.user, case)
+    form = GoalCloseForm()
+    back = url_for("cases.show", case_id=case.id) + "#plan"
+    if not form.validate_on_submit():
+        return refused_redirect(back, _("The request could not be completed."))
+    try:
+        plan.close_goal(g.user, case, goal_id, status, form.note.data, expected_version=_int(form.version.data))
+    except plan.StaleGoal:
+        return refused_redirect(back, case_error_message("stale_goal"))
+    except CaseInputError as exc:
+        if exc.field == "note":
+            return refused_redirect(back, _("Say why the goal is dropped."))
+        return refused_redirect(back, case_error_message(exc.code))
+    flash(_("Goal achieved.") if status == "achieved" else _("Goal dropped."), "success")
+    return redirect(back)
+
+
+def _own_referrals(case: Case) -> list[Referral]:
+    return db.session.execute(referrals_of_case_query(g.user, case)
+                              .options(joinedload(Referral.to_agency))).scalars().all()
+
+
+def _goal_values(form: GoalForm) -> dict:
+    return {"area": form.area.data, "goal": form.goal.data, "actions": form.actions.data,
+            "by_whom": form.by_whom.data, "referral_id": form.referral_id.data or None,
+            "target_on": form.target_on.data}
+
+
+def _int(raw) -> int | None:
+    try:
+        return int(raw)
+    except (TypeError, ValueError):
+        return None
 
 
 @bp.post("/<case_id>/tasks")

@@ -29,6 +29,12 @@ CASE_ERRORS = {
     "in_future": _l("This date is in the future."),
     "no_exact_match": _l("No single open file matches this name and number exactly. Nothing was opened."),
     "too_long": _l("This text is too long."),
+    # The case plan and closure
+    "open_goals": _l("Her plan still has open goals: say in the comment why the file closes with them (they will "
+                     "be marked dropped)."),
+    "not_open": _l("This is no longer open."),
+    "stale_goal": _l("Someone else changed this goal since you opened it. Nothing was saved: check it, then try "
+                     "again."),
     # The awareness library
     "bad_slug": _l("Use lower-case Latin letters, digits and hyphens, like know-your-rights."),
     "not_pdf": _l("Upload a PDF document."),

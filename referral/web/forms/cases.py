@@ -18,6 +18,7 @@ from wtforms.validators import DataRequired, Length, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from ...labels import lazy_label
+from ...models.plan import GOAL_AREAS
 from ...models.task import TASK_KINDS
 from ...models.vocab import (
     AgeBand,
@@ -111,8 +112,30 @@ class ConfirmForm(FlaskForm):
 
 
 class CloseForm(FlaskForm):
-    reason = SelectField(_l("Reason"), choices=_choices(ClosureReason), validators=[DataRequired(REQUIRED)])
+    reason = SelectField(_l("Outcome"), choices=_choices(ClosureReason), validators=[DataRequired(REQUIRED)])
+    services_received = MultiCheckboxField(_l("Services she received (counted by the observatory, never her name)"),
+                                           choices=_choices(ServiceCategory, blank=False))
     comment = TextAreaField(_l("Comment"), validators=[Optional(), Length(max=2000)])
+
+
+class GoalForm(FlaskForm):
+    version = HiddenField()
+    area = SelectField(_l("Area"), choices=options([(a, lazy_label(a, "goal_area_")) for a in GOAL_AREAS], blank=True),
+                       validators=[DataRequired(REQUIRED)])
+    goal = StringField(_l("Goal agreed with her"), validators=[DataRequired(REQUIRED), Length(max=500)])
+    actions = TextAreaField(_l("Actions, one per line"), validators=[Optional(), Length(max=4000)],
+                            render_kw={"rows": 3})
+    by_whom = RadioField(_l("Who does it"), choices=options([("association", _l("Our association")),
+                                                            ("referral", _l("Another agency, through a referral"))]),
+                         default="association", validators=[DataRequired(REQUIRED)])
+    referral_id = SelectField(_l("Referral that serves it"), validators=[Optional()])
+    target_on = DayFirstDateField(_l("Target date"), validators=[Optional()])
+
+
+class GoalCloseForm(FlaskForm):
+    version = HiddenField()
+    note = TextAreaField(_l("How it was achieved, or why it is dropped"), validators=[Optional(), Length(max=2000)],
+                         render_kw={"rows": 2})
 
 
 class ReopenForm(FlaskForm):
