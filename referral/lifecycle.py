@@ -32,6 +32,7 @@ PUBLIC_ENDPOINTS = frozenset(
         "i18n.set_language",
         "health.live",
         "health.ready",
+        "calendar.feed",  # its secret address is the credential (services/calendar_feed.py)
     }
 )
 #: Pages of the public: their actor has no address and no session (the reporter's address is

@@ -44,4 +44,6 @@ def test_public_endpoints_are_only_the_expected_few():
             # The public report pages (issue 17): a report, its status with the receipt, an addition.
             "public.report", "public.status", "public.add_information",
             # The awareness library's published pages and the help by region (never a draft).
-            "library.index", "library.item", "library.document", "library.help"} == PUBLIC_ENDPOINTS
+            "library.index", "library.item", "library.document", "library.help",
+            # A caseworker's calendar feed: its secret address is the credential, opaque entries only.
+            "calendar.feed"} == PUBLIC_ENDPOINTS

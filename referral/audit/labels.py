@@ -54,6 +54,8 @@ ACTIONS = {
     "task.done": _l("Marked a follow-up done"),
     "task.cancelled": _l("Cancelled a follow-up"),
     "task.read": _l("Read the follow-ups of a file"),
+    "calendar.feed_issue": _l("Made a new calendar feed address"),
+    "calendar.feed_revoke": _l("Stopped a calendar feed"),
     "plan.goal_add": _l("Added a goal to a survivor's plan"),
     "plan.goal_update": _l("Changed a goal of a survivor's plan"),
     "plan.goal_achieved": _l("Marked a goal of a plan achieved"),

@@ -22,12 +22,14 @@ LIST_LIMIT = 100
 
 
 def revoke_all(user_id: int) -> None:
-    """End every web session and every API token of the account."""
+    """End every web session, every API token and the calendar feed's address of the account."""
     revoke_user_sessions(user_id)
     db.session.execute(
         update(ApiToken).where(ApiToken.user_id == user_id, ApiToken.revoked_at.is_(None))
         .values(revoked_at=utcnow()).execution_options(synchronize_session=False)
     )
+    db.session.execute(update(User).where(User.id == user_id, User.calendar_feed_hash.is_not(None))
+                       .values(calendar_feed_hash=None).execution_options(synchronize_session="fetch"))
 
 
 def live_sessions(user: User, *, at: datetime | None = None) -> list[UserSession]:

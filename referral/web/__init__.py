@@ -12,6 +12,7 @@ def register_web(app: Flask) -> None:
         approvals,
         audit,
         auth,
+        calendar_feed,
         cases,
         directory,
         emergency,  # noqa: F401  (adds its routes to the cases blueprint)
@@ -47,6 +48,7 @@ def register_web(app: Flask) -> None:
     app.register_blueprint(hotline.bp)
     app.register_blueprint(public_reports.bp)
     app.register_blueprint(library.bp)
+    app.register_blueprint(calendar_feed.bp)
     app.register_blueprint(reports.bp)
     app.register_blueprint(directory.bp)
     app.register_blueprint(stays.bp)

@@ -3,13 +3,13 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, g, redirect, render_template, session, url_for
+from flask import Blueprint, abort, current_app, flash, g, redirect, render_template, session, url_for
 from flask_babel import gettext as _
 
 from ..audit import deferred
 from ..models.vocab import AuditOutcome
 from ..security.sessions import end_session
-from ..services import credentials
+from ..services import calendar_feed, credentials
 from .forms.auth import ConfirmForm
 
 bp = Blueprint("account", __name__, url_prefix="/account")
@@ -17,8 +17,32 @@ bp = Blueprint("account", __name__, url_prefix="/account")
 
 @bp.get("")
 def index():
+    return _account_page()
+
+
+def _account_page(feed_url: str | None = None):
     return render_template("auth/account.html", sessions=credentials.live_sessions(g.user),
-                           tokens=credentials.live_tokens(g.user), current_session_id=session.row_id)
+                           tokens=credentials.live_tokens(g.user), current_session_id=session.row_id,
+                           may_have_feed=calendar_feed.may_have_feed(g.user), feed_url=feed_url)
+
+
+@bp.post("/calendar")
+def issue_calendar_feed():
+    """A new address for her calendar feed, shown once (the former one stops working)."""
+    if not calendar_feed.may_have_feed(g.user) or not ConfirmForm().validate_on_submit():
+        abort(403)
+    secret = calendar_feed.issue_feed(g.user)
+    base = current_app.config["BASE_URL"].rstrip("/")
+    return _account_page(feed_url=base + url_for("calendar.feed", secret=secret))
+
+
+@bp.post("/calendar/revoke")
+def revoke_calendar_feed():
+    if not ConfirmForm().validate_on_submit():
+        abort(403)
+    calendar_feed.revoke_feed(g.user)
+    flash(_("Your calendar feed was stopped: calendars that read it get nothing more."), "success")
+    return redirect(url_for("account.index"))
 
 
 @bp.post("/keep-alive")
