@@ -26,13 +26,12 @@ def upgrade():
     )
     with op.batch_alter_table('service_languages', schema=None) as batch_op:
         batch_op.create_index('ix_service_languages_language', ['language'], unique=False)
-    with op.batch_alter_table('agencies', schema=None) as batch_op:
-        for column in ('step_free_access', 'accessible_toilet', 'sign_language'):
-            batch_op.add_column(sa.Column(column, sa.Boolean(), server_default=sa.false(), nullable=False))
+    for column in ('step_free_access', 'accessible_toilet', 'sign_language'):
+        op.add_column('agencies', sa.Column(column, sa.Boolean(), server_default=sa.false(), nullable=False))
 
 
 def downgrade():
-    with op.batch_alter_table('agencies', schema=None) as batch_op:
-        for column in ('sign_language', 'accessible_toilet', 'step_free_access'):
-            batch_op.drop_column(column)
+    # SQLite drops a column in place: a batch copy of `agencies` would fail on the rows that point to it.
+    for column in ('sign_language', 'accessible_toilet', 'step_free_access'):
+        op.execute(f'ALTER TABLE agencies DROP COLUMN {column}')
     op.drop_table('service_languages')

@@ -16,14 +16,14 @@ depends_on = None
 
 
 def upgrade():
-    with op.batch_alter_table('users', schema=None) as batch_op:
-        batch_op.add_column(sa.Column('calendar_feed_hash', sa.String(length=64), nullable=True))
-        batch_op.add_column(sa.Column('calendar_feed_used_at', sa.DateTime(timezone=True), nullable=True))
-        batch_op.create_unique_constraint(batch_op.f('uq_users_calendar_feed_hash'), ['calendar_feed_hash'])
+    # Columns and a unique index, all in place: SQLite's batch copy of `users` would fail on the
+    # rows that point to it.
+    op.add_column('users', sa.Column('calendar_feed_hash', sa.String(length=64), nullable=True))
+    op.add_column('users', sa.Column('calendar_feed_used_at', sa.DateTime(timezone=True), nullable=True))
+    op.create_index('ix_users_calendar_feed_hash', 'users', ['calendar_feed_hash'], unique=True)
 
 
 def downgrade():
-    with op.batch_alter_table('users', schema=None) as batch_op:
-        batch_op.drop_constraint(batch_op.f('uq_users_calendar_feed_hash'), type_='unique')
-        batch_op.drop_column('calendar_feed_used_at')
-        batch_op.drop_column('calendar_feed_hash')
+    op.drop_index('ix_users_calendar_feed_hash', table_name='users')
+    op.execute('ALTER TABLE users DROP COLUMN calendar_feed_used_at')
+    op.execute('ALTER TABLE users DROP COLUMN calendar_feed_hash')

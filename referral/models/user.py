@@ -38,7 +38,7 @@ class User(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     #: SHA-256 of the secret in her calendar feed's address (services/calendar_feed.py); None: no feed.
-    calendar_feed_hash: Mapped[str | None] = mapped_column(String(64), unique=True)
+    calendar_feed_hash: Mapped[str | None] = mapped_column(String(64), unique=True, index=True)
     calendar_feed_used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     agency: Mapped["Agency"] = relationship()  # noqa: F821
