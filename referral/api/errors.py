@@ -20,6 +20,7 @@ from ..faults import database_fault, unavailable_response
 from ..policy import NotFoundError, PermissionDenied
 from ..policy.core import PolicyError
 from ..services.cases import CaseInputError, StaleCase
+from ..services.plan import StaleGoal
 from ..web.messages import CASE_ERRORS
 from ..workflows.engine import ConcurrentUpdate, GuardFailed, InvalidTransition, StaleVersion, WorkflowError
 from .locale import api_locale
@@ -182,6 +183,10 @@ def register_error_handlers(bp: Blueprint) -> None:
 
     @bp.errorhandler(StaleCase)
     def stale_case(exc: StaleCase):
+        return _stale()
+
+    @bp.errorhandler(StaleGoal)
+    def stale_goal(exc: StaleGoal):
         return _stale()
 
     @bp.errorhandler(WorkflowError)
