@@ -9,7 +9,7 @@ from flask import g
 from ..extensions import db
 from ..models import Referral
 from ..policy import Action
-from ..services import cases, notes, plan, tasks
+from ..services import cases, notes, plan, supervision, tasks
 from ..services.cases import StaleCase
 from .access import guard, load_case, load_referral
 from .base import ApiBlueprint
@@ -164,12 +164,17 @@ def post_message(data, referral_id):
 @bp.route("/cases/<uuid:case_id>/close", methods=["POST"])
 @bp.arguments(CloseInputSchema)
 @bp.response(200, CaseSchema)
+@bp.alt_response(202, schema=CaseSchema, description="Her association asks its supervisor to approve "
+                 "closures: the request is sent, the file stays open until a lead approves it.")
 @bp.problems(401, 403, 404, 412, 422)
 def close_case(data, case_id):
     """Close her file with its outcome and the services she received (open goals need the comment)"""
     case, _access = load_case(case_id, Action.CASE_CLOSE)
     if data["version"] != case.version:
         raise StaleCase()
+    if supervision.needs_approval(case, "case_close"):
+        supervision.request_closure(g.user, case, data["reason"], data["comment"], data["services_received"])
+        return case_dict(case), 202
     cases.close_case(g.user, case, data["reason"], data["comment"], services_received=data["services_received"])
     return case_dict(case)
 

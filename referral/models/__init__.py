@@ -1,7 +1,7 @@
 """The data model: one module per feature. Importing this package registers every table."""
 
 from .agency import Agency, Counter, Holiday, Region
-from .approval import AccountApproval
+from .approval import AccountApproval, CaseworkApproval, CaseworkStep
 from .audit import AuditChainHead, AuditCheckpoint, AuditEvent
 from .case import Case, CaseBlindIndex, CaseEvent, CaseKey
 from .consent import Consent
@@ -29,5 +29,5 @@ __all__ = [
     "ReferralEvent", "Region", "RiskAssessment", "Service", "SlaPolicy", "SlaTimer", "User",
     "UserRole", "UserSession", "referral_daily_stats", "referral_weekly_stats",
     "service_regions", "EssentialService", "ShelterCapacity", "Stay", "StayExtension", "StayService",
-    "StayServiceDue", "CaseTask", "LibraryItem", "ServiceLanguage", "CaseGoal",
+    "StayServiceDue", "CaseTask", "LibraryItem", "ServiceLanguage", "CaseGoal", "CaseworkApproval", "CaseworkStep",
 ]

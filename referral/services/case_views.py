@@ -74,7 +74,9 @@ def timeline(user: User, case: Case, referrals: list[Referral] | None = None) ->
     events = (select(CaseEvent, User.display_name).outerjoin(User, User.id == CaseEvent.actor_user_id)
               .where(CaseEvent.case_id == case.id).order_by(CaseEvent.occurred_at))
     if decision.relation != "owner":
-        events = events.where(CaseEvent.kind.not_like("goal\\_%", escape="\\"))  # her plan is her association's
+        # Her plan and the association's own approvals are its business, not the recipients'.
+        for internal in ("goal\\_%", "case\\_plan\\_%", "case\\_close\\_%"):
+            events = events.where(CaseEvent.kind.not_like(internal, escape="\\"))
     entries = [TimelineEntry(e.occurred_at, f"event_{e.kind}", actor, e.details or {})
                for e, actor in db.session.execute(events)]
     if referrals is None:

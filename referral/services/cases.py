@@ -300,15 +300,19 @@ def possible_duplicates(case: Case) -> list[DuplicateHint]:
 
 
 def close_case(user: User, case: Case, reason: ClosureReason, comment: str | None = None, *,
-               services_received: list[str] | None = None) -> None:
+               services_received: list[str] | None = None, approved: bool = False) -> None:
     """Close the file with its outcome (the reason) and the kinds of service she received (for
     the observatory). Goals of her plan still open need the comment to say why: they are dropped
-    with it."""
+    with it. Where her association puts closures under its supervisor's approval, only an approved
+    request closes (services/supervision.py)."""
     from .plan import drop_open_goals, open_goal_count
+    from .supervision import needs_approval
 
     require(user, Action.CASE_CLOSE, case)
     if case.status == CaseStatus.CLOSED:
         raise CaseInputError("status", "already_closed")
+    if not approved and needs_approval(case, "case_close"):
+        raise CaseInputError("status", "needs_approval")
     received = list(dict.fromkeys(services_received or ()))
     if any(value not in {c.value for c in ServiceCategory} for value in received):
         raise CaseInputError("services_received", "unknown_value")

@@ -65,6 +65,14 @@ def notification_text(kind: str, params: dict) -> str:
                                           ref=ref),
         "case.stalled": lambda: _("File %(ref)s has had no activity for a long time.", ref=ref),
         "task.due": lambda: _("A follow-up on file %(ref)s is due at %(at)s.", ref=ref, at=params.get("at", "")),
+        "supervision.requested": lambda: (
+            _("A colleague asks you to approve the closure of file %(ref)s.", ref=ref)
+            if params.get("step") == "case_close" else
+            _("A colleague asks you to approve the plan of file %(ref)s.", ref=ref)),
+        "supervision.decided": lambda: (
+            _("Your supervisor approved your request on file %(ref)s.", ref=ref)
+            if params.get("outcome") == "approved" else
+            _("Your supervisor returned your request on file %(ref)s with comments.", ref=ref)),
         "account.approval_needed": lambda: _("An administrator asks to %(change)s for the account %(ref)s of "
                                              "your agency: your approval is needed.",
                                              change=account_change_label(params.get("change", "")), ref=ref),

@@ -26,6 +26,7 @@ def register_web(app: Flask) -> None:
         referrals,
         reports,
         stays,
+        supervision,
     )
     from .assets import init_assets
     from .dashboard import bp as dashboard_bp
@@ -49,6 +50,7 @@ def register_web(app: Flask) -> None:
     app.register_blueprint(public_reports.bp)
     app.register_blueprint(library.bp)
     app.register_blueprint(calendar_feed.bp)
+    app.register_blueprint(supervision.bp)
     app.register_blueprint(reports.bp)
     app.register_blueprint(directory.bp)
     app.register_blueprint(stays.bp)

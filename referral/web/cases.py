@@ -18,7 +18,18 @@ from ..models.case import IDENTITY_COLUMNS
 from ..models.vocab import ReferralStatus
 from ..policy import Action, referrals_of_case_query
 from ..policy.fields import visible_risk_level
-from ..services import assessments, attachments, break_glass, case_views, cases, consents, notes, plan, tasks
+from ..services import (
+    assessments,
+    attachments,
+    break_glass,
+    case_views,
+    cases,
+    consents,
+    notes,
+    plan,
+    supervision,
+    tasks,
+)
 from ..services.cases import CaseInputError, StaleCase
 from ..services.risk import QUESTION_IDS
 from .access import guard, load_case
@@ -40,6 +51,7 @@ from .forms.cases import (
     SearchForm,
     TaskForm,
 )
+from .forms.supervision import DecisionForm
 from .messages import case_error_message
 from .refusals import REFUSED, form_page, refused_redirect
 
@@ -170,6 +182,9 @@ def _file_page(case: Case, access, *, purpose: str = "view", **forms) -> dict:
             zone=tasks.agency_zone(case.owner_agency),
             goals=plan.goals_of_case(g.user, case), goal_form=_goal_form(case, referrals),
             goal_close_form=GoalCloseForm(formdata=None),
+            approvals=[(a, *supervision.comments_of(a)) for a in supervision.recent_of_case(case)],
+            approval_steps=supervision.steps_of(case.owner_agency_id), decision_form=DecisionForm(formdata=None),
+            may_decide=supervision.is_supervisor(g.user, case.owner_agency_id),
         )
         if "close_form" not in forms:
             context["close_form"] = _close_form(referrals)
@@ -319,13 +334,33 @@ def close(case_id):
     back = url_for("cases.show", case_id=case.id)
     if not form.validate_on_submit():
         return _refused_on_file_page(case, access, close_form=form)
+    approval = supervision.needs_approval(case, "case_close")
     try:
-        cases.close_case(g.user, case, form.reason.data, form.comment.data or None,
-                         services_received=form.services_received.data or [])
+        if approval:
+            supervision.request_closure(g.user, case, form.reason.data, form.comment.data or None,
+                                        form.services_received.data or [])
+        else:
+            cases.close_case(g.user, case, form.reason.data, form.comment.data or None,
+                             services_received=form.services_received.data or [])
     except CaseInputError as exc:
         _attach_error(form, exc)
         return _refused_on_file_page(case, access, close_form=form)
-    flash(_("File closed."), "success")
+    flash(_("Sent to your supervisor: the file closes when she approves, and stays open meanwhile.") if approval
+          else _("File closed."), "success")
+    return redirect(back + ("#approvals" if approval else ""))
+
+
+@bp.post("/<case_id>/plan/approval")
+def request_plan_approval(case_id):
+    case, access = load_case(case_id, Action.CASE_UPDATE)
+    back = url_for("cases.show", case_id=case.id) + "#plan"
+    if not ConfirmForm().validate_on_submit() or not supervision.needs_approval(case, "case_plan"):
+        return refused_redirect(back, _("The request could not be completed."))
+    try:
+        supervision.request_plan_approval(g.user, case)
+    except CaseInputError as exc:
+        return refused_redirect(back, case_error_message(exc.code))
+    flash(_("Her plan was sent to your supervisor for approval."), "success")
     return redirect(back)
 
 

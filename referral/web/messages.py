@@ -35,6 +35,12 @@ CASE_ERRORS = {
     "not_open": _l("This is no longer open."),
     "stale_goal": _l("Someone else changed this goal since you opened it. Nothing was saved: check it, then try "
                      "again."),
+    # Supervisor approvals
+    "approval_pending": _l("This already waits for your supervisor's approval."),
+    "no_supervisor": _l("Your association has no other lead to approve this. Ask your administrator."),
+    "needs_approval": _l("Your association asks its supervisor to approve this step."),
+    "no_goal": _l("Her plan has no goal in progress to approve."),
+    "plan_changed": _l("Her plan changed since it was sent for approval: return it, and she sends it again."),
     # The awareness library
     "bad_slug": _l("Use lower-case Latin letters, digits and hyphens, like know-your-rights."),
     "not_pdf": _l("Upload a PDF document."),

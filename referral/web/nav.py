@@ -25,6 +25,7 @@ MENU = (
     ("audit.index", _l("Access log"), Action.AUDIT_READ),
     ("admin.users", _l("Accounts"), Action.USERS_MANAGE),
     ("approvals.index", _l("Account approvals"), Action.ACCOUNTS_APPROVE),
+    ("supervision.index", _l("Casework approvals"), Action.ACCOUNTS_APPROVE),
     ("mail_admin.index", _l("Email delivery"), Action.USERS_MANAGE),
     ("notifications.index", _l("Notifications"), None),
     ("auth.change_password", _l("My password"), None),
@@ -57,6 +58,8 @@ def nav_items() -> list[NavItem]:
         badge = _unread(user) if endpoint == "notifications.index" else 0
         if endpoint == "approvals.index":
             badge = _waiting_approvals(user)
+        if endpoint == "supervision.index":
+            badge = _waiting_casework(user)
         items.append(NavItem(url_for(endpoint), str(label), _is_current(endpoint), badge))
     return items
 
@@ -69,6 +72,12 @@ def _may_ask_emergency_access(user) -> bool:
 
 def _waiting_approvals(user) -> int:
     from ..services.account_approvals import waiting_for
+
+    return len(waiting_for(user))
+
+
+def _waiting_casework(user) -> int:
+    from ..services.supervision import waiting_for
 
     return len(waiting_for(user))
 

@@ -1,0 +1,193 @@
+"""Supervisor approvals of casework (issue 20, part 3).
+
+An association chooses which steps of casework need its supervisor's approval: closing a file, her
+plan. The supervisor is the association's lead (the role that already approves account changes in
+her own agency, granted under the two-person rule), never the person who asked. While a request
+waits, the file stays usable; approving a closure closes the file as the caseworker asked;
+returning it sends her the supervisor's comments. Everything is on the file's timeline and in the
+access log; what the two write is sealed under the file's key.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import delete, select
+
+from ..audit.log import record
+from ..extensions import db
+from ..models import Case, CaseGoal, CaseworkApproval, CaseworkStep, User, UserRole
+from ..models.approval import CASEWORK_STEPS
+from ..models.base import utcnow
+from ..models.vocab import ApprovalStatus, CaseStatus, ClosureReason, Role, ServiceCategory
+from ..policy import Action, PermissionDenied, require
+from ..security.case_crypto import seal, unseal_text
+from .cases import CaseInputError, _timeline
+from .notifications import notify
+
+COMMENT_MAX = 2000
+
+
+def is_supervisor(user: User, agency_id: int) -> bool:
+    return user.active and user.agency_id == agency_id and user.has_role(Role.LEAD)
+
+
+def steps_of(agency_id: int) -> set[str]:
+    return set(db.session.execute(select(CaseworkStep.step).where(CaseworkStep.agency_id == agency_id)).scalars())
+
+
+def needs_approval(case: Case, step: str) -> bool:
+    return step in steps_of(case.owner_agency_id)
+
+
+def set_steps(user: User, steps: list[str]) -> set[str]:
+    """A supervisor chooses the steps of her association that need approval."""
+    require(user, Action.ACCOUNTS_APPROVE)
+    if not is_supervisor(user, user.agency_id):
+        raise PermissionDenied(Action.ACCOUNTS_APPROVE, "only a lead of the association", None)
+    wanted = set(steps or ())
+    if wanted - set(CASEWORK_STEPS):
+        raise CaseInputError("steps", "unknown_value")
+    before = steps_of(user.agency_id)
+    db.session.execute(delete(CaseworkStep).where(CaseworkStep.agency_id == user.agency_id))
+    db.session.add_all(CaseworkStep(agency_id=user.agency_id, step=step) for step in sorted(wanted))
+    if wanted != before:
+        record("supervision.steps", object_type="agency", object_id=user.agency_id,
+               details={"steps": sorted(wanted), "before": sorted(before)})
+    return wanted
+
+
+def supervisors(agency_id: int, *, besides: int | None = None) -> list[User]:
+    return [u for u in db.session.execute(
+        select(User).join(UserRole, UserRole.user_id == User.id)
+        .where(User.agency_id == agency_id, User.active.is_(True), UserRole.role == Role.LEAD)
+        .order_by(User.id)).scalars().unique() if u.id != besides]
+
+
+def pending_of_case(case: Case) -> list[CaseworkApproval]:
+    return db.session.execute(select(CaseworkApproval).where(CaseworkApproval.case_id == case.id,
+                                                             CaseworkApproval.status == ApprovalStatus.PENDING)
+                              .order_by(CaseworkApproval.requested_at)).scalars().all()
+
+
+def recent_of_case(case: Case, limit: int = 5) -> list[CaseworkApproval]:
+    """The file's requests, pending first, then the latest decided (their comments are the point)."""
+    return db.session.execute(select(CaseworkApproval).where(CaseworkApproval.case_id == case.id)
+                              .order_by(CaseworkApproval.status != ApprovalStatus.PENDING,
+                                        CaseworkApproval.requested_at.desc()).limit(limit)).scalars().all()
+
+
+def waiting_for(user: User) -> list[CaseworkApproval]:
+    """What waits for this supervisor: her association's requests, not her own."""
+    if not user.has_role(Role.LEAD):
+        return []
+    return db.session.execute(
+        select(CaseworkApproval).where(CaseworkApproval.agency_id == user.agency_id,
+                                       CaseworkApproval.status == ApprovalStatus.PENDING,
+                                       CaseworkApproval.requested_by_id != user.id)
+        .order_by(CaseworkApproval.requested_at).limit(200)).scalars().all()
+
+
+def _open_request(user: User, case: Case, step: str, payload: dict, comment: str | None) -> CaseworkApproval:
+    if case.status != CaseStatus.OPEN:
+        raise CaseInputError("status", "closed")
+    if any(a.step == step for a in pending_of_case(case)):
+        raise CaseInputError("status", "approval_pending")
+    if not supervisors(case.owner_agency_id, besides=user.id):
+        raise CaseInputError("status", "no_supervisor")
+    approval = CaseworkApproval(case_id=case.id, agency_id=case.owner_agency_id, step=step, payload=payload,
+                                requested_by_id=user.id, requested_at=utcnow(), status=ApprovalStatus.PENDING)
+    db.session.add(approval)
+    db.session.flush([approval])
+    if comment:
+        approval.request_comment_ct = seal(case.id, "casework_approvals", "request_comment", approval.id, comment)
+    case.last_activity_at = approval.requested_at
+    _timeline(user, case, f"{step}_requested", {}, None, approval.requested_at)
+    record("supervision.request", object_type="casework_approval", object_id=approval.id, case_id=case.id,
+           fields=["request_comment"] if comment else [], details={"step": step})
+    notify(supervisors(case.owner_agency_id, besides=user.id), "supervision.requested", case=case,
+           params={"step": step})
+    return approval
+
+
+def request_closure(user: User, case: Case, reason: str, comment: str | None, services_received: list[str]):
+    """What close_case would check, then a request instead of the closure."""
+    from .plan import open_goal_count
+
+    require(user, Action.CASE_CLOSE, case)
+    if reason not in {r.value for r in ClosureReason}:
+        raise CaseInputError("reason", "unknown_value")
+    received = [c.value for c in ServiceCategory if c.value in set(services_received or ())]
+    if set(services_received or ()) - set(received):
+        raise CaseInputError("services_received", "unknown_value")
+    comment = (comment or "").strip() or None
+    if open_goal_count(case) and not comment:
+        raise CaseInputError("comment", "open_goals")
+    return _open_request(user, case, "case_close", {"reason": reason, "services_received": received}, comment)
+
+
+def request_plan_approval(user: User, case: Case) -> CaseworkApproval:
+    """Her plan as it stands now (each goal's version) goes to the supervisor."""
+    from .plan import require_owner
+
+    require_owner(user, case)
+    goals = db.session.execute(select(CaseGoal).where(CaseGoal.case_id == case.id, CaseGoal.status == "open")
+                               .order_by(CaseGoal.created_at)).scalars().all()
+    if not goals:
+        raise CaseInputError("plan", "no_goal")
+    return _open_request(user, case, "case_plan", {"goals": {str(g.id): g.version for g in goals}}, None)
+
+
+def decide(user: User, approval: CaseworkApproval, *, approve: bool, comment: str | None) -> CaseworkApproval:
+    """Approve (a closure closes the file as she asked), or return it with comments. Never one's own."""
+    from . import cases
+
+    case = db.session.get(Case, approval.case_id)
+    require(user, Action.CASE_READ, case)
+    if not is_supervisor(user, approval.agency_id):
+        raise PermissionDenied(Action.ACCOUNTS_APPROVE, "only a lead of the association decides", case)
+    if approval.requested_by_id == user.id:
+        raise PermissionDenied(Action.ACCOUNTS_APPROVE, "a second person decides", case)
+    if approval.status != ApprovalStatus.PENDING:
+        raise CaseInputError("approval", "already_decided")
+    comment = (comment or "").strip() or None
+    if comment and len(comment) > COMMENT_MAX:
+        raise CaseInputError("comment", "too_long")
+    if not approve and not comment:
+        raise CaseInputError("comment", "required")  # returned without a word, she cannot act on it
+    if case.status != CaseStatus.OPEN:
+        raise CaseInputError("status", "closed")
+    now = utcnow()
+    if approve and approval.step == "case_close":
+        request_comment = unseal_text(case.id, "casework_approvals", "request_comment", approval.id,
+                                      approval.request_comment_ct) if approval.request_comment_ct else None
+        cases.close_case(user, case, approval.payload["reason"], request_comment,
+                         services_received=approval.payload.get("services_received") or [], approved=True)
+    if approve and approval.step == "case_plan":
+        current = {str(g.id): g.version for g in db.session.execute(
+            select(CaseGoal).where(CaseGoal.case_id == case.id, CaseGoal.status == "open")).scalars()}
+        if current != approval.payload.get("goals"):
+            raise CaseInputError("approval", "plan_changed")
+    approval.status = ApprovalStatus.APPROVED if approve else ApprovalStatus.REFUSED
+    approval.decided_by_id, approval.decided_at = user.id, now
+    if comment:
+        approval.decision_comment_ct = seal(case.id, "casework_approvals", "decision_comment", approval.id, comment)
+    outcome = "approved" if approve else "returned"
+    _timeline(user, case, f"{approval.step}_{outcome}", {}, comment, now)
+    record(f"supervision.{outcome}", object_type="casework_approval", object_id=approval.id, case_id=case.id,
+           fields=["decision_comment"] if comment else [], details={"step": approval.step})
+    if approval.requested_by is not None and approval.requested_by.active:
+        notify([approval.requested_by], "supervision.decided", case=case,
+               params={"step": approval.step, "outcome": outcome})
+    return approval
+
+
+def comments_of(approval: CaseworkApproval) -> tuple[str | None, str | None]:
+    """What the caseworker wrote with her request and what the supervisor answered (owner's file page)."""
+    case_id = approval.case_id
+    return (unseal_text(case_id, "casework_approvals", "request_comment", approval.id, approval.request_comment_ct)
+            if approval.request_comment_ct else None,
+            unseal_text(case_id, "casework_approvals", "decision_comment", approval.id, approval.decision_comment_ct)
+            if approval.decision_comment_ct else None)
+
+
+def find(approval_id: int) -> CaseworkApproval | None:
+    return db.session.get(CaseworkApproval, approval_id)

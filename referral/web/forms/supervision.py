@@ -1,0 +1,23 @@
+"""Forms of the supervisor's pages."""
+
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import TextAreaField
+from wtforms.validators import Length, Optional
+
+from ...labels import lazy_label
+from ...models.approval import CASEWORK_STEPS
+from . import options
+from .cases import MultiCheckboxField
+
+
+class StepsForm(FlaskForm):
+    steps = MultiCheckboxField(_l("Steps that need a supervisor's approval"),
+                               choices=options((step, lazy_label(step, "step_")) for step in CASEWORK_STEPS))
+
+
+class DecisionForm(FlaskForm):
+    comment = TextAreaField(_l("Your comments (required to return it)"), validators=[Optional(), Length(max=2000)],
+                            render_kw={"rows": 2})
