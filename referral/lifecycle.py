@@ -38,7 +38,9 @@ PUBLIC_ENDPOINTS = frozenset(
 #: Pages of the public: their actor has no address and no session (the reporter's address is
 #: never stored, not even in the access log). The awareness library is read the same way.
 ANONYMOUS_PUBLIC_ENDPOINTS = frozenset({"public.report", "public.status", "public.add_information",
-                                        "library.index", "library.item", "library.document", "library.help"})
+                                        "library.index", "library.item", "library.document", "library.help",
+                                        # A partner outside Masar answering its referral letter's link.
+                                        "partner.show", "partner.act"})
 PUBLIC_ENDPOINTS = PUBLIC_ENDPOINTS | ANONYMOUS_PUBLIC_ENDPOINTS
 #: Served while the database is down: they never read it.
 OUTAGE_ENDPOINTS = frozenset({"static", "health.live"})

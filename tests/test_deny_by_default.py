@@ -46,4 +46,6 @@ def test_public_endpoints_are_only_the_expected_few():
             # The awareness library's published pages and the help by region (never a draft).
             "library.index", "library.item", "library.document", "library.help",
             # A caseworker's calendar feed: its secret address is the credential, opaque entries only.
-            "calendar.feed"} == PUBLIC_ENDPOINTS
+            "calendar.feed",
+            # A partner outside Masar answering its referral letter: the printed one-time address is the key.
+            "partner.show", "partner.act"} == PUBLIC_ENDPOINTS

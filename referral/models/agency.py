@@ -57,6 +57,8 @@ class Agency(db.Model):
     step_free_access: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     accessible_toilet: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     sign_language: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    #: A partner outside Masar (no accounts): its referrals go by printed letter and a one-time link.
+    external_partner: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
     region: Mapped[Region | None] = relationship()
     services: Mapped[list["Service"]] = relationship(back_populates="agency", order_by="Service.id")  # noqa: F821

@@ -21,7 +21,7 @@ WEEKDAYS = tuple(str(d) for d in range(7))
 INTERVAL = re.compile(r"^\s*(\d{1,2}:\d{2})\s*-\s*(\d{1,2}:\d{2})\s*$")
 AGENCY_FIELDS = ("code", "kind", "sector", "name_ar", "name_fr", "name_en", "region_id", "phone", "email",
                  "address", "timezone", "open_24_7", "active", "step_free_access", "accessible_toilet",
-                 "sign_language")
+                 "sign_language", "external_partner")
 #: Changes that move an agency's business calendar (the region: its regional holidays).
 CALENDAR_FIELDS = {"opening_hours", "timezone", "open_24_7", "region_id"}
 

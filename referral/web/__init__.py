@@ -22,6 +22,7 @@ def register_web(app: Flask) -> None:
         hotline,
         library,
         notifications,
+        partner,
         public_reports,
         referrals,
         reports,
@@ -51,6 +52,7 @@ def register_web(app: Flask) -> None:
     app.register_blueprint(library.bp)
     app.register_blueprint(calendar_feed.bp)
     app.register_blueprint(supervision.bp)
+    app.register_blueprint(partner.bp)
     app.register_blueprint(reports.bp)
     app.register_blueprint(directory.bp)
     app.register_blueprint(stays.bp)

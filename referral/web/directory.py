@@ -72,7 +72,7 @@ def _agency_form(agency=None):
 
 def _agency_values(form) -> dict:
     values = {name: getattr(form, name).data for name in directory_admin.AGENCY_FIELDS}
-    for flag in ("open_24_7", "active", "step_free_access", "accessible_toilet", "sign_language"):
+    for flag in ("open_24_7", "active", "step_free_access", "accessible_toilet", "sign_language", "external_partner"):
         values[flag] = bool(form[flag].data)
     values["phone"] = values["phone"] or None
     values["email"] = values["email"] or None

@@ -6,17 +6,19 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from flask import Blueprint, current_app, flash, g, redirect, render_template, request, url_for
+from flask_babel import force_locale
 from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload, selectinload
 
 from ..extensions import db
 from ..models import Case, Referral, ReferralEvent, Service, SlaTimer, User
+from ..models.base import utcnow
 from ..models.vocab import ReferralStatus, ServiceCategory, Urgency
 from ..policy import Action, inbox_query, outbox_query
 from ..policy.fields import consent_for
 from ..services import capacity as places
-from ..services import case_views, notes, stays
+from ..services import case_views, notes, partner_links, stays
 from ..services.cases import CaseInputError
 from ..services.consents import record_consent
 from ..services.directory import find_services
@@ -26,7 +28,7 @@ from ..workflows.definition import TRANSITIONS, available_transitions
 from .access import guard, load_case, load_referral
 from .choices import region_choices, service_choices
 from .forms.cases import NoteForm
-from .forms.referrals import ReferForm, TransitionForm
+from .forms.referrals import PartnerLetterForm, ReferForm, TransitionForm
 from .messages import case_error_message
 from .refusals import REFUSED, form_page, refused_redirect
 
@@ -230,8 +232,39 @@ def _sender_context(referral: Referral, case: Case, side: str) -> dict:
     """For the sending caseworker: what the receiving agency reads now, which is less than what was
     sent once a consent is withdrawn or the access has ended."""
     if side != "sender" or referral.status == ReferralStatus.DRAFT:
-        return {"recipient_sees": None}
-    return {"recipient_sees": case_views.what_recipients_see(case, [referral]).get(referral.id)}
+        return {"recipient_sees": None, "partner_link": None}
+    return {"recipient_sees": case_views.what_recipients_see(case, [referral]).get(referral.id),
+            "partner_link": partner_links.live_link(referral) if referral.to_agency.external_partner else None}
+
+
+@bp.post("/<referral_id>/partner-letter")
+def partner_letter(referral_id):
+    """The letter for a partner outside Masar, with a new one-time link (the former one stops)."""
+    referral, decision = load_referral(referral_id, Action.REFERRAL_SEND)
+    back = url_for("referrals.show", referral_id=referral.id) + "#partner"
+    form = PartnerLetterForm()
+    if decision.relation != "sender" or not form.validate_on_submit():
+        return refused_redirect(back, _("The request could not be completed."))
+    try:
+        link, secret = partner_links.issue_link(g.user, referral)
+    except CaseInputError as exc:
+        return refused_redirect(back, case_error_message(exc.code))
+    view = partner_links.partner_view(link, audit_action="partner.letter")
+    address = current_app.config["BASE_URL"].rstrip("/") + url_for("partner.show", secret=secret)
+    with force_locale(form.language.data):
+        return render_template("referrals/partner_letter.html", referral=referral, view=view, address=address,
+                               link=link, printed_at=utcnow(), letter_language=form.language.data)
+
+
+@bp.post("/<referral_id>/partner-link/revoke")
+def revoke_partner_link(referral_id):
+    referral, decision = load_referral(referral_id, Action.REFERRAL_SEND)
+    back = url_for("referrals.show", referral_id=referral.id) + "#partner"
+    if decision.relation != "sender" or not PartnerLetterForm().validate_on_submit():
+        return refused_redirect(back, _("The request could not be completed."))
+    partner_links.revoke(g.user, referral)
+    flash(_("The partner's link no longer works."), "success")
+    return redirect(back)
 
 
 def _stay_context(referral: Referral, side: str) -> dict:

@@ -9,6 +9,7 @@ both win: the row lock (PostgreSQL) and the version check make the second one fa
 from __future__ import annotations
 
 import uuid
+from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import func, select, update
@@ -18,7 +19,7 @@ from ..extensions import db
 from ..models import Case, Referral, ReferralEvent, User
 from ..models.base import utcnow
 from ..models.vocab import DeclineReason, ReferralStatus, Role, SharedField
-from ..policy import Action, NotFoundError, require
+from ..policy import Action, NotFoundError, PermissionDenied, require
 from ..policy.fields import consent_for
 from ..security.case_crypto import seal
 from ..services import daily_stats
@@ -69,10 +70,21 @@ def load_for_update(referral_id: uuid.UUID) -> Referral | None:
     ).scalar_one_or_none()
 
 
+@dataclass(frozen=True)
+class PartnerActor:
+    """A partner outside Masar answering one referral through its one-time link: no account. It may
+    only take the receiving side's transitions, on that referral (services/partner_links.py checks
+    the link itself)."""
+
+    referral_id: uuid.UUID
+    agency_id: int
+    id: None = None
+
+
 def fire(
     referral: Referral,
     action: str,
-    user: User,
+    user: User | PartnerActor,
     *,
     expected_version: int | None = None,
     reason: str | None = None,
@@ -90,7 +102,11 @@ def fire(
     if locked is None:
         raise NotFoundError(SIDE_ACTIONS[transition.side], "referral vanished")
     referral = locked
-    require(user, SIDE_ACTIONS[transition.side], referral)
+    if isinstance(user, PartnerActor):
+        if transition.side != "recipient" or user.referral_id != referral.id or user.agency_id != referral.to_agency_id:
+            raise PermissionDenied(SIDE_ACTIONS[transition.side], "a partner link answers its own referral", referral)
+    else:
+        require(user, SIDE_ACTIONS[transition.side], referral)
     if expected_version is not None and referral.version != expected_version:
         raise StaleVersion("stale_version", "this referral changed since you opened it", "version")
     if referral.status not in transition.sources:

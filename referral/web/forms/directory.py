@@ -38,6 +38,8 @@ class AgencyForm(FlaskForm):
     step_free_access = BooleanField(_l("Step-free access (wheelchair)"))
     accessible_toilet = BooleanField(_l("Accessible toilet"))
     sign_language = BooleanField(_l("Staff who use sign language"))
+    external_partner = BooleanField(_l("A partner outside Masar (no accounts): referrals go by printed letter and "
+                                       "a one-time address"))
     active = BooleanField(_l("Active"), default=True)
     hours_0 = StringField(DAY_LABELS[0], render_kw={"dir": "ltr", "placeholder": "08:30-16:30"})
     hours_1 = StringField(DAY_LABELS[1], render_kw={"dir": "ltr"})

@@ -40,3 +40,10 @@ class TransitionForm(FlaskForm):
     reason = SelectField(_l("Reason"), choices=options([(r.value, DECLINE_LABELS[r.value]) for r in DeclineReason],
                                                        blank=True), validators=[Optional()])
     message = TextAreaField(_l("Message"), validators=[Optional(), Length(max=5000)])
+
+
+class PartnerLetterForm(FlaskForm):
+    """The letter for a partner outside Masar: in the language the partner reads."""
+
+    language = SelectField(_l("Language of the letter"),
+                           choices=options([("fr", "Français"), ("ar", "العربية"), ("en", "English")]), default="fr")
