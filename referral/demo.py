@@ -69,6 +69,7 @@ def seed_demo(*, files: int = 200, if_empty: bool = False, seed: int = 2026) -> 
     _library(people[admin.NETWORK_AGENCY_CODE][0])
     db.session.commit()
     counts = _files(files, agencies, people, rng)
+    _partner_outside_masar(regions)
     db.session.commit()
     path = Path(current_app.instance_path) / "demo-accounts.json"
     path.parent.mkdir(exist_ok=True)
@@ -169,6 +170,14 @@ def _accounts(agencies, regions, rng) -> tuple[dict[str, list[User]], list[dict]
     make("auditor", "Audit", network, Role.AUDITOR)
     make("admin", "Administration", network, Role.ADMIN)
     return people, out
+
+
+def _partner_outside_masar(regions: dict[str, Region]) -> None:
+    """A lawyer's office without accounts: a referral to it goes by printed letter and one-time address."""
+    agency = _agency("CABINET-LAW", AgencyKind.ASSOCIATION, "justice", regions["MA-06"],
+                     "مكتب المحامية نادية العلوي", "Cabinet de Maître Nadia Alaoui, avocate",
+                     "Office of Nadia Alaoui, lawyer", (ServiceCategory.LEGAL,), False, regions)
+    agency.external_partner = True
 
 
 def _library(coordinator: User) -> None:

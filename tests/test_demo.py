@@ -19,8 +19,10 @@ def test_demo_seeds_a_network_and_writes_usable_logins(app, tmp_path, monkeypatc
     monkeypatch.setattr(app, "instance_path", str(tmp_path))
     result = app.test_cli_runner().invoke(args=["demo", "--files", "24"])
     assert result.exit_code == 0, result.output
-    kinds = [a.kind for a in db.session.execute(db.select(Agency)).scalars()]
+    agencies = db.session.execute(db.select(Agency)).scalars().all()
+    kinds = [a.kind for a in agencies if not a.external_partner]
     assert kinds.count(AgencyKind.ASSOCIATION) == 8 and kinds.count(AgencyKind.PUBLIC_SERVICE) >= 7
+    assert [a.code for a in agencies if a.external_partner] == ["CABINET-LAW"]  # a lawyer without accounts
     assert db.session.query(Case).count() == 24
     assert len({r.status for r in db.session.execute(db.select(Referral)).scalars()}) >= 5
     accounts = json.loads(Path(tmp_path, "demo-accounts.json").read_text())

@@ -7,7 +7,6 @@ the file closes with its outcome once the supervisor approves."""
 from __future__ import annotations
 
 import re
-import urllib.request
 
 from playwright.sync_api import expect
 
@@ -59,8 +58,9 @@ def test_plan_follow_up_message_partner_letter_and_supervised_closure(browser, l
     page.locator("#calendar form button[type=submit]").first.click()
     feed = page.locator("code.feed-url").inner_text()
     path = re.search(r"/calendar/[^\s]+\.ics", feed).group(0)
-    with urllib.request.urlopen(live_server + path) as response:  # a calendar app: no cookie
-        ics = response.read().decode()
+    calendar_app = browser.new_context(base_url=live_server)  # a calendar app: no cookie of hers
+    ics = calendar_app.request.get(path).text()
+    calendar_app.close()
     assert "Masar · Accompany her" in ics and case.case_number not in ics and "complaint" not in ics
 
     # A message to the police officer about her referral.
@@ -80,7 +80,7 @@ def test_plan_follow_up_message_partner_letter_and_supervised_closure(browser, l
     lawyer_page = outside.new_page()
     lawyer_page.goto(partner_path + "?lang=fr")
     expect(lawyer_page.locator("main h1")).to_contain_text(to_lawyer.reference)
-    lawyer_page.locator(f"form[action$='/accept'] button[type=submit]").click()
+    lawyer_page.locator("form[action$='/accept'] button[type=submit]").click()
     expect(lawyer_page.locator(".flash-success")).to_be_visible()
     snap(lawyer_page, "casework-partner-answer")
     assert outside.cookies() == []
