@@ -195,3 +195,75 @@ def test_without_another_lead_the_request_is_refused_with_a_reason(client, world
     login(client, world.cw_a)
     response = _ask_to_close(client, case)
     assert response.status_code == 422 and "no other lead" in response.get_data(as_text=True)
+
+
+def _ask_to_erase(client, case, confirm=True):
+    data = {"csrf_token": csrf_token(client, _page(case))}
+    if confirm:
+        data["confirm"] = "y"
+    return client.post(f"/cases/{case.id}/erasure", data=data)
+
+
+def test_an_erasure_she_asks_for_goes_through_the_supervisor_then_the_administrator(
+        client, other_client, world, supervised):
+    with as_user(supervised):
+        supervision.set_steps(supervised, ["shred_request"])
+        db.session.commit()
+    case = make_case(world.cw_a)
+    with as_user(world.cw_a):
+        plan.add_goal(world.cw_a, case, GOAL)
+        db.session.commit()
+    login(client, world.cw_a)
+    assert _ask_to_erase(client, case, confirm=False).status_code == 302  # not ticked: nothing asked
+    assert _approvals(case) == []
+    assert _ask_to_erase(client, case).status_code == 302
+    [approval] = _approvals(case)
+    assert approval.step == "shred_request" and approval.status == ApprovalStatus.PENDING
+    assert _ask_to_erase(client, case).status_code == 302 and len(_approvals(case)) == 1  # once
+
+    login(other_client, world.admin)
+    assert case.case_number not in other_client.get("/admin/erasures").get_data(as_text=True)  # not approved yet
+    lead_client = client.application.test_client()
+    login(lead_client, supervised)
+    assert _decide(lead_client, approval, "approve").status_code == 302
+    assert db.session.execute(select(Notification).where(Notification.kind == "erasure.requested",
+                                                         Notification.user_id == world.admin.id)).first()
+
+    page = other_client.get("/admin/erasures").get_data(as_text=True)
+    assert case.case_number in page and "File a complaint" not in page
+    token = csrf_token(other_client, "/admin/erasures")
+    wrong = other_client.post(f"/admin/erasures/{approval.id}", data={"csrf_token": token, "case_number": "CAS-X"})
+    assert wrong.status_code == 302
+    db.session.expire_all()
+    assert db.session.get(Case, case.id).shredded_at is None
+    done = other_client.post(f"/admin/erasures/{approval.id}", data={"csrf_token": token,
+                                                                     "case_number": case.case_number})
+    assert done.status_code == 302
+    db.session.expire_all()
+    erased = db.session.get(Case, case.id)
+    assert erased.shredded_at is not None and _approvals(case)[0].carried_out_at is not None
+    assert plan.goals_of_case(world.cw_a, erased)[0].text is None
+    assert client.get(_page(case)).status_code == 200  # her file page still opens, with nothing of her
+    again = other_client.post(f"/admin/erasures/{approval.id}", data={"csrf_token": token,
+                                                                      "case_number": case.case_number})
+    assert again.status_code == 302
+
+
+def test_without_supervision_the_erasure_goes_straight_to_the_administrator(client, world):
+    case = make_case(world.cw_a)
+    login(client, world.cw_a)
+    assert _ask_to_erase(client, case).status_code == 302
+    [approval] = _approvals(case)
+    assert approval.status == ApprovalStatus.APPROVED and approval.decided_by_id is None
+
+
+@pytest.mark.parametrize("who", ["cw_b", "officer_police", "coordinator", "auditor"])
+def test_only_her_association_asks_and_only_the_administrator_erases(client, world, who):
+    case = make_case(world.cw_a)
+    consent_and_refer(world.cw_a, case, world.service(world.police, ServiceCategory.POLICE_PROTECTION))
+    login(client, getattr(world, who))
+    token = csrf_token(client, "/")
+    assert client.post(f"/cases/{case.id}/erasure", data={"csrf_token": token, "confirm": "y"}).status_code in (
+        403, 404)
+    assert client.get("/admin/erasures").status_code == 403
+    assert _approvals(case) == []

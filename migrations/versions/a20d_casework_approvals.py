@@ -1,4 +1,4 @@
-"""Supervisor approvals of casework steps (closing a file, her plan), per association (issue 20, part 3)
+"""Supervisor approvals of casework steps (closing a file, her plan, erasing it), per association (issue 20, part 3)
 
 Revision ID: a20d_casework_approvals
 Revises: a20c_calendar_feed
@@ -22,7 +22,7 @@ def upgrade():
         'casework_steps',
         sa.Column('agency_id', sa.Integer(), nullable=False),
         sa.Column('step', sa.String(length=16), nullable=False),
-        sa.CheckConstraint("step IN ('case_close', 'case_plan')", name=op.f('ck_casework_steps_step_known')),
+        sa.CheckConstraint("step IN ('case_close', 'case_plan', 'shred_request')", name=op.f('ck_casework_steps_step_known')),
         sa.ForeignKeyConstraint(['agency_id'], ['agencies.id'], name=op.f('fk_casework_steps_agency_id_agencies'),
                                 ondelete='CASCADE'),
         sa.PrimaryKeyConstraint('agency_id', 'step', name=op.f('pk_casework_steps')),
@@ -42,7 +42,8 @@ def upgrade():
         sa.Column('decided_by_id', sa.Integer(), nullable=True),
         sa.Column('decided_at', sa.DateTime(timezone=True), nullable=True),
         sa.Column('decision_comment_ct', sa.LargeBinary(), nullable=True),
-        sa.CheckConstraint("step IN ('case_close', 'case_plan')", name=op.f('ck_casework_approvals_step_known')),
+        sa.Column('carried_out_at', sa.DateTime(timezone=True), nullable=True),
+        sa.CheckConstraint("step IN ('case_close', 'case_plan', 'shred_request')", name=op.f('ck_casework_approvals_step_known')),
         sa.ForeignKeyConstraint(['agency_id'], ['agencies.id'], name=op.f('fk_casework_approvals_agency_id_agencies')),
         sa.ForeignKeyConstraint(['case_id'], ['cases.id'], name=op.f('fk_casework_approvals_case_id_cases'),
                                 ondelete='CASCADE'),

@@ -58,6 +58,7 @@ ACTIONS = {
     "partner.link_revoke": _l("Stopped a partner's letter address"),
     "partner.read": _l("A partner outside Masar read its referral"),
     "partner.letter": _l("Printed what a partner outside Masar receives of a file"),
+    "supervision.erasure_done": _l("Erased a file at her request"),
     "supervision.steps": _l("Chose the steps that need the supervisor's approval"),
     "supervision.request": _l("Asked the supervisor to approve a step on a file"),
     "supervision.approved": _l("Approved a step on a file as supervisor"),

@@ -44,7 +44,7 @@ class AccountApproval(db.Model):
 
 
 #: Steps of casework an association may put under its supervisor's approval.
-CASEWORK_STEPS = ("case_close", "case_plan")
+CASEWORK_STEPS = ("case_close", "case_plan", "shred_request")
 _CASEWORK_PENDING = text("status = 'pending'")
 
 
@@ -52,7 +52,7 @@ class CaseworkStep(db.Model):
     """A step of casework that needs the approval of a supervisor (a lead) of the association."""
 
     __tablename__ = "casework_steps"
-    __table_args__ = (CheckConstraint("step IN ('case_close', 'case_plan')", name="step_known"),)
+    __table_args__ = (CheckConstraint("step IN ('case_close', 'case_plan', 'shred_request')", name="step_known"),)
     agency_id: Mapped[int] = mapped_column(ForeignKey("agencies.id", ondelete="CASCADE"), primary_key=True)
     step: Mapped[str] = mapped_column(String(16), primary_key=True)
 
@@ -70,7 +70,7 @@ class CaseworkApproval(db.Model):
               sqlite_where=_CASEWORK_PENDING, postgresql_where=_CASEWORK_PENDING),
         Index("ix_casework_approvals_agency_pending", "agency_id",
               sqlite_where=_CASEWORK_PENDING, postgresql_where=_CASEWORK_PENDING),
-        CheckConstraint("step IN ('case_close', 'case_plan')", name="step_known"),
+        CheckConstraint("step IN ('case_close', 'case_plan', 'shred_request')", name="step_known"),
     )
     id: Mapped[int] = mapped_column(primary_key=True)
     case_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"), index=True)
@@ -86,6 +86,8 @@ class CaseworkApproval(db.Model):
     decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     decision_comment_ct: Mapped[bytes | None] = mapped_column(LargeBinary)
+    #: An approved erasure request, when the administrator carried it out.
+    carried_out_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     case: Mapped["Case"] = relationship()  # noqa: F821
     requested_by: Mapped["User | None"] = relationship(foreign_keys=[requested_by_id])  # noqa: F821

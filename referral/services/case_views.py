@@ -75,7 +75,7 @@ def timeline(user: User, case: Case, referrals: list[Referral] | None = None) ->
               .where(CaseEvent.case_id == case.id).order_by(CaseEvent.occurred_at))
     if decision.relation != "owner":
         # Her plan and the association's own approvals are its business, not the recipients'.
-        for internal in ("goal\\_%", "case\\_plan\\_%", "case\\_close\\_%"):
+        for internal in ("goal\\_%", "case\\_plan\\_%", "case\\_close\\_%", "shred\\_request\\_%"):
             events = events.where(CaseEvent.kind.not_like(internal, escape="\\"))
     entries = [TimelineEntry(e.occurred_at, f"event_{e.kind}", actor, e.details or {})
                for e, actor in db.session.execute(events)]

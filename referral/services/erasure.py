@@ -15,9 +15,13 @@ from ..models import (
     Case,
     CaseBlindIndex,
     CaseEvent,
+    CaseGoal,
     CaseKey,
+    CaseTask,
+    CaseworkApproval,
     Consent,
     Note,
+    PartnerLink,
     Referral,
     ReferralEvent,
     RiskAssessment,
@@ -53,6 +57,13 @@ def shred_case(case_number: str) -> Case:
         update(CaseEvent).where(CaseEvent.case_id == case.id).values(comment_ct=None),
         update(Consent).where(Consent.case_id == case.id).values(note_ct=None),
         update(RiskAssessment).where(RiskAssessment.case_id == case.id).values(answers_ct=None, judgement_ct=None),
+        update(CaseGoal).where(CaseGoal.case_id == case.id).values(goal_ct=b"", actions_ct=None, closing_note_ct=None),
+        update(CaseTask).where(CaseTask.case_id == case.id).values(note_ct=None),
+        update(CaseworkApproval).where(CaseworkApproval.case_id == case.id)
+        .values(request_comment_ct=None, decision_comment_ct=None),
+        # A partner's letter address opens nothing of her any more.
+        update(PartnerLink).where(PartnerLink.referral_id.in_(referral_ids), PartnerLink.revoked_at.is_(None))
+        .values(revoked_at=utcnow()),
     ):
         db.session.execute(statement.execution_options(synchronize_session=False))
     case.shredded_at = utcnow()

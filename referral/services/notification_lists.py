@@ -19,7 +19,7 @@ GROUPS: dict[str, tuple[str, ...]] = {
                   "referral.complete", "referral.return", "referral.withdraw", "referral.info_request",
                   "referral.info_provided", "referral.reassign", "referral.reminder"),
     "messages": ("referral.message",),
-    "tasks": ("task.due", "supervision.requested", "supervision.decided"),
+    "tasks": ("task.due", "supervision.requested", "supervision.decided", "erasure.requested"),
     "overdue": ("referral.breach", "referral.escalation"),
     "stalled": (STALLED,),
     "emergency": ("break_glass.read", "break_glass.over_limit", "break_glass.approved", "break_glass.rules_changed"),

@@ -65,9 +65,13 @@ def notification_text(kind: str, params: dict) -> str:
                                           ref=ref),
         "case.stalled": lambda: _("File %(ref)s has had no activity for a long time.", ref=ref),
         "task.due": lambda: _("A follow-up on file %(ref)s is due at %(at)s.", ref=ref, at=params.get("at", "")),
+        "erasure.requested": lambda: _("She asked that file %(ref)s be erased: carry it out in Erasure requests.",
+                                       ref=ref),
         "supervision.requested": lambda: (
             _("A colleague asks you to approve the closure of file %(ref)s.", ref=ref)
             if params.get("step") == "case_close" else
+            _("A colleague asks you to approve the erasure of file %(ref)s.", ref=ref)
+            if params.get("step") == "shred_request" else
             _("A colleague asks you to approve the plan of file %(ref)s.", ref=ref)),
         "supervision.decided": lambda: (
             _("Your supervisor approved your request on file %(ref)s.", ref=ref)

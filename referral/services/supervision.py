@@ -87,7 +87,7 @@ def waiting_for(user: User) -> list[CaseworkApproval]:
 
 
 def _open_request(user: User, case: Case, step: str, payload: dict, comment: str | None) -> CaseworkApproval:
-    if case.status != CaseStatus.OPEN:
+    if case.status != CaseStatus.OPEN and step != "shred_request":  # a closed file may still be erased
         raise CaseInputError("status", "closed")
     if any(a.step == step for a in pending_of_case(case)):
         raise CaseInputError("status", "approval_pending")
@@ -136,6 +136,71 @@ def request_plan_approval(user: User, case: Case) -> CaseworkApproval:
     return _open_request(user, case, "case_plan", {"goals": {str(g.id): g.version for g in goals}}, None)
 
 
+def request_erasure(user: User, case: Case) -> CaseworkApproval:
+    """She asks that her file be erased. Where the association supervises erasure requests, a
+    lead approves it first; then the network's administrator carries it out (the only role that
+    may destroy a file's key, and one that never reads it)."""
+    from .plan import require_owner
+
+    require_owner(user, case)
+    if case.shredded_at is not None:
+        raise CaseInputError("status", "already_erased")
+    pending = db.session.execute(select(CaseworkApproval.id).where(
+        CaseworkApproval.case_id == case.id, CaseworkApproval.step == "shred_request",
+        CaseworkApproval.carried_out_at.is_(None),
+        CaseworkApproval.status.in_((ApprovalStatus.PENDING, ApprovalStatus.APPROVED)))).first()
+    if pending is not None:
+        raise CaseInputError("status", "approval_pending")
+    if needs_approval(case, "shred_request"):
+        return _open_request(user, case, "shred_request", {}, None)
+    now = utcnow()
+    approval = CaseworkApproval(case_id=case.id, agency_id=case.owner_agency_id, step="shred_request", payload={},
+                                requested_by_id=user.id, requested_at=now, status=ApprovalStatus.APPROVED,
+                                decided_at=now)
+    db.session.add(approval)
+    db.session.flush([approval])
+    _timeline(user, case, "shred_request_requested", {}, None, now)
+    record("supervision.request", object_type="casework_approval", object_id=approval.id, case_id=case.id,
+           details={"step": "shred_request", "supervised": False})
+    _tell_administrators(case)
+    return approval
+
+
+def _tell_administrators(case: Case) -> None:
+    admins = db.session.execute(select(User).join(UserRole, UserRole.user_id == User.id)
+                                .where(User.active.is_(True), UserRole.role == Role.ADMIN)).scalars().unique().all()
+    notify(admins, "erasure.requested", case=case, path="/admin/erasures")
+
+
+def erasures_to_carry_out(user: User) -> list[CaseworkApproval]:
+    require(user, Action.CASE_ERASE)
+    return db.session.execute(
+        select(CaseworkApproval).where(CaseworkApproval.step == "shred_request",
+                                       CaseworkApproval.status == ApprovalStatus.APPROVED,
+                                       CaseworkApproval.carried_out_at.is_(None))
+        .order_by(CaseworkApproval.decided_at).limit(500)).scalars().all()
+
+
+def carry_out_erasure(user: User, approval: CaseworkApproval, typed_number: str) -> Case:
+    """The administrator erases the file, typing its number to confirm: nothing of her can be read again."""
+    from .erasure import ShredError, shred_case
+
+    require(user, Action.CASE_ERASE)
+    if approval.step != "shred_request" or approval.status != ApprovalStatus.APPROVED or approval.carried_out_at:
+        raise CaseInputError("approval", "already_decided")
+    case = db.session.get(Case, approval.case_id)
+    if (typed_number or "").strip().upper() != case.case_number:
+        raise CaseInputError("case_number", "confirm_number")
+    try:
+        shred_case(case.case_number)
+    except ShredError:
+        raise CaseInputError("status", "already_erased") from None
+    approval.carried_out_at = utcnow()
+    record("supervision.erasure_done", object_type="casework_approval", object_id=approval.id, case_id=case.id,
+           details={"case_number": case.case_number})
+    return case
+
+
 def decide(user: User, approval: CaseworkApproval, *, approve: bool, comment: str | None) -> CaseworkApproval:
     """Approve (a closure closes the file as she asked), or return it with comments. Never one's own."""
     from . import cases
@@ -153,7 +218,7 @@ def decide(user: User, approval: CaseworkApproval, *, approve: bool, comment: st
         raise CaseInputError("comment", "too_long")
     if not approve and not comment:
         raise CaseInputError("comment", "required")  # returned without a word, she cannot act on it
-    if case.status != CaseStatus.OPEN:
+    if case.status != CaseStatus.OPEN and approval.step != "shred_request":
         raise CaseInputError("status", "closed")
     now = utcnow()
     if approve and approval.step == "case_close":
@@ -177,12 +242,16 @@ def decide(user: User, approval: CaseworkApproval, *, approve: bool, comment: st
     if approval.requested_by is not None and approval.requested_by.active:
         notify([approval.requested_by], "supervision.decided", case=case,
                params={"step": approval.step, "outcome": outcome})
+    if approve and approval.step == "shred_request":
+        _tell_administrators(case)
     return approval
 
 
 def comments_of(approval: CaseworkApproval) -> tuple[str | None, str | None]:
     """What the caseworker wrote with her request and what the supervisor answered (owner's file page)."""
     case_id = approval.case_id
+    if approval.case.shredded_at is not None:
+        return None, None
     return (unseal_text(case_id, "casework_approvals", "request_comment", approval.id, approval.request_comment_ct)
             if approval.request_comment_ct else None,
             unseal_text(case_id, "casework_approvals", "decision_comment", approval.id, approval.decision_comment_ct)

@@ -192,3 +192,39 @@ def cancel_request(approval_id: int):
         return refused_redirect(back, account_error_message(exc.field, exc.code))
     flash(_("The request is cancelled."), "success")
     return redirect(back)
+
+
+# --- Erasures at her request -----------------------------------------------------------------------
+
+@bp.get("/erasures")
+def erasures():
+    from ..services import supervision
+    from .forms.supervision import CarryOutErasureForm
+
+    guard(Action.CASE_ERASE)
+    return render_template("admin/erasures.html", requests=supervision.erasures_to_carry_out(g.user),
+                           form=CarryOutErasureForm(formdata=None))
+
+
+@bp.post("/erasures/<int(max=2147483647):approval_id>")
+def carry_out_erasure(approval_id: int):
+    from ..models import CaseworkApproval
+    from ..services import supervision
+    from ..services.cases import CaseInputError
+    from .forms.supervision import CarryOutErasureForm
+    from .messages import case_error_message
+
+    guard(Action.CASE_ERASE)
+    approval = db.session.get(CaseworkApproval, approval_id)
+    if approval is None or approval.step != "shred_request":
+        abort(404)
+    form = CarryOutErasureForm()
+    back = url_for("admin.erasures")
+    if not form.validate_on_submit():
+        return refused_redirect(back, _("The request could not be completed."))
+    try:
+        case = supervision.carry_out_erasure(g.user, approval, form.case_number.data)
+    except CaseInputError as exc:
+        return refused_redirect(back, case_error_message(exc.code))
+    flash(_("File %(ref)s is erased: nothing of her can be read again.", ref=case.case_number), "success")
+    return redirect(back)

@@ -51,7 +51,7 @@ from .forms.cases import (
     SearchForm,
     TaskForm,
 )
-from .forms.supervision import DecisionForm
+from .forms.supervision import DecisionForm, ErasureRequestForm
 from .messages import case_error_message
 from .refusals import REFUSED, form_page, refused_redirect
 
@@ -184,7 +184,7 @@ def _file_page(case: Case, access, *, purpose: str = "view", **forms) -> dict:
             goal_close_form=GoalCloseForm(formdata=None),
             approvals=[(a, *supervision.comments_of(a)) for a in supervision.recent_of_case(case)],
             approval_steps=supervision.steps_of(case.owner_agency_id), decision_form=DecisionForm(formdata=None),
-            may_decide=supervision.is_supervisor(g.user, case.owner_agency_id),
+            may_decide=supervision.is_supervisor(g.user, case.owner_agency_id), erasure_form=ErasureRequestForm(),
         )
         if "close_form" not in forms:
             context["close_form"] = _close_form(referrals)
@@ -348,6 +348,22 @@ def close(case_id):
     flash(_("Sent to your supervisor: the file closes when she approves, and stays open meanwhile.") if approval
           else _("File closed."), "success")
     return redirect(back + ("#approvals" if approval else ""))
+
+
+@bp.post("/<case_id>/erasure")
+def request_erasure(case_id):
+    case, _access = load_case(case_id, Action.CASE_UPDATE)
+    back = url_for("cases.show", case_id=case.id) + "#approvals"
+    form = ErasureRequestForm()
+    if not form.validate_on_submit() or not form.confirm.data:
+        return refused_redirect(back, _("Tick the box to confirm that she asked for it."))
+    try:
+        approval = supervision.request_erasure(g.user, case)
+    except CaseInputError as exc:
+        return refused_redirect(back, case_error_message(exc.code))
+    flash(_("Sent to your supervisor for approval, then to the administrator who erases it.")
+          if approval.status.value == "pending" else _("Sent to the administrator, who erases it."), "success")
+    return redirect(back)
 
 
 @bp.post("/<case_id>/plan/approval")

@@ -41,6 +41,8 @@ CASE_ERRORS = {
     "needs_approval": _l("Your association asks its supervisor to approve this step."),
     "no_goal": _l("Her plan has no goal in progress to approve."),
     "plan_changed": _l("Her plan changed since it was sent for approval: return it, and she sends it again."),
+    "already_erased": _l("This file was already erased."),
+    "confirm_number": _l("Type the file's number exactly, to confirm."),
     # Partners outside Masar
     "not_external": _l("This agency has accounts in Masar: it answers in its inbox."),
     # The awareness library

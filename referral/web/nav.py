@@ -27,6 +27,7 @@ MENU = (
     ("approvals.index", _l("Account approvals"), Action.ACCOUNTS_APPROVE),
     ("supervision.index", _l("Casework approvals"), Action.ACCOUNTS_APPROVE),
     ("mail_admin.index", _l("Email delivery"), Action.USERS_MANAGE),
+    ("admin.erasures", _l("Erasure requests"), Action.CASE_ERASE),
     ("notifications.index", _l("Notifications"), None),
     ("auth.change_password", _l("My password"), None),
 )

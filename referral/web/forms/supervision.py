@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import TextAreaField
+from wtforms import BooleanField, StringField, TextAreaField
 from wtforms.validators import Length, Optional
 
 from ...labels import lazy_label
@@ -21,3 +21,13 @@ class StepsForm(FlaskForm):
 class DecisionForm(FlaskForm):
     comment = TextAreaField(_l("Your comments (required to return it)"), validators=[Optional(), Length(max=2000)],
                             render_kw={"rows": 2})
+
+
+class ErasureRequestForm(FlaskForm):
+    confirm = BooleanField(_l("She asked that her file be erased. Once it is, nothing of her can be read again, by "
+                              "anyone; the counts stay."))
+
+
+class CarryOutErasureForm(FlaskForm):
+    case_number = StringField(_l("Type the file's number to confirm"), validators=[Length(max=40)],
+                              render_kw={"dir": "ltr", "autocomplete": "off"})
