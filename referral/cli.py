@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from pathlib import Path
 
 import click
 from flask import Flask
@@ -24,6 +25,7 @@ def register_cli(app: Flask) -> None:
     app.cli.add_command(rotate_keys_command)
     app.cli.add_command(shred_case_command)
     app.cli.add_command(audit_cli)
+    app.cli.add_command(directory_cli)
     from .backup import register as register_backup
 
     register_backup(app)
@@ -226,3 +228,69 @@ def audit_sign() -> None:
         click.echo("The access log is empty: nothing to sign.")
     else:
         click.echo(f"Signed event {checkpoint.event_id} with key {checkpoint.key_fingerprint[:16]}.")
+
+
+directory_cli = AppGroup("directory", help="The service directory in Open Referral HSDS 3.0.")
+
+
+@directory_cli.command("export-hsds", help="Write the directory as HSDS 3.0 JSON (addresses for staff, never a "
+                                           "shelter's), validated against the HSDS schemas.")
+@click.option("--output", type=click.Path(dir_okay=False, writable=True), default=None,
+              help="File to write (default: standard output).")
+def export_hsds_command(output: str | None) -> None:
+    import json
+
+    from .services import hsds
+
+    document = hsds.export_directory(staff=True)
+    errors = hsds.validate(document)
+    if errors:
+        raise click.ClickException("the export does not validate: " + "; ".join(errors[:5]))
+    text = json.dumps(document, ensure_ascii=False, indent=1)
+    if output:
+        Path(output).write_text(text, encoding="utf-8")
+        click.echo(f"{document['total_items']} services written to {output}")
+    else:
+        click.echo(text)
+
+
+@directory_cli.command("import-hsds", help="Create or update agencies and services from an HSDS 3.0 JSON file, as "
+                                           "a coordinator or administrator; --dry-run reports and changes nothing.")
+@click.argument("path", type=click.Path(exists=True, dir_okay=False))
+@click.option("--as", "username", required=True, help="The account the changes are made and logged as.")
+@click.option("--dry-run", is_flag=True, help="Report what would change, change nothing.")
+def import_hsds_command(path: str, username: str, dry_run: bool) -> None:
+    import json
+
+    from .models import User
+    from .policy.core import PolicyError
+    from .services import hsds
+
+    user = db.session.execute(select(User).where(User.username == username)).scalar_one_or_none()
+    if user is None or not user.active:
+        raise click.ClickException(f"no active account {username}")
+    try:
+        document = json.loads(Path(path).read_text(encoding="utf-8"))
+    except ValueError as exc:
+        raise click.ClickException(f"not a JSON file: {exc}") from None
+    actor = Actor(user_id=user.id, username=user.username, agency_id=user.agency_id,
+                  roles=tuple(sorted(r.value for r in user.roles)), channel="cli")
+    with acting_as(actor):
+        try:
+            report = hsds.import_directory(user, document, dry_run=dry_run)
+        except hsds.HsdsInvalid as exc:
+            db.session.rollback()
+            raise click.ClickException("nothing imported:\n" + "\n".join(exc.errors[:50])) from None
+        except PolicyError:
+            db.session.rollback()
+            raise click.ClickException(f"{username} may not manage the directory") from None
+        if dry_run:
+            db.session.rollback()
+        else:
+            db.session.commit()
+    for label in report.created:
+        click.echo(f"new      {label}")
+    for label, fields in report.updated.items():
+        click.echo(f"changed  {label}: {', '.join(fields)}")
+    click.echo(f"{'would create' if dry_run else 'created'} {len(report.created)}, "
+               f"{'would change' if dry_run else 'changed'} {len(report.updated)}, unchanged {len(report.unchanged)}")

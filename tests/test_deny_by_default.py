@@ -38,7 +38,8 @@ def test_every_private_route_refuses_anonymous_visitors(app, client):
 
 def test_public_endpoints_are_only_the_expected_few():
     # The API's contract and the token endpoint; nothing there reads survivor data.
-    assert {"api.openapi_json", "api.docs", "api.auth.create_token"} == API_PUBLIC
+    # The public directory in HSDS 3.0 (no address, no email) is the one resource open to anyone.
+    assert {"api.openapi_json", "api.docs", "api.auth.create_token", "api.hsds.services"} == API_PUBLIC
     assert {"static", "auth.login", "auth.second_factor", "auth.enrol", "auth.logout",
                                 "i18n.set_language", "health.live", "health.ready",
             # The public report pages (issue 17): a report, its status with the receipt, an addition.

@@ -23,7 +23,8 @@ from . import tokens
 from .errors import ApiProblem
 
 #: Endpoints open without a token: the token exchange itself and the API's documentation.
-PUBLIC_ENDPOINTS = frozenset({"api.openapi_json", "api.docs", "api.auth.create_token"})
+PUBLIC_ENDPOINTS = frozenset({"api.openapi_json", "api.docs", "api.auth.create_token",
+                              "api.hsds.services"})  # the public directory, without any address
 #: Unknown, expired or revoked tokens one address may present before it is refused unheard: each
 #: rejection up to this is audited, beyond it nothing is written (a flood cannot grow the log).
 REJECTED_TOKENS_PER_ADDRESS = parse_limit("20/minute")

@@ -54,6 +54,8 @@ ACTIONS = {
     "task.done": _l("Marked a follow-up done"),
     "task.cancelled": _l("Cancelled a follow-up"),
     "task.read": _l("Read the follow-ups of a file"),
+    "directory.hsds_export": _l("Downloaded the directory in HSDS"),
+    "directory.hsds_import": _l("Imported the directory from an HSDS file"),
     "partner.link_issue": _l("Printed a referral letter for a partner outside Masar"),
     "partner.link_revoke": _l("Stopped a partner's letter address"),
     "partner.read": _l("A partner outside Masar read its referral"),

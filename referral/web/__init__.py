@@ -15,6 +15,7 @@ def register_web(app: Flask) -> None:
         calendar_feed,
         cases,
         directory,
+        directory_hsds,
         emergency,  # noqa: F401  (adds its routes to the cases blueprint)
         errors,
         health,
@@ -53,6 +54,7 @@ def register_web(app: Flask) -> None:
     app.register_blueprint(calendar_feed.bp)
     app.register_blueprint(supervision.bp)
     app.register_blueprint(partner.bp)
+    app.register_blueprint(directory_hsds.bp)
     app.register_blueprint(reports.bp)
     app.register_blueprint(directory.bp)
     app.register_blueprint(stays.bp)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
+from flask_wtf.file import FileField, FileRequired
 from wtforms import BooleanField, SelectField, StringField
 from wtforms.validators import DataRequired, Email, Length, Optional
 
@@ -70,3 +71,7 @@ class HolidayForm(FlaskForm):
     region_id = SelectField(_l("Region (empty: the whole country)"), coerce=coerce_int_or_none,
                             validators=[Optional()])
     agency_id = SelectField(_l("Agency (empty: every agency)"), coerce=coerce_int_or_none, validators=[Optional()])
+
+
+class HsdsImportForm(FlaskForm):
+    document = FileField(_l("HSDS 3.0 file (JSON)"), validators=[FileRequired(REQUIRED)])
