@@ -101,7 +101,7 @@ def test_an_agency_new_to_this_install_is_created_with_its_calendar(directory):
 @pytest.mark.parametrize(("breakage", "where"), [
     (lambda s: s.update(id="not-a-uuid"), "contents/0/id"),
     (lambda s: s.pop("name"), "contents/0"),
-    (lambda s: s["service_areas"][0].update(name="ZZ-99"), "contents/0/service_areas"),
+    (lambda s: s["service_areas"][0].update(name="ZZ-99", attributes=[]), "contents/0/service_areas"),
     (lambda s: s["attributes"].clear(), "contents/0"),
     (lambda s: s["organization"].update(organization_identifiers=[]), "contents/0/organization"),
 ])
@@ -179,3 +179,30 @@ def test_the_command_line_exports_and_imports(app, directory, tmp_path):
     assert done.exit_code == 0, done.output
     db.session.expire_all()
     assert db.session.execute(select(Service).where(Service.description == "From the command line")).first()
+
+
+def test_an_empty_install_imports_the_same_directory(directory, tmp_path):
+    """Export here, import into a new install with no agency and no region, export there: the same."""
+    from flask_migrate import upgrade
+
+    from referral import create_app
+    from referral.models.vocab import Role
+    from referral.services import admin
+
+    exported = hsds.export_directory(staff=True)
+    other = create_app("test", {"SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'empty.sqlite'}",
+                                "SERVER_NAME": "other.test", "AUDIT_CHECKPOINT_DIR": str(tmp_path)})
+    with other.app_context():
+        upgrade()
+        network = admin.network_agency()
+        coordinator, _password = admin.new_user(username="coord.new", display_name="Coordination",
+                                                agency=network, roles={Role.COORDINATOR})
+        db.session.commit()
+        with as_user(coordinator):
+            report = hsds.import_directory(coordinator, copy.deepcopy(exported), dry_run=False)
+            db.session.commit()
+        assert {label.split()[0] for label in report.created} == {"region", "agency", "service"}
+        again = hsds.export_directory(staff=True)
+        db.session.remove()
+        db.engine.dispose()
+    assert again == exported

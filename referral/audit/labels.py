@@ -54,6 +54,7 @@ ACTIONS = {
     "task.done": _l("Marked a follow-up done"),
     "task.cancelled": _l("Cancelled a follow-up"),
     "task.read": _l("Read the follow-ups of a file"),
+    "directory.region_create": _l("Created a region of the directory"),
     "directory.hsds_export": _l("Downloaded the directory in HSDS"),
     "directory.hsds_import": _l("Imported the directory from an HSDS file"),
     "partner.link_issue": _l("Printed a referral letter for a partner outside Masar"),

@@ -91,6 +91,12 @@ def _attribute(link_id: str, entity: str, taxonomy: str, code: str, value: str |
 AROUND_THE_CLOCK = "Open around the clock"
 
 
+def _region_attributes(link_id: str, entity: str, region: Region) -> list[dict]:
+    """A region's names and country, so that an install without it can create it."""
+    return ([_attribute(link_id, entity, "masar-region-name", lang, getattr(region, f"name_{lang}"))
+             for lang in ("ar", "fr", "en")] + [_attribute(link_id, entity, "masar-region-country", region.country)])
+
+
 def _schedules(agency: Agency, service_id: str) -> list[dict]:
     """Its weekly hours; an agency open around the clock has one more schedule saying so (its
     office hours still matter to its staff)."""
@@ -114,6 +120,7 @@ def _organization(agency: Agency, *, staff: bool) -> dict:
                    for lang in ("ar", "fr", "en")]
     if agency.region is not None:
         attributes.append(_attribute(org_id, "organization", "masar-region", agency.region.code))
+        attributes += _region_attributes(org_id, "organization", agency.region)
     if agency.external_partner:
         attributes.append(_attribute(org_id, "organization", "masar-partner", "outside-masar"))
     organization = {
@@ -162,8 +169,9 @@ def export_directory(*, staff: bool) -> dict:
         item = {
             "id": service_id, "name": service.name_fr, "alternate_name": service.name_ar, "status": "active",
             "description": service.description or "", "organization": _organization(agency, staff=staff),
-            "service_areas": [{"id": _id("area", service_id, region.code), "service_id": service_id,
-                               "name": region.code, "description": region.name_fr, "extent_type": "region"}
+            "service_areas": [{"id": (area := _id("area", service_id, region.code)), "service_id": service_id,
+                               "name": region.code, "description": region.name_fr, "extent_type": "region",
+                               "attributes": _region_attributes(area, "service_area", region)}
                               for region in sorted(service.regions, key=lambda r: r.code)],
             "languages": [{"id": _id("language", service_id, code), "service_id": service_id, "code": code,
                            "name": LANGUAGE_NAMES[code]} for code in service.languages],
@@ -221,6 +229,7 @@ def import_directory(user: User, document: dict, *, dry_run: bool) -> ImportRepo
         raise HsdsInvalid(errors)
     regions = {r.code: r for r in db.session.execute(select(Region)).scalars()}
     report = ImportReport()
+    _create_missing_regions(document, regions, report)
     seen_agencies: dict[str, Agency] = {}
     ordinals: dict[tuple[str, str], int] = {}  # the n-th service of a kind at an agency matches its n-th
     for index, item in enumerate(document["contents"]):
@@ -234,6 +243,28 @@ def import_directory(user: User, document: dict, *, dry_run: bool) -> ImportRepo
         seen_agencies[code] = agency
         _import_service(user, agency, item, regions, where, report, ordinals)
     return report
+
+
+def _create_missing_regions(document: dict, regions: dict[str, Region], report: ImportReport) -> None:
+    """Regions the document names with their names (masar-region-name) and this install lacks."""
+    from ..audit.log import record
+
+    for item in document["contents"]:
+        nodes = [(a.get("name"), a) for a in item.get("service_areas") or []]
+        organization = item.get("organization") or {}
+        nodes.append((next(iter(_attrs(organization, "masar-region")), None), organization))
+        for code, node in nodes:
+            names = _attrs(node, "masar-region-name")
+            if not code or code in regions or not names.get("fr"):
+                continue
+            region = Region(code=code, name_ar=names.get("ar") or names["fr"], name_fr=names["fr"],
+                            name_en=names.get("en") or names["fr"],
+                            country=next(iter(_attrs(node, "masar-region-country")), "MA")[:2])
+            db.session.add(region)
+            db.session.flush([region])
+            regions[code] = region
+            report.created.append(f"region {code}")
+            record("directory.region_create", object_type="region", object_id=region.id, details={"code": code})
 
 
 def _import_agency(user, organization, code, item, regions, where, report) -> Agency:
