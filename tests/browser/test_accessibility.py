@@ -10,7 +10,7 @@ import pytest
 from axe_playwright_python.sync_playwright import Axe
 
 from referral.extensions import db
-from referral.models.vocab import Role, ServiceCategory
+from referral.models.vocab import AgencyKind, Role, ServiceCategory
 from tests.browser.test_referral_journey import _log_in
 from tests.factories import consent_and_refer, make_case, make_user
 
@@ -25,8 +25,31 @@ def scene(world):
     lead = make_user("lead.a", world.assoc_a, Role.CASEWORKER, Role.LEAD)
     db.session.commit()
     stay = _stay(world)
+    goal, secret = _plan_library_and_partner(world, case)
     return {"case": case.id, "referral": referral.id, "lead": lead, "admin_target": world.cw_b.id,
-            "stay": stay.id, "shelter": stay.service_id}
+            "stay": stay.id, "shelter": stay.service_id, "goal": goal.id, "partner": secret,
+            "region": world.r1.id}
+
+
+def _plan_library_and_partner(world, case):
+    """A goal of her plan, a published library page, and a partner outside Masar with its letter."""
+    from referral.services import library, partner_links, plan
+    from tests.factories import as_user, make_agency
+
+    with as_user(world.cw_a):
+        goal = plan.add_goal(world.cw_a, case, {"area": "legal", "goal": "File a complaint", "by_whom": "association"})
+    with as_user(world.coordinator):
+        page = library.save_item(world.coordinator, None, {"slug": "rights", "language": "ar", "topic": "rights",
+                                                           "title": "حقوقك", "body_markdown": "## حقوقك\n\n* نص"},
+                                 kind="article")
+        library.set_published(world.coordinator, page, True, page.version)
+    lawyer = make_agency("LAWYER", AgencyKind.ASSOCIATION, world.r1, [ServiceCategory.LEGAL])
+    lawyer.external_partner = True
+    to_lawyer = consent_and_refer(world.cw_a, case, world.service(lawyer, ServiceCategory.LEGAL))
+    with as_user(world.cw_a):
+        _link, secret = partner_links.issue_link(world.cw_a, to_lawyer)
+    db.session.commit()
+    return goal, secret
 
 
 def _stay(world):
@@ -50,16 +73,17 @@ def _stay(world):
 PAGES = {
     "cw_a": ("/", "/cases/", "/cases/new", "/cases/{case}", "/cases/{case}/risk", "/referrals/outbox",
              "/referrals/{referral}", "/hotline/report", "/notifications/", "/directory/", "/account",
-             "/referrals/new/{case}?need=shelter", "/stays/{stay}"),
+             "/referrals/new/{case}?need=shelter", "/stays/{stay}", "/cases/{case}/goals/{goal}",
+             "/directory/?language=zgh&step_free_access=1"),
     "cw_b": ("/stays/{stay}",),
     "officer_police": ("/", "/referrals/inbox", "/referrals/{referral}", "/cases/{case}",
                        "/cases/emergency-access"),
     "coordinator": ("/", "/dashboard", "/dashboard/overdue", "/sla-policies/", "/directory/", "/stays/occupancy",
-                    "/stays/places/{shelter}"),
+                    "/stays/places/{shelter}", "/library/manage", "/library/manage/new/article", "/directory/hsds"),
     "auditor": ("/audit", "/audit/verify"),
     "admin": ("/admin/users", "/admin/users/new", "/admin/users/{admin_target}", "/admin/emergency-access",
-              "/admin/email"),
-    "lead": ("/approvals",),
+              "/admin/email", "/admin/erasures"),
+    "lead": ("/approvals", "/supervision", "/supervision/steps"),
 }
 
 
@@ -84,6 +108,23 @@ def test_every_main_page_of_each_role(page, world, scene, who, language):
     problems = {}
     for path in PAGES[who]:
         url = path.format(**scene)
+        response = page.goto(url)
+        assert response.status < 400, (url, response.status)
+        if found := _violations(page):
+            problems[url] = found
+    assert problems == {}
+
+
+#: Pages anyone opens without an account: the awareness library, help by region, a partner's letter page.
+PUBLIC_PAGES = ("/library?lang={language}", "/library/rights?lang={language}",
+                "/library/help?region_id={region}&lang={language}", "/partner/{partner}?lang={language}")
+
+
+@pytest.mark.parametrize("language", ["ar", "fr"])
+def test_the_pages_without_an_account(page, scene, language):
+    problems = {}
+    for path in PUBLIC_PAGES:
+        url = path.format(language=language, **scene)
         response = page.goto(url)
         assert response.status < 400, (url, response.status)
         if found := _violations(page):
