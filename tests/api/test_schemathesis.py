@@ -66,12 +66,19 @@ def test_every_operation_as_every_role(role, world, seeded, isolated_wsgi):
             continue
         known = {name: value for name, value in seeded.items() if "{" + name + "}" in operation.path}
         for mode, examples in EXAMPLES.items():
+            if mode == GenerationMode.NEGATIVE and _nothing_to_negate(operation):
+                continue  # an open endpoint without parameters (the public HSDS directory): no wrong input exists
             strategy = operation.as_strategy(generation_mode=mode)
             if known:  # half the requests on records that exist, half on random ids
                 strategy = st.one_of(strategy, operation.as_strategy(generation_mode=mode, path_parameters=known))
             _fuzz(strategy, headers, examples)
         checked += 1
     assert checked >= 24
+
+
+def _nothing_to_negate(operation) -> bool:
+    raw = operation.definition.raw
+    return not raw.get("parameters") and "requestBody" not in raw and raw.get("security") == []
 
 
 def _fuzz(strategy, headers, examples):
