@@ -5,16 +5,21 @@ consent; no address anywhere; refusals change nothing."""
 
 from __future__ import annotations
 
+from zoneinfo import ZoneInfo
+
 from sqlalchemy import func, select
 
 from referral.extensions import db
 from referral.models import Consent, Stay
-from referral.models.base import utcnow
 from referral.models.vocab import Role
 from referral.services.consents import withdraw_consent
 from tests.api.conftest import assert_problem, bearer, error_fields, token_for
+from tests.clock import start_instant
 from tests.factories import as_user, make_user
 from tests.test_shelter_stays import _accepted, _shelter
+
+#: The day the test's clock starts on (tests/clock.py), in Casablanca as the shelter counts it.
+TODAY = start_instant().astimezone(ZoneInfo("Africa/Casablanca")).date().isoformat()
 
 
 def _post(client, token, path, body=None):
@@ -27,7 +32,7 @@ def test_a_stay_from_admission_to_exit_through_the_api(client, world):
     db.session.commit()
     referral = _accepted(world, service)
     shelter_token, sender_token = token_for(world.cw_b), token_for(world.cw_a)
-    today = utcnow().date().isoformat()
+    today = TODAY
 
     capacity = client.get(f"/api/v1/shelters/{service.id}/capacity", headers=bearer(sender_token)).get_json()
     assert (capacity["beds_free"], capacity["child_places_free"]) == (2, 2)
@@ -73,7 +78,7 @@ def test_the_sender_reads_only_that_a_stay_exists_once_consent_is_withdrawn(clie
     service = _shelter(world)
     referral = _accepted(world, service)
     admitted = _post(client, token_for(world.cw_b), f"/api/v1/referrals/{referral.id}/stay",
-                     {"admitted_on": utcnow().date().isoformat(), "children": 1})
+                     {"admitted_on": TODAY, "children": 1})
     stay_id = admitted.get_json()["id"]
     with as_user(world.cw_a):
         for consent in db.session.execute(select(Consent).where(Consent.case_id == referral.case_id)).scalars():
@@ -86,7 +91,7 @@ def test_the_sender_reads_only_that_a_stay_exists_once_consent_is_withdrawn(clie
 def test_strangers_to_the_stay_are_refused_and_nothing_moves(client, world):
     service = _shelter(world)
     referral = _accepted(world, service)
-    today = utcnow().date().isoformat()
+    today = TODAY
     # The sender may not admit; another association's caseworker does not see the referral.
     assert _post(client, token_for(world.cw_a), f"/api/v1/referrals/{referral.id}/stay",
                  {"admitted_on": today}).status_code in (403, 404)
@@ -114,7 +119,7 @@ def test_bad_input_names_the_field_and_changes_nothing(client, world):
     referral = _accepted(world, service)
     token = token_for(world.cw_b)
     body = assert_problem(_post(client, token, f"/api/v1/referrals/{referral.id}/stay",
-                                {"admitted_on": utcnow().date().isoformat(), "children": 2}), 422)
+                                {"admitted_on": TODAY, "children": 2}), 422)
     assert error_fields(body) == ["children"]  # no place for two children
     body = assert_problem(_post(client, token, f"/api/v1/referrals/{referral.id}/stay",
                                 {"admitted_on": "2999-01-01"}), 422)
@@ -130,7 +135,7 @@ def test_directory_managers_declare_places_and_coordinators_read_occupancy(clien
     service = _shelter(world, beds=2)
     referral = _accepted(world, service)
     _post(client, token_for(world.cw_b), f"/api/v1/referrals/{referral.id}/stay",
-          {"admitted_on": utcnow().date().isoformat()})
+          {"admitted_on": TODAY})
     token = token_for(world.coordinator)
     below = client.put(f"/api/v1/shelters/{service.id}/capacity", headers=bearer(token),
                        json={"beds": 0, "child_places": 0, "accessible_rooms": 0, "max_stay_days": 30})
