@@ -125,6 +125,13 @@ def _stay_body(stay: Stay, relation: str) -> dict:
             "exit_destination": getattr(stay.exit_destination, "value", None)}
 
 
+def _fresh_shelter_view(stay: Stay) -> dict:
+    """The shelter's record as it stands after a change (its services and extensions re-read)."""
+    db.session.flush()
+    db.session.refresh(stay)
+    return _stay_body(stay, "shelter")
+
+
 @bp.route("/referrals/<uuid:referral_id>/stay", methods=["POST"])
 @bp.arguments(AdmitSchema)
 @bp.response(201, StaySchema)
@@ -153,9 +160,7 @@ def record_service(data, stay_id):
     """Record an essential service given during the stay"""
     stay, _decision = _load_stay(stay_id, Action.STAY_MANAGE)
     stays.record_service(g.user, stay, **data)
-    db.session.flush()
-    db.session.refresh(stay)
-    return _stay_body(stay, "shelter"), 201
+    return _fresh_shelter_view(stay), 201
 
 
 @bp.route("/stays/<int:stay_id>/extensions", methods=["POST"])
@@ -166,9 +171,7 @@ def request_extension(data, stay_id):
     """Ask to lengthen the stay: applied only when a colleague approves"""
     stay, _decision = _load_stay(stay_id, Action.STAY_MANAGE)
     stays.request_extension(g.user, stay, **data)
-    db.session.flush()
-    db.session.refresh(stay)
-    return _stay_body(stay, "shelter"), 201
+    return _fresh_shelter_view(stay), 201
 
 
 @bp.route("/stays/<int:stay_id>/extensions/<int:extension_id>/<any(approve, refuse):decision>", methods=["POST"])
@@ -181,10 +184,7 @@ def decide_extension(stay_id, extension_id, decision):
         raise ApiProblem(404)
     guard(Action.STAY_MANAGE, extension)
     stays.decide_extension(g.user, extension, approve=decision == "approve")
-    stay = db.session.get(Stay, stay_id)
-    db.session.flush()
-    db.session.refresh(stay)
-    return _stay_body(stay, "shelter")
+    return _fresh_shelter_view(db.session.get(Stay, stay_id))
 
 
 @bp.route("/stays/<int:stay_id>/exit", methods=["POST"])
