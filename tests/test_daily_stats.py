@@ -118,6 +118,60 @@ def test_the_engine_and_the_sweep_keep_the_table_equal_to_a_rebuild(world):
     assert daily_stats.stored(connection, referral_weekly_stats) == weeks
 
 
+def test_the_thresholds_are_bucket_of_for_whole_seconds():
+    thresholds = daily_stats.bucket_thresholds()
+    assert len(thresholds) == BUCKETS - 1 and list(thresholds) == sorted(set(thresholds))
+    for bucket, seconds in enumerate(thresholds, start=1):
+        assert daily_stats.bucket_of(seconds / 60) == bucket
+        assert daily_stats.bucket_of((seconds - 1) / 60) == bucket - 1
+
+
+def _edge_durations(world) -> list[timedelta]:
+    """Referrals whose steps took durations at the edges of buckets, give or take a microsecond,
+    sent at a time with microseconds (the rounding down of whole seconds matters)."""
+    thresholds = daily_stats.bucket_thresholds()
+    edges = [timedelta(seconds=thresholds[k]) + timedelta(microseconds=d)
+             for k in (0, 1, 7, 20, 33, 47, 61, 62) for d in (-1, 0, 1, -999_999)]
+    edges += [timedelta(0), timedelta(microseconds=-1), timedelta(seconds=-90), timedelta(days=400)]
+    case = make_case(world.cw_a)
+    police = world.service(world.police, C.POLICE_PROTECTION)
+    sent = SENT + timedelta(microseconds=987_654)
+    for start in range(0, len(edges), 4):
+        referral = consent_and_refer(world.cw_a, case, police, urgency="urgent", at=sent)
+        referral.sent_at = sent
+        (referral.acknowledged_at, referral.decided_at, referral.first_action_at,
+         referral.completed_at) = [sent + d for d in edges[start:start + 4]]
+    db.session.commit()
+    return edges
+
+
+def test_the_database_puts_every_edge_duration_in_the_bucket_python_does(world):
+    _edge_durations(world)
+    connection = db.session.connection()
+    daily_stats.rebuild(connection)
+    computed = daily_stats.compute(connection)
+    assert daily_stats.stored(connection) == computed
+    histograms = [n for values in computed.values() for n in values[len(daily_stats.COUNT_COLUMNS):]]
+    assert sum(histograms) == 36  # every step of every edge referral was counted
+
+
+@pytest.mark.slow
+def test_the_migration_fills_the_daily_table_as_the_app_computes_it(owner_app, world):
+    from flask_migrate import downgrade, upgrade
+
+    _walk(world)
+    _edge_durations(world)
+    run_sla_sweep(now=SENT + timedelta(days=7))
+    db.session.commit()
+    expected = daily_stats.compute(db.session.connection())
+    db.session.commit()
+    with owner_app.app_context():
+        downgrade(revision="d98e1711d997")  # before the daily table
+        upgrade()
+        db.engine.dispose()
+    assert daily_stats.stored(db.session.connection()) == expected
+
+
 @pytest.mark.slow
 def test_the_migration_adds_days_up_into_weeks_as_the_app_does(owner_app, world):
     from flask_migrate import downgrade, upgrade

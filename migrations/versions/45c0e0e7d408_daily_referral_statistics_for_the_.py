@@ -2,22 +2,27 @@
 
 The one-year dashboard of a national network did not finish in 120 s on the referrals themselves
 (BENCHMARKS.md); it adds up this table instead. The table is filled here from the referrals and
-breaches already in the database (about a minute per million referrals), and kept up to date by the
-workflow engine and the SLA sweep from then on.
+breaches already in the database, in SQL (this migration keeps its own copy of the arithmetic), and
+kept up to date by the workflow engine and the SLA sweep from then on.
 
 Revision ID: 45c0e0e7d408
 Revises: d98e1711d997
 Create Date: 2026-11-23 14:58:21.215172
 
 """
+import math
+
 import sqlalchemy as sa
 from alembic import op
 
-
-
-#: The histogram counters as they are at this revision (the migration keeps its own copy).
-HISTOGRAM_COLUMNS = [f"{step}_b{bucket:02d}" for step in ("acknowledge", "decide", "first_action", "complete")
-                     for bucket in range(64)]
+#: The statistics as they are at this revision: the migration keeps its own copy of the counters and
+#: of the arithmetic (a later change to the app must not change what replaying it does).
+STEP_STAMPS = {"acknowledge": "acknowledged_at", "decide": "decided_at", "first_action": "first_action_at",
+               "complete": "completed_at"}
+COUNT_COLUMNS = ("sent", "breached", "completed", "overdue")
+BUCKETS = 64
+RATIO = 1.22  # bucket k >= 1 holds [RATIO^(k-1), RATIO^k) minutes; the last one holds the rest
+HISTOGRAM_COLUMNS = [f"{step}_b{bucket:02d}" for step in STEP_STAMPS for bucket in range(BUCKETS)]
 
 # revision identifiers, used by Alembic.
 revision = '45c0e0e7d408'
@@ -45,10 +50,7 @@ def upgrade():
         batch_op.create_index('ix_referrals_open_sent', ['sent_at'], unique=False, sqlite_where=sa.text('is_open'), postgresql_where=sa.text('is_open'), postgresql_include=['to_agency_id', 'need', 'urgency', 'next_due_at'])
 
     # ### end Alembic commands ###
-    # Imported here: the function reads the referrals and breaches as they are at this revision.
-    from referral.services.daily_stats import rebuild
-
-    rebuild(op.get_bind(), weekly=False)
+    op.execute(_fill_from_referrals(op.get_bind().dialect.name))
 
 
 def downgrade():
@@ -58,3 +60,71 @@ def downgrade():
 
     op.drop_table('referral_daily_stats')
     # ### end Alembic commands ###
+
+
+# --- filling the table from the referrals and breaches already there, in SQL ---------------------
+
+
+def _bucket_of(minutes: float) -> int:
+    if minutes < 1:
+        return 0
+    return min(BUCKETS - 1, 1 + int(math.log(minutes) / math.log(RATIO)))
+
+
+def _thresholds() -> list[int]:
+    """For buckets 1..63, the fewest whole seconds in that bucket or a later one."""
+    thresholds = []
+    for bucket in range(1, BUCKETS):
+        seconds = max(60, math.floor(60 * RATIO ** (bucket - 1)) - 2)
+        while _bucket_of(seconds / 60) < bucket:
+            seconds += 1
+        thresholds.append(seconds)
+    return thresholds
+
+
+def _bucket_sql(seconds: str, thresholds: list[int], low: int = 0, high: int = BUCKETS) -> str:
+    if high - low == 1:
+        return str(low)
+    middle = (low + high) // 2
+    return (f"CASE WHEN {seconds} >= {thresholds[middle - 1]} THEN {_bucket_sql(seconds, thresholds, middle, high)} "
+            f"ELSE {_bucket_sql(seconds, thresholds, low, middle)} END")
+
+
+def _fill_from_referrals(dialect: str) -> str:
+    if dialect == "postgresql":
+        def day(column):
+            return f"CAST(timezone('UTC', {column}) AS date)"
+
+        def seconds(stamp):
+            return f"CAST(floor(extract(epoch FROM {stamp} - r.sent_at)) AS bigint)"
+    else:  # SQLite keeps naive UTC text with six digits of microseconds
+        def day(column):
+            return f"date({column})"
+
+        def seconds(stamp):
+            return (f"((unixepoch({stamp}) - unixepoch(r.sent_at)) * 1000000 + CAST(substr({stamp}, 21, 6) AS INTEGER)"
+                    f" - CAST(substr(r.sent_at, 21, 6) AS INTEGER)) / 1000000")
+    thresholds = _thresholds()
+    durations = ", ".join(f"{seconds('r.' + stamp)} AS s_{step}" for step, stamp in STEP_STAMPS.items())
+    buckets = ", ".join(f"CASE WHEN s_{step} IS NULL THEN NULL ELSE {_bucket_sql('s_' + step, thresholds)} END "
+                        f"AS b_{step}" for step in STEP_STAMPS)
+    no_buckets = ", ".join("NULL" for _ in STEP_STAMPS)
+    route = "agency_id, need, urgency"
+    facts = (f"SELECT r.to_agency_id AS agency_id, r.need, r.urgency, {day('r.sent_at')} AS sent_day, "
+             f"{day('r.completed_at')} AS completed_day, {day('fb.first_at')} AS breach_day, {durations} "
+             f"FROM referrals r LEFT JOIN (SELECT referral_id, min(breached_at) AS first_at FROM breaches "
+             f"GROUP BY referral_id) fb ON fb.referral_id = r.id WHERE r.sent_at IS NOT NULL")
+    cells = (f"SELECT sent_day AS day, {route}, 1 AS sent, CASE WHEN breach_day IS NULL THEN 0 ELSE 1 END AS breached, "
+             f"0 AS completed, 0 AS overdue, {', '.join('b_' + step for step in STEP_STAMPS)} FROM bucketed "
+             f"UNION ALL SELECT completed_day, {route}, 0, 0, 1, 0, {no_buckets} FROM bucketed "
+             f"WHERE completed_day IS NOT NULL "
+             f"UNION ALL SELECT breach_day, {route}, 0, 0, 0, 1, {no_buckets} FROM bucketed "
+             f"WHERE breach_day IS NOT NULL")
+    histogram = ", ".join(f"SUM(CASE WHEN b_{step} = {bucket} THEN 1 ELSE 0 END)"
+                          for step in STEP_STAMPS for bucket in range(BUCKETS))
+    return (f"INSERT INTO referral_daily_stats (day, {route}, {', '.join(COUNT_COLUMNS)}, "
+            f"{', '.join(HISTOGRAM_COLUMNS)}) "
+            f"WITH bucketed AS (SELECT agency_id, need, urgency, sent_day, completed_day, breach_day, {buckets} "
+            f"FROM ({facts}) facts) "
+            f"SELECT day, {route}, {', '.join(f'SUM({c})' for c in COUNT_COLUMNS)}, {histogram} "
+            f"FROM ({cells}) cells GROUP BY day, {route}")

@@ -13,8 +13,17 @@ Revises: 08ca08f5d2d3
 Create Date: 2026-12-03 07:30:00
 
 """
+import base64
+import hashlib
+import hmac
+import json
+from datetime import UTC
+
 import sqlalchemy as sa
 from alembic import op
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from flask import current_app
 
 # revision identifiers, used by Alembic.
 revision = 'b14a_keyed_audit_chain'
@@ -24,6 +33,71 @@ depends_on = None
 
 BATCH = 5000
 GENESIS = "0" * 64
+
+# The chain as it is at this revision: the migration keeps its own copy of the hashed fields, of
+# their canonical form and of the checkpoint message (a later change to the app must not change
+# what replaying it does). The keys come from the app's configuration, as the app reads them.
+HASHED_FIELDS = (
+    "id", "occurred_at", "action", "outcome", "actor_user_id", "actor_username", "actor_agency_id",
+    "actor_roles", "session_ref", "object_type", "object_id", "case_id", "fields", "ip_address",
+    "purpose", "break_glass_reason", "details", "prev_hash",
+)
+EVENTS = sa.table(
+    "audit_events",
+    sa.column("id", sa.BigInteger), sa.column("occurred_at", sa.DateTime(timezone=True)),
+    sa.column("action", sa.String), sa.column("outcome", sa.String), sa.column("actor_user_id", sa.Integer),
+    sa.column("actor_username", sa.String), sa.column("actor_agency_id", sa.Integer),
+    sa.column("actor_roles", sa.String), sa.column("session_ref", sa.String), sa.column("object_type", sa.String),
+    sa.column("object_id", sa.String), sa.column("case_id", sa.Uuid), sa.column("fields", sa.JSON),
+    sa.column("ip_address", sa.String), sa.column("purpose", sa.String), sa.column("break_glass_reason", sa.String),
+    sa.column("details", sa.JSON), sa.column("prev_hash", sa.String), sa.column("hash", sa.String),
+)
+
+
+def _canonical(value):
+    if value is None or isinstance(value, (bool, int, float, str)):
+        return value
+    if hasattr(value, "isoformat"):
+        if getattr(value, "tzinfo", None) is not None:
+            value = value.astimezone(UTC)
+        return value.replace(tzinfo=None).isoformat(timespec="microseconds")
+    if isinstance(value, dict):
+        return {str(k): _canonical(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_canonical(v) for v in value]
+    return str(value)
+
+
+def _payload(row: dict) -> bytes:
+    payload = {name: _canonical(row[name]) for name in HASHED_FIELDS}
+    return json.dumps(payload, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
+
+
+def legacy_event_hash(row: dict) -> str:
+    return hashlib.sha256(_payload(row)).hexdigest()
+
+
+def event_hash(row: dict, key: bytes) -> str:
+    return hmac.new(key, _payload(row), hashlib.sha256).hexdigest()
+
+
+def checkpoint_message(event_id: int, event_hash_hex: str) -> bytes:
+    return f"masar-audit-checkpoint:v1:{event_id}:{event_hash_hex}".encode()
+
+
+def _config_key(name: str) -> bytes:
+    """A base64 key of the app's configuration (the app refuses to start without a valid one)."""
+    value = current_app.config.get(name)
+    if not value:
+        raise RuntimeError(f"MASAR_{name} is not set: the access log cannot be re-keyed without it")
+    return base64.b64decode(value.strip(), validate=True)
+
+
+def _chain_key() -> bytes:
+    key = _config_key("AUDIT_CHAIN_KEY")
+    if len(key) < 32:
+        raise RuntimeError("MASAR_AUDIT_CHAIN_KEY must be at least 32 bytes")
+    return key
 
 
 def upgrade():
@@ -35,10 +109,7 @@ def downgrade():
 
 
 def _rehash(keyed: bool) -> None:
-    from referral.audit.chain import event_hash, legacy_event_hash
-    from referral.security.keys import app_keys
-
-    key = app_keys().audit_chain
+    key = _chain_key()
     if keyed:
         def old_hash(row):
             return legacy_event_hash(row)
@@ -62,9 +133,7 @@ def _rehash(keyed: bool) -> None:
 
 def _rehash_events(bind, old_hash, new_hash) -> dict[str, str]:
     """Verify the chain as it is and rewrite its hashes; old hash -> new hash of every event."""
-    from referral.models import AuditEvent
-
-    events = AuditEvent.__table__
+    events = EVENTS
     renamed = {GENESIS: GENESIS}
     expected_prev, expected_id, after = GENESIS, 1, 0
     while True:
@@ -94,11 +163,8 @@ def _rehash_events(bind, old_hash, new_hash) -> dict[str, str]:
 
 
 def _resign_checkpoints(bind, renamed: dict[str, str]) -> None:
-    from referral.audit.verify import checkpoint_message
-    from referral.security.keys import app_keys
-
-    keys = app_keys()
-    fingerprint = keys.audit_key_fingerprint()
+    signing = Ed25519PrivateKey.from_private_bytes(_config_key("AUDIT_SIGNING_KEY"))
+    fingerprint = signing.public_key().public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw).hex()
     checkpoints = sa.table("audit_checkpoints", sa.column("id", sa.Integer), sa.column("event_id", sa.BigInteger),
                            sa.column("event_hash", sa.String), sa.column("key_fingerprint", sa.String),
                            sa.column("signature", sa.LargeBinary))
@@ -108,4 +174,4 @@ def _resign_checkpoints(bind, renamed: dict[str, str]) -> None:
         if new_hash is None:
             continue  # it signs no event of this chain: verification reports it, as before
         bind.execute(checkpoints.update().where(checkpoints.c.id == row.id).values(
-            event_hash=new_hash, signature=keys.audit_signing.sign(checkpoint_message(row.event_id, new_hash))))
+            event_hash=new_hash, signature=signing.sign(checkpoint_message(row.event_id, new_hash))))

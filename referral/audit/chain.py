@@ -2,7 +2,7 @@
 
 The hash is an HMAC-SHA256 under a key kept outside the database (MASAR_AUDIT_CHAIN_KEY): someone
 who can write to the database but does not hold the key cannot recompute the hashes after changing
-an event. `legacy_event_hash` (plain SHA-256, before the chain was keyed) is kept only for the
+an event. `legacy_event_hash` (plain SHA-256, before the chain was keyed) is kept only for the tests of the
 migration that re-keys an existing log.
 """
 
