@@ -22,7 +22,7 @@ from ..policy.core import PolicyError
 from ..services.cases import CaseInputError, StaleCase
 from ..services.plan import StaleGoal
 from ..web.messages import CASE_ERRORS
-from ..workflows.engine import ConcurrentUpdate, GuardFailed, InvalidTransition, StaleVersion, WorkflowError
+from ..workflows.errors import ConcurrentUpdate, GuardFailed, InvalidTransition, StaleVersion, WorkflowError
 from .locale import api_locale
 
 log = logging.getLogger(__name__)

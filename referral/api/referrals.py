@@ -3,15 +3,11 @@
 from __future__ import annotations
 
 from flask import g, url_for
-from sqlalchemy import select
 
-from ..extensions import db
-from ..models import Referral, ReferralEvent, Service, SlaTimer
-from ..models.vocab import ReferralStatus
-from ..policy import Action, inbox_query, outbox_query
-from ..services.referrals import create_referral, read_referral
-from ..workflows import engine
-from ..workflows.definition import available_transitions
+from ..models import Referral
+from ..policy import Action
+from ..services import referrals as referrals_service
+from ..services.directory import get_service
 from .access import etag, expected_version, guard, load_case, load_referral
 from .base import ETAG_HEADER, ApiBlueprint
 from .schemas.common import IfMatchSchema, agency_ref
@@ -27,7 +23,6 @@ from .schemas.referrals import (
 bp = ApiBlueprint("referrals", __name__, url_prefix="/v1", tag="referrals",
                   description="Referrals between agencies and their workflow (send, acknowledge, accept, ...).")
 
-PAGE_SIZE = 25
 SUMMARY_FIELDS = ("id", "reference", "case_id", "status", "urgency", "need", "service_id", "is_open", "version",
                   "created_at", "updated_at", "sent_at", "next_due_at", "decline_reason")
 
@@ -45,23 +40,12 @@ def summary(referral: Referral) -> dict:
 @bp.problems(401, 403)
 def list_referrals(args):
     """The inbox (referrals to the caller's agency) or outbox (sent by it), a page at a time"""
-    page = args["page"]
-    if args["box"] == "inbox":
-        guard(Action.REFERRAL_RECEIVE)
-        query = inbox_query(g.user).where(Referral.is_open.is_(args["state"] == "open"))
-        if args["state"] != "open":
-            query = query.order_by(None).order_by(Referral.updated_at.desc(), Referral.id)
-    else:
-        guard(Action.REFERRAL_SEND)
-        query = outbox_query(g.user)
-        if args["state"] == "back":
-            query = query.where(Referral.status.in_([ReferralStatus.DECLINED, ReferralStatus.RETURNED]),
-                                Referral.superseded_by_id.is_(None))
-        else:
-            query = query.where(Referral.is_open.is_(args["state"] == "open"))
-    rows = db.session.execute(query.offset((page - 1) * PAGE_SIZE).limit(PAGE_SIZE + 1)).scalars().all()
-    return {"items": [summary(r) for r in rows[:PAGE_SIZE]], "page": page, "page_size": PAGE_SIZE,
-            "next_page": page + 1 if len(rows) > PAGE_SIZE else None}
+    box = args["box"]
+    guard(Action.REFERRAL_RECEIVE if box == "inbox" else Action.REFERRAL_SEND)
+    state = args["state"] if args["state"] in referrals_service.BOX_STATES[box] else "closed"
+    page = referrals_service.box_page(g.user, box, state, args["page"])
+    return {"items": [summary(r) for r in page.items], "page": page.number, "page_size": page.size,
+            "next_page": page.next_number}
 
 
 @bp.route("/cases/<uuid:case_id>/referrals", methods=["POST"])
@@ -71,8 +55,8 @@ def list_referrals(args):
 def refer(data, case_id):
     """Refer the survivor to a service: the referral is sent at once, within her consent"""
     case, _access = load_case(case_id, Action.CASE_REFER)
-    service = db.session.get(Service, data["service_id"])
-    referral = create_referral(g.user, case, service=service, urgency=data["urgency"],
+    service = get_service(data["service_id"])
+    referral = referrals_service.create_referral(g.user, case, service=service, urgency=data["urgency"],
                                shared_fields=data["shared_fields"], message=data["message"],
                                assault_at=data["assault_at"])
     return summary(referral), 201, {"ETag": etag(referral.version),
@@ -86,15 +70,11 @@ def get_referral(referral_id):
     """Read a referral: both sides see the message, history and the survivor fields it shares
     (cut by consent in force); a coordinator sees metadata only"""
     referral, decision = load_referral(referral_id, Action.REFERRAL_READ)
-    view = read_referral(g.user, referral, decision)
-    side = decision.relation
-    events = db.session.execute(select(ReferralEvent).where(ReferralEvent.referral_id == referral.id)
-                                .order_by(ReferralEvent.occurred_at, ReferralEvent.id)).scalars().all()
-    timers = db.session.execute(select(SlaTimer).where(SlaTimer.referral_id == referral.id)
-                                .order_by(SlaTimer.due_at)).scalars().all()
+    shown = referrals_service.referral_page(g.user, referral, decision)
+    view = shown.view
     body = summary(referral) | {
-        "relation": side,
-        "actions": [t.name for t in available_transitions(referral.status, side)],
+        "relation": shown.side,
+        "actions": shown.actions,
         "shared_fields": list(referral.shared_fields or []),
         "assault_at": referral.assault_at, "acknowledged_at": referral.acknowledged_at,
         "decided_at": referral.decided_at, "first_action_at": referral.first_action_at,
@@ -104,8 +84,8 @@ def get_referral(referral_id):
         "access_until": view["access"].until if view["access"] else None,
         "history": [{"action": e.action, "from_status": e.from_status, "to_status": e.to_status,
                      "occurred_at": e.occurred_at, "actor_agency_id": e.actor_agency_id, "reason": e.reason_code,
-                     "comment": view["comments"].get(e.id)} for e in events],
-        "timers": timers,
+                     "comment": view["comments"].get(e.id)} for e in shown.history],
+        "timers": shown.timers,
     }
     return body, 200, {"ETag": etag(referral.version)}
 
@@ -124,6 +104,6 @@ def transition(headers, data, referral_id):
     """
     referral, _decision = load_referral(referral_id, Action.REFERRAL_READ)
     expected = expected_version(headers["if_match"], referral.version, fallback=None)
-    referral = engine.fire(referral, data["action"], g.user, expected_version=expected, reason=data["reason"],
-                           message=(data["message"] or "").strip() or None)
+    referral = referrals_service.transition(g.user, referral, data["action"], expected_version=expected,
+                                            reason=data["reason"], message=data["message"])
     return summary(referral), 200, {"ETag": etag(referral.version)}

@@ -19,6 +19,14 @@ from ..workflows.calendar import BusinessCalendar, is_open
 ACCESSIBILITY = ("step_free_access", "accessible_toilet", "sign_language")
 
 
+def get_service(service_id) -> Service | None:
+    """A service by its id as a form or an API body gives it (None for no such service)."""
+    try:
+        return db.session.get(Service, int(service_id)) if service_id is not None else None
+    except (TypeError, ValueError):
+        return None
+
+
 def find_services(*, category: str | None = None, region_id: int | None = None,
                   exclude_agency_id: int | None = None, language: str | None = None,
                   accessibility: tuple[str, ...] = (), limit: int = 200) -> list[Service]:

@@ -1,73 +1,17 @@
-"""The home page: what each role needs to see first when she logs in."""
+"""The home page: what each role needs to see first when she logs in (`services.home`)."""
 
 from __future__ import annotations
 
 from flask import Blueprint, g, render_template
-from sqlalchemy import func, select
 
-from ..extensions import db
-from ..models import AuditEvent, Notification, Referral, User
 from ..models.base import utcnow
-from ..models.vocab import CaseStatus, Role
-from ..policy import cases_query, inbox_query, outbox_query
-from ..policy.queries import oversight_referrals_query
-from ..services import tasks
+from ..services.home import home_panels, unread_notifications
 
 bp = Blueprint("home", __name__)
-
-LIST_SIZE = 10
-
-
-def _count(query) -> int:
-    return db.session.execute(select(func.count()).select_from(query.order_by(None).subquery())).scalar_one()
 
 
 @bp.get("/")
 def index():
-    user: User = g.user
     now = utcnow()
-    panels = {}
-    if Role.CASEWORKER in user.roles:
-        from ..models import Case
-
-        open_cases = cases_query(user).where(Case.status == CaseStatus.OPEN)
-        zone = tasks.agency_zone(user.agency)
-        panels["caseworker"] = {
-            "tasks": tasks.my_tasks_today(user, now), "zone": zone, "today": now.astimezone(zone).date(),
-            "open_cases": _count(open_cases),
-            "recent_cases": db.session.execute(
-                open_cases.order_by(Case.last_activity_at.desc()).limit(LIST_SIZE)).scalars().all(),
-            "bounced": db.session.execute(
-                outbox_query(user).where(Referral.status.in_(["declined", "returned"]),
-                                         Referral.superseded_by_id.is_(None)).limit(LIST_SIZE)).scalars().all(),
-        }
-    if user.roles & {Role.OFFICER, Role.CASEWORKER}:
-        # A plain column test (not IS TRUE) lets PostgreSQL use the partial and inbox indexes.
-        inbox = inbox_query(user).where(Referral.is_open)
-        panels["inbox"] = {
-            "open": _count(inbox),
-            "overdue": _count(inbox.where(Referral.next_due_at < now)),
-            "items": db.session.execute(inbox.limit(LIST_SIZE)).scalars().all(),
-        }
-    if Role.COORDINATOR in user.roles:
-        scope = oversight_referrals_query(user).where(Referral.is_open)
-        panels["coordinator"] = {
-            "open": _count(scope),
-            "overdue": _count(scope.where(Referral.next_due_at < now)),
-            "overdue_items": db.session.execute(
-                scope.where(Referral.next_due_at < now).order_by(Referral.next_due_at).limit(LIST_SIZE)
-            ).scalars().all(),
-        }
-    if Role.AUDITOR in user.roles:
-        panels["auditor"] = {
-            "recent": db.session.execute(
-                select(AuditEvent).order_by(AuditEvent.id.desc()).limit(LIST_SIZE)).scalars().all(),
-            "break_glass": _count(select(AuditEvent).where(AuditEvent.break_glass_reason.is_not(None))),
-        }
-    if Role.ADMIN in user.roles:
-        panels["admin"] = {
-            "users": _count(select(User)),
-            "inactive": _count(select(User).where(User.active.is_(False))),
-        }
-    unread = _count(select(Notification).where(Notification.user_id == user.id, Notification.read_at.is_(None)))
-    return render_template("home/index.html", panels=panels, now=now, unread=unread)
+    return render_template("home/index.html", panels=home_panels(g.user, now), now=now,
+                           unread=unread_notifications(g.user))

@@ -12,7 +12,7 @@ from ..policy import Action
 from ..services.cases import CaseInputError
 from ..services.directory import find_services
 from ..services.hotline import REPORT_CATEGORIES, take_call
-from ..workflows.engine import WorkflowError
+from ..workflows.errors import WorkflowError
 from .access import guard
 from .choices import region_choices, service_choices
 from .forms.hotline import SUPPORT_NEEDS, ReportForm, SupportForm

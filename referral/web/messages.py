@@ -65,6 +65,9 @@ CASE_ERRORS = {
     "before_admission": _l("This date is before the admission."),
     "extension_pending": _l("An extension already waits for approval."),
     "already_decided": _l("This request was already decided."),
+    "unknown_referral": _l("This referral cannot be replaced from this file."),
+    "not_bounced": _l("Only a referral that came back can be sent elsewhere."),
+    "already_replaced": _l("This referral was already sent elsewhere."),
     # Workflow guard codes
     "no_consent": _l("She has not consented to a referral to this agency. Record her consent first."),
     "beyond_consent": _l("Some of the information you chose is not covered by her consent."),

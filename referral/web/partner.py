@@ -14,7 +14,7 @@ from ..models.vocab import DeclineReason
 from ..security.public_forms import form_token, same_origin, valid_form_token
 from ..services import partner_links
 from ..services.cases import CaseInputError
-from ..workflows import engine
+from ..workflows.errors import InvalidTransition, WorkflowError
 from .messages import case_error_message
 from .refusals import REFUSED
 
@@ -78,8 +78,8 @@ def act(secret, action):
         return _page(link, secret, 409, _("This was already done, or is no longer possible."), typed)
     try:
         partner_links.act(link, action, reason=typed["reason"], message=typed["message"])
-    except (CaseInputError, engine.WorkflowError) as exc:
-        return _page(link, secret, 409 if isinstance(exc, engine.InvalidTransition) else REFUSED,
+    except (CaseInputError, WorkflowError) as exc:
+        return _page(link, secret, 409 if isinstance(exc, InvalidTransition) else REFUSED,
                      case_error_message(exc.code), typed)
     # No flash message: it would need a session cookie. The address says what was done.
     return redirect(url_for("partner.show", secret=secret, lang=request.form.get("lang"), done=action))

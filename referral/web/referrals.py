@@ -8,23 +8,19 @@ from zoneinfo import ZoneInfo
 from flask import Blueprint, current_app, flash, g, redirect, render_template, request, url_for
 from flask_babel import force_locale
 from flask_babel import gettext as _
-from sqlalchemy import select
-from sqlalchemy.orm import joinedload, selectinload
 
-from ..extensions import db
-from ..models import Case, Referral, ReferralEvent, Service, SlaTimer, User
+from ..models import Case, Referral, Service
 from ..models.base import utcnow
 from ..models.vocab import ReferralStatus, ServiceCategory, Urgency
-from ..policy import Action, inbox_query, outbox_query
+from ..policy import Action
 from ..policy.fields import consent_for
 from ..services import capacity as places
 from ..services import case_views, notes, partner_links, stays
-from ..services.cases import CaseInputError
+from ..services import referrals as referrals_service
+from ..services.cases import CaseInputError, get_case
 from ..services.consents import record_consent
-from ..services.directory import find_services
-from ..services.referrals import create_referral, read_referral
-from ..workflows import engine
-from ..workflows.definition import TRANSITIONS, available_transitions
+from ..services.directory import find_services, get_service
+from ..services.referrals import TRANSITIONS, WorkflowError, create_referral
 from .access import guard, load_case, load_referral
 from .choices import region_choices, service_choices
 from .forms.cases import NoteForm
@@ -33,42 +29,27 @@ from .messages import case_error_message
 from .refusals import REFUSED, form_page, refused_redirect
 
 bp = Blueprint("referrals", __name__, url_prefix="/referrals")
-PAGE_SIZE = 25
-
-
-def _page(query, page: int):
-    # Agencies are loaded in one extra query, whatever the page size (no query per row).
-    query = query.options(selectinload(Referral.from_agency), selectinload(Referral.to_agency))
-    rows = db.session.execute(query.offset((page - 1) * PAGE_SIZE).limit(PAGE_SIZE + 1)).scalars().all()
-    return rows[:PAGE_SIZE], len(rows) > PAGE_SIZE
 
 
 @bp.get("/inbox")
 def inbox():
     guard(Action.REFERRAL_RECEIVE)
-    tab = request.args.get("tab", "open")
-    page = max(1, request.args.get("page", 1, type=int))
-    query = inbox_query(g.user).where(Referral.is_open == (tab != "closed"))
-    if tab == "closed":
-        query = query.order_by(None).order_by(Referral.updated_at.desc(), Referral.id)
-    rows, has_next = _page(query, page)
-    return render_template("referrals/list.html", rows=rows, tab=tab, page=page, has_next=has_next, box="inbox",
-                           unread=notes.unread_messages(g.user, [r.id for r in rows]))
+    return _box("inbox")
 
 
 @bp.get("/outbox")
 def outbox():
     guard(Action.REFERRAL_SEND)
-    tab = request.args.get("tab", "open")
-    page = max(1, request.args.get("page", 1, type=int))
-    query = outbox_query(g.user)
-    if tab == "back":
-        query = query.where(Referral.status.in_(["declined", "returned"]), Referral.superseded_by_id.is_(None))
-    else:
-        query = query.where(Referral.is_open == (tab != "closed"))
-    rows, has_next = _page(query, page)
-    return render_template("referrals/list.html", rows=rows, tab=tab, page=page, has_next=has_next, box="outbox",
-                           unread=notes.unread_messages(g.user, [r.id for r in rows]))
+    return _box("outbox")
+
+
+def _box(box: str):
+    tab = request.args.get("tab")
+    tab = tab if tab in referrals_service.BOX_STATES[box] else "open"
+    page = referrals_service.box_page(g.user, box, tab, request.args.get("page", 1, type=int))
+    return render_template("referrals/list.html", rows=page.items, tab=tab, page=page.number,
+                           has_next=page.has_next, box=box,
+                           unread=notes.unread_messages(g.user, [r.id for r in page.items]))
 
 
 def _local_to_utc(value: datetime | None, tz_name: str) -> datetime | None:
@@ -118,11 +99,11 @@ def _full_shelter(form: ReferForm, free: dict) -> list[Service] | None:
     if chosen is None or not chosen.full or form.urgency.data != Urgency.EMERGENCY.value or form.send_to_full.data:
         return []
     form.service_id.errors = [_("This shelter is full now. Choose one with room, or tick that this one agreed.")]
-    return places.nearest_with_room(db.session.get(Service, form.service_id.data)) or None
+    return places.nearest_with_room(get_service(form.service_id.data)) or None
 
 
 def _refer(case: Case, form: ReferForm, replaces: Referral | None) -> Referral | None:
-    service = db.session.get(Service, form.service_id.data)
+    service = get_service(form.service_id.data)
     if service is None or str(service.id) not in {c.value for c in form.service_id.choices}:
         form.service_id.errors = [case_error_message("unknown_service")]
         return None
@@ -133,47 +114,27 @@ def _refer(case: Case, form: ReferForm, replaces: Referral | None) -> Referral |
         tz = service.agency.timezone or current_app.config["DEFAULT_TIMEZONE"]
         referral = create_referral(g.user, case, service=service, urgency=form.urgency.data, shared_fields=fields,
                                    message=form.message.data or None,
-                                   assault_at=_local_to_utc(form.assault_at.data, tz))
+                                   assault_at=_local_to_utc(form.assault_at.data, tz), replaces=replaces)
     except CaseInputError as exc:
         getattr(form, exc.field, form.service_id).errors = [case_error_message(exc.code)]
-        db.session.rollback()
         return None
-    except engine.WorkflowError as exc:
+    except WorkflowError as exc:
         # No consent is fixed at the consent box, not by choosing another service.
         field = "record_consent" if exc.code == "no_consent" else \
             {"to_agency_id": "service_id"}.get(exc.field, exc.field)
         getattr(form, field, form.service_id).errors = [case_error_message(exc.code)]
-        db.session.rollback()
         return None
-    if replaces is not None:
-        replaces.superseded_by_id = referral.id
     return referral
-
-
-def _history(referral: Referral) -> list[ReferralEvent]:
-    # The actors' names come with the events, not one query per person.
-    return db.session.execute(select(ReferralEvent).where(ReferralEvent.referral_id == referral.id)
-                              .options(joinedload(ReferralEvent.actor).lazyload(User.role_rows))
-                              .order_by(ReferralEvent.occurred_at)).scalars().all()
 
 
 @bp.get("/<referral_id>")
 def show(referral_id):
     referral, decision = load_referral(referral_id, Action.REFERRAL_READ)
-    case = db.session.get(Case, referral.case_id)  # held for the page: read once, whoever asks for it
-    view = read_referral(g.user, referral, decision)
-    side = decision.relation
-    history = _history(referral)
-    timers = db.session.execute(select(SlaTimer).where(SlaTimer.referral_id == referral.id)
-                                .order_by(SlaTimer.due_at)).scalars().all()
-    actions = [t.name for t in available_transitions(referral.status, side)] if side in ("sender", "recipient") else []
-    referral_notes = notes.visible_notes(g.user, case, referral=referral) if side in ("sender", "recipient") else []
-    if side in ("sender", "recipient"):
+    shown = referrals_service.referral_page(g.user, referral, decision)
+    messages = _messages(shown)
+    if shown.side in referrals_service.ACTING_SIDES:
         notes.mark_messages_read(g.user, referral)
-    return render_template("referrals/show.html", referral=referral, view=view, side=side, history=history,
-                           timers=timers, actions=actions, form=TransitionForm(), transitions=TRANSITIONS,
-                           note_form=NoteForm(), notes=referral_notes, post_rape=ServiceCategory.POST_RAPE_CARE,
-                           **_stay_context(referral, side), **_sender_context(referral, case, side))
+    return _render(shown, TransitionForm(), NoteForm(), notes=messages)
 
 
 @bp.post("/<referral_id>/transition")
@@ -184,12 +145,10 @@ def transition(referral_id):
         return refused_redirect(url_for("referrals.show", referral_id=referral.id),
                                 _("The request could not be completed."))
     try:
-        engine.fire(referral, form.action.data, g.user, expected_version=int(form.version.data),
-                    reason=form.reason.data or None, message=(form.message.data or "").strip() or None)
-    except engine.WorkflowError as exc:
-        db.session.rollback()
-        status = 409 if isinstance(exc, (engine.StaleVersion, engine.ConcurrentUpdate, engine.InvalidTransition)) \
-            else 422
+        referrals_service.transition(g.user, referral, form.action.data, expected_version=int(form.version.data),
+                                     reason=form.reason.data, message=form.message.data)
+    except WorkflowError as exc:
+        status = 409 if referrals_service.is_conflict(exc) else 422
         if exc.field in ("reason", "message"):  # told at the field that fixes it, in the summary too
             return _show_again(referral_id, form, status, failed_field=exc.field,
                                failed_error=case_error_message(exc.code))
@@ -207,25 +166,26 @@ def _action_label(name: str) -> str:
 
 
 def _show_again(referral_id, form, status, failed_field=None, failed_error=None, note_form=None):
+    """The page again after a refused action or message, with what was typed and why it was refused
+    (a refusal rolls back, so the page is read anew)."""
     referral, decision = load_referral(referral_id, Action.REFERRAL_READ)
-    view = read_referral(g.user, referral, decision)
-    history = _history(referral)
-    timers = db.session.execute(select(SlaTimer).where(SlaTimer.referral_id == referral.id)).scalars().all()
-    actions = [t.name for t in available_transitions(referral.status, decision.relation)]
-    return render_template("referrals/show.html", referral=referral, view=view, side=decision.relation,
-                           history=history, timers=timers, actions=actions, form=form, transitions=TRANSITIONS,
-                           note_form=note_form or NoteForm(), notes=_messages(referral, decision.relation),
-                           post_rape=ServiceCategory.POST_RAPE_CARE,
-                           failed_action=form.action.data, failed_field=failed_field, failed_error=failed_error,
-                           **_stay_context(referral, decision.relation),
-                           **_sender_context(referral, db.session.get(Case, referral.case_id),
-                                             decision.relation)), status
+    shown = referrals_service.referral_page(g.user, referral, decision)
+    return _render(shown, form, note_form or NoteForm(), notes=_messages(shown), failed_action=form.action.data,
+                   failed_field=failed_field, failed_error=failed_error), status
 
 
-def _messages(referral: Referral, side: str) -> list:
-    if side not in ("sender", "recipient"):
+def _render(shown: referrals_service.ReferralPage, form, note_form, **context):
+    referral, side = shown.referral, shown.side
+    return render_template("referrals/show.html", referral=referral, view=shown.view, side=side,
+                           history=shown.history, timers=shown.timers, actions=shown.actions, form=form,
+                           transitions=TRANSITIONS, note_form=note_form, post_rape=ServiceCategory.POST_RAPE_CARE,
+                           **context, **_stay_context(referral, side), **_sender_context(referral, shown.case, side))
+
+
+def _messages(shown: referrals_service.ReferralPage) -> list:
+    if shown.side not in referrals_service.ACTING_SIDES:
         return []
-    return notes.visible_notes(g.user, db.session.get(Case, referral.case_id), referral=referral)
+    return notes.visible_notes(g.user, shown.case, referral=shown.referral)
 
 
 def _sender_context(referral: Referral, case: Case, side: str) -> dict:
@@ -280,12 +240,12 @@ def _stay_context(referral: Referral, side: str) -> dict:
 @bp.post("/<referral_id>/notes")
 def add_note(referral_id):
     referral, decision = load_referral(referral_id, Action.REFERRAL_READ)
-    if decision.relation not in ("sender", "recipient"):
-        guard(Action.CASE_NOTE, db.session.get(Case, referral.case_id))
+    case = get_case(referral.case_id)
+    if decision.relation not in referrals_service.ACTING_SIDES:
+        guard(Action.CASE_NOTE, case)
     form = NoteForm()
     if not form.validate_on_submit():  # shown again with what was typed (too long, or empty)
         return _show_again(referral.id, TransitionForm(), REFUSED, note_form=form)
-    case = db.session.get(Case, referral.case_id)
     guard(Action.CASE_NOTE, case)
     notes.add_note(g.user, case, form.body.data, referral=referral)
     flash(_("Message sent."), "success")

@@ -11,7 +11,7 @@ from ..policy import Action
 from ..services import report_triage as triage
 from ..services.cases import CaseInputError
 from ..services.public_reports import ReportInputError
-from ..workflows.engine import WorkflowError
+from ..workflows.errors import WorkflowError
 from .access import guard, load_report
 from .choices import service_choices
 from .forms.reports import ActionForm, AlertForm, CloseForm, MessageForm

@@ -26,6 +26,7 @@ from ..services import daily_stats
 from ..services.notifications import agency_staff, notify
 from . import sla
 from .definition import BOUNCED_STATES, OPEN_STATES, TRANSITIONS, Transition
+from .errors import ConcurrentUpdate, GuardFailed, InvalidTransition, StaleVersion, WorkflowError  # noqa: F401 (its callers catch it here)
 
 SHAREABLE_FIELDS = frozenset(f.value for f in SharedField)
 
@@ -34,31 +35,6 @@ SIDE_ACTIONS = {
     "recipient": Action.REFERRAL_RECEIVE,
     "oversight": Action.REFERRAL_NUDGE,
 }
-
-
-class WorkflowError(Exception):
-    """A transition was refused; nothing changed. `code` is stable, `field` names the input."""
-
-    def __init__(self, code: str, message: str, field: str | None = None):
-        super().__init__(message)
-        self.code = code
-        self.field = field
-
-
-class InvalidTransition(WorkflowError):
-    pass
-
-
-class GuardFailed(WorkflowError):
-    pass
-
-
-class StaleVersion(WorkflowError):
-    """The referral changed since the user read it (If-Match / form version)."""
-
-
-class ConcurrentUpdate(WorkflowError):
-    """Someone else changed the referral during this transition."""
 
 
 def load_for_update(referral_id: uuid.UUID) -> Referral | None:
