@@ -17,9 +17,9 @@ from ..lifecycle import actor_for, client_ip
 from ..models.vocab import AuditOutcome
 from ..policy import Action, NotFoundError, require
 from ..policy.core import PolicyError
+from ..services import api_tokens as tokens
 from ..services.cases import get_case
 from ..services.referrals import get_referral
-from . import tokens
 from .errors import ApiProblem
 
 #: Endpoints open without a token: the token exchange itself and the API's documentation.

@@ -11,8 +11,8 @@ from ..extensions import limiter
 from ..lifecycle import actor_for, client_ip
 from ..security.tokens import new_token, token_digest
 from ..services import accounts
+from ..services import api_tokens as tokens
 from ..services.accounts import LoginStatus
-from . import tokens
 from .base import ApiBlueprint
 from .errors import ApiProblem
 from .schemas.auth import MeSchema, TokenListSchema, TokenRequestSchema, TokenSchema

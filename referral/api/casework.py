@@ -6,11 +6,11 @@ from __future__ import annotations
 
 from flask import g
 
-from ..extensions import db
 from ..models import Referral
 from ..policy import Action
 from ..services import cases, notes, plan, supervision, tasks
 from ..services.cases import StaleCase
+from ..services.records import flush
 from .access import guard, load_case, load_referral
 from .base import ApiBlueprint
 from .cases import case_dict
@@ -43,7 +43,7 @@ def _goal_body(view: plan.GoalView) -> dict:
 
 
 def _goal_view(case, goal_id) -> dict:
-    db.session.flush()
+    flush()
     return next(_goal_body(v) for v in plan.goals_of_case(g.user, case) if v.goal.id == goal_id)
 
 

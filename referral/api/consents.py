@@ -3,10 +3,7 @@
 from __future__ import annotations
 
 from flask import g
-from sqlalchemy import select
 
-from ..extensions import db
-from ..models import Consent
 from ..policy import Action
 from ..services import consents
 from .access import load_case
@@ -35,9 +32,7 @@ def record_consent(data, case_id):
 def list_consents(case_id):
     """List the file's consents, withdrawn ones included"""
     case, _access = load_case(case_id, Action.CASE_CONSENT)
-    rows = db.session.execute(select(Consent).where(Consent.case_id == case.id)
-                              .order_by(Consent.recorded_at, Consent.id)).scalars().all()
-    return {"items": rows}
+    return {"items": consents.consents_of(case)}
 
 
 @bp.route("/<int(max=2147483647):consent_id>/withdraw", methods=["POST"])
@@ -46,8 +41,8 @@ def list_consents(case_id):
 def withdraw_consent(case_id, consent_id):
     """Withdraw a consent: agencies it covered stop seeing her data at once"""
     case, _access = load_case(case_id, Action.CASE_CONSENT)
-    consent = db.session.get(Consent, consent_id)
-    if consent is None or consent.case_id != case.id:
+    consent = consents.consent_of(case, consent_id)
+    if consent is None:
         raise ApiProblem(404)
     consents.withdraw_consent(g.user, case, consent)
     return consent

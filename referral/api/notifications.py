@@ -4,11 +4,9 @@ from __future__ import annotations
 
 from flask import g
 from flask_babel import force_locale
-from sqlalchemy import select
 
-from ..extensions import db
 from ..models import Notification
-from ..models.base import utcnow
+from ..services import notification_lists
 from ..services.notifications import notification_text
 from .base import ApiBlueprint
 from .errors import ApiProblem
@@ -35,16 +33,11 @@ def _item(notification: Notification) -> dict:
 @bp.problems(401)
 def list_notifications(args):
     """Your notifications, newest first"""
-    page = args["page"]
-    query = select(Notification).where(Notification.user_id == g.user.id)
-    if args["unread"]:
-        query = query.where(Notification.read_at.is_(None))
-    rows = db.session.execute(query.order_by(Notification.created_at.desc(), Notification.id.desc())
-                              .offset((page - 1) * PAGE_SIZE).limit(PAGE_SIZE + 1)).scalars().all()
+    found = notification_lists.notifications_page(g.user, group=None, unread_only=args["unread"],
+                                                  page=args["page"], every_kind=True, size=PAGE_SIZE)
     with force_locale(api_locale()):
-        items = [_item(n) for n in rows[:PAGE_SIZE]]
-    return {"items": items, "page": page, "page_size": PAGE_SIZE,
-            "next_page": page + 1 if len(rows) > PAGE_SIZE else None}
+        items = [_item(n) for n in found.items]
+    return {"items": items, "page": found.number, "page_size": found.size, "next_page": found.next_number}
 
 
 @bp.route("/<int(max=2147483647):notification_id>/read", methods=["POST"])
@@ -52,10 +45,8 @@ def list_notifications(args):
 @bp.problems(401, 404)
 def mark_read(notification_id):
     """Mark one of your notifications as read"""
-    notification = db.session.get(Notification, notification_id)
-    if notification is None or notification.user_id != g.user.id:
+    notification = notification_lists.mark_read(g.user, notification_id)
+    if notification is None:
         raise ApiProblem(404)
-    if notification.read_at is None:
-        notification.read_at = utcnow()
     with force_locale(api_locale()):
         return _item(notification)

@@ -4,10 +4,7 @@ from __future__ import annotations
 
 from flask import g
 from flask_babel import force_locale
-from sqlalchemy import select
 
-from ..extensions import db
-from ..models import RiskAssessment
 from ..policy import Action
 from ..services import assessments, risk
 from .access import load_case
@@ -52,7 +49,4 @@ def assess(data, case_id):
 def list_assessments(case_id):
     """The file's assessments, newest first (scores and levels; the answers stay encrypted)"""
     case, _access = load_case(case_id, Action.CASE_ASSESS_RISK)
-    rows = db.session.execute(select(RiskAssessment).where(RiskAssessment.case_id == case.id)
-                              .order_by(RiskAssessment.assessed_at.desc(), RiskAssessment.id.desc())
-                              .limit(100)).scalars().all()
-    return {"items": rows}
+    return {"items": assessments.assessments_of(case)}

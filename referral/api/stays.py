@@ -9,11 +9,12 @@ from datetime import timedelta
 from flask import g
 from flask_babel import get_locale
 
-from ..extensions import db
-from ..models import Service, Stay, StayExtension
+from ..models import Stay
 from ..policy import Action
 from ..services import capacity as places
 from ..services import stays
+from ..services.directory import get_service
+from ..services.records import flush, get_record
 from .access import guard, load_referral
 from .base import ApiBlueprint
 from .errors import ApiProblem
@@ -62,11 +63,11 @@ def get_capacity(service_id):
 def put_capacity(data, service_id):
     """Declare a shelter's places (directory managers); never below the places taken now"""
     guard(Action.DIRECTORY_MANAGE)
-    service = db.session.get(Service, service_id)
+    service = get_service(service_id)
     if service is None:
         raise ApiProblem(404)
     places.set_capacity(g.user, service, **data)
-    db.session.flush()
+    flush()
     return _capacity_row(service_id)
 
 
@@ -96,7 +97,7 @@ def essential_services():
 
 
 def _load_stay(stay_id: int, action: Action):
-    stay = db.session.get(Stay, stay_id)
+    stay = get_record(Stay, stay_id)
     if stay is None:
         raise ApiProblem(404)
     return stay, guard(action, stay)
@@ -127,9 +128,7 @@ def _stay_body(stay: Stay, relation: str) -> dict:
 
 def _fresh_shelter_view(stay: Stay) -> dict:
     """The shelter's record as it stands after a change (its services and extensions re-read)."""
-    db.session.flush()
-    db.session.refresh(stay)
-    return _stay_body(stay, "shelter")
+    return _stay_body(stays.reread(stay), "shelter")
 
 
 @bp.route("/referrals/<uuid:referral_id>/stay", methods=["POST"])
@@ -179,12 +178,12 @@ def request_extension(data, stay_id):
 @bp.problems(401, 403, 404, 422)
 def decide_extension(stay_id, extension_id, decision):
     """Approve or refuse a colleague's extension request (never one's own)"""
-    extension = db.session.get(StayExtension, extension_id)
-    if extension is None or extension.stay_id != stay_id:
+    extension = stays.extension_of(stay_id, extension_id)
+    if extension is None:
         raise ApiProblem(404)
     guard(Action.STAY_MANAGE, extension)
     stays.decide_extension(g.user, extension, approve=decision == "approve")
-    return _fresh_shelter_view(db.session.get(Stay, stay_id))
+    return _fresh_shelter_view(get_record(Stay, stay_id))
 
 
 @bp.route("/stays/<int:stay_id>/exit", methods=["POST"])

@@ -10,12 +10,12 @@ from __future__ import annotations
 
 import secrets
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.exc import IntegrityError
 
 from ..audit.log import record
 from ..extensions import db
-from ..models import AccountApproval, Agency, RecoveryCode, User, UserRole
+from ..models import AccountApproval, Agency, RecoveryCode, User, UserRole, UserSession
 from ..models.base import utcnow
 from ..models.vocab import AccountChange, AgencyKind, ApprovalStatus, Role
 from ..policy import Action, require
@@ -143,6 +143,13 @@ def decide(approval: AccountApproval, user: User | None, status: ApprovalStatus)
     ).rowcount
     db.session.refresh(approval)
     return done == 1
+
+
+def open_session_count(user: User) -> int:
+    """Her sessions that have not ended (neither revoked nor expired)."""
+    return db.session.execute(select(func.count()).select_from(UserSession).where(
+        UserSession.user_id == user.id, UserSession.revoked_at.is_(None), UserSession.expires_at > utcnow())
+    ).scalar_one()
 
 
 def pending_requests(user: User) -> list[AccountApproval]:

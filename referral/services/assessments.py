@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import json
 
+from sqlalchemy import select
+from sqlalchemy.orm import joinedload
+
 from ..audit.log import record
 from ..extensions import db
 from ..models import Case, CaseEvent, RiskAssessment, User
@@ -13,6 +16,21 @@ from ..policy import Action, require
 from ..security.case_crypto import seal
 from . import risk
 from .cases import CaseInputError
+
+
+def assessments_of(case: Case, limit: int = 100) -> list[RiskAssessment]:
+    """The file's assessments, newest first (scores and levels; the answers stay sealed)."""
+    return list(db.session.execute(select(RiskAssessment).where(RiskAssessment.case_id == case.id)
+                                   .order_by(RiskAssessment.assessed_at.desc(), RiskAssessment.id.desc())
+                                   .limit(limit)).scalars())
+
+
+def latest_assessment(case: Case) -> RiskAssessment | None:
+    """Her latest assessment, with who made it."""
+    return db.session.execute(select(RiskAssessment).where(RiskAssessment.case_id == case.id)
+                              .options(joinedload(RiskAssessment.assessed_by).lazyload(User.role_rows))
+                              .order_by(RiskAssessment.assessed_at.desc(), RiskAssessment.id.desc())
+                              .limit(1)).scalar_one_or_none()
 
 
 def assess_risk(user: User, case: Case, answers: dict[str, bool], *, judged_level: RiskLevel | str | None = None,

@@ -16,6 +16,7 @@ from ..policy import Action, cases_query, referrals_of_case_query, require
 from ..policy.fields import active_consents
 from ..policy.recipients import recipient_access
 from ..security.case_crypto import prefetch_case_ciphers, unseal_text
+from .paging import page_of
 
 PAGE_SIZE = 25
 
@@ -25,6 +26,12 @@ class CaseRow:
     case: Case
     name: str | None
     open_referrals: int
+
+
+def case_referrals(user: User, case: Case) -> list[Referral]:
+    """The referrals of a file she may list, with the agency each went to."""
+    return list(db.session.execute(referrals_of_case_query(user, case)
+                                   .options(joinedload(Referral.to_agency))).scalars())
 
 
 def list_cases(user: User, *, status: str = "open", risk: str | None = None, page: int = 1,
@@ -40,8 +47,8 @@ def list_cases(user: User, *, status: str = "open", risk: str | None = None, pag
         if risk:
             query = query.where(Case.risk_level == risk)
         query = query.order_by(Case.last_activity_at.desc(), Case.id.desc())
-        rows = db.session.execute(query.offset((page - 1) * PAGE_SIZE).limit(PAGE_SIZE + 1)).scalars().all()
-        cases, has_next = rows[:PAGE_SIZE], len(rows) > PAGE_SIZE
+        found = page_of(query, page, PAGE_SIZE)
+        cases, has_next = found.items, found.has_next
     counts = dict(db.session.execute(
         select(Referral.case_id, func.count()).where(Referral.case_id.in_([c.id for c in cases]),
                                                      Referral.is_open.is_(True)).group_by(Referral.case_id)

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from sqlalchemy import select
+from sqlalchemy.orm import joinedload
+
 from ..audit.log import record
 from ..extensions import db
 from ..models import Agency, Case, CaseEvent, Consent, User
@@ -10,8 +13,22 @@ from ..models.vocab import AgencyKind, ServiceCategory, SharedField
 from ..policy import Action, require
 from ..security.case_crypto import seal
 from .cases import CaseInputError
+from .records import get_record
 
 SHAREABLE = frozenset(f.value for f in SharedField)
+
+
+def consents_of(case: Case) -> list[Consent]:
+    """The file's consents, withdrawn ones included, oldest first, with the agency each names."""
+    return list(db.session.execute(select(Consent).where(Consent.case_id == case.id)
+                                   .options(joinedload(Consent.agency))
+                                   .order_by(Consent.recorded_at, Consent.id)).scalars())
+
+
+def consent_of(case: Case, consent_id) -> Consent | None:
+    """One consent of this file (None for another file's: its id tells nothing)."""
+    consent = get_record(Consent, consent_id)
+    return consent if consent is not None and consent.case_id == case.id else None
 
 
 def record_consent(user: User, case: Case, *, fields: list[str], agency_id: int | None = None,

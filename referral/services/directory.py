@@ -3,28 +3,60 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 
 from sqlalchemy import or_, select
 from sqlalchemy.orm import selectinload
 
 from ..extensions import db
-from ..models import Agency, Holiday, Service, ServiceLanguage, service_regions
+from ..models import Agency, Holiday, Region, Service, ServiceLanguage, service_regions
 from ..models.base import utcnow
 from ..models.service import SERVICE_LANGUAGES
 from ..models.vocab import AgencyKind
 from ..workflows.calendar import BusinessCalendar, is_open
+from .records import get_record
 
 #: Accessibility a search can ask for: the agency columns that answer it.
 ACCESSIBILITY = ("step_free_access", "accessible_toilet", "sign_language")
 
 
+def regions(region_id: int | None = None) -> list[Region]:
+    """The regions in code order (only `region_id`'s when given: a regional coordinator's)."""
+    query = select(Region).order_by(Region.code)
+    if region_id is not None:
+        query = query.where(Region.id == region_id)
+    return list(db.session.execute(query).scalars())
+
+
+def agencies(*, network: bool = True, region_id: int | None = None) -> list[Agency]:
+    """Agencies by kind and code (without the network's own with ``network=False``; only a region's
+    with `region_id`)."""
+    query = select(Agency).order_by(Agency.kind, Agency.code)
+    if not network:
+        query = query.where(Agency.kind != AgencyKind.NETWORK)
+    if region_id is not None:
+        query = query.where(Agency.region_id == region_id)
+    return list(db.session.execute(query).scalars())
+
+
+def agency_names(lang: str) -> list[tuple[int, str]]:
+    """(id, name in `lang` or English) of the active agencies one refers to, in code order: two
+    columns, not the directory's objects (every file page of an association lists them all)."""
+    localized = getattr(Agency, f"name_{lang}", Agency.name_en)
+    rows = db.session.execute(
+        select(Agency.id, localized, Agency.name_en)
+        .where(Agency.active.is_(True), Agency.kind != AgencyKind.NETWORK).order_by(Agency.code)).all()
+    return [(id_, name or name_en) for id_, name, name_en in rows]
+
+
+def recent_holidays(since: date, limit: int = 200) -> list[Holiday]:
+    return list(db.session.execute(select(Holiday).where(Holiday.day >= since)
+                                   .order_by(Holiday.day).limit(limit)).scalars())
+
+
 def get_service(service_id) -> Service | None:
     """A service by its id as a form or an API body gives it (None for no such service)."""
-    try:
-        return db.session.get(Service, int(service_id)) if service_id is not None else None
-    except (TypeError, ValueError):
-        return None
+    return get_record(Service, service_id)
 
 
 def find_services(*, category: str | None = None, region_id: int | None = None,

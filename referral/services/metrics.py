@@ -39,6 +39,7 @@ from ..models.stats import HISTOGRAM_COLUMNS, period_column, referral_daily_stat
 from ..models.vocab import ReferralStatus, ServiceCategory, Urgency
 from ..policy import Action, require
 from . import daily_stats
+from .paging import page_of
 
 #: Cells counting fewer referrals than this are not shown (statistics disclosure control).
 SUPPRESS_BELOW = 5
@@ -451,9 +452,8 @@ _LINE_COLUMNS = (Referral.id, Referral.reference, Referral.to_agency_id, Referra
 
 
 def _lines(query: Select, page: int, page_size: int) -> tuple[list[ReferralLine], bool]:
-    page = max(page, 1)
-    rows = db.session.execute(query.offset((page - 1) * page_size).limit(page_size + 1)).all()
-    return [ReferralLine(*row) for row in rows[:page_size]], len(rows) > page_size
+    found = page_of(query, page, page_size, rows=True)
+    return [ReferralLine(*row) for row in found.items], found.has_next
 
 
 def overdue_referrals(user: User, f: MetricsFilter, *, now: datetime | None = None, page: int = 1,

@@ -7,10 +7,12 @@ from collections import OrderedDict
 from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from ..extensions import db
 from ..models import Notification, User
+from ..models.base import utcnow
+from .paging import Page, page_of
 
 STALLED = "case.stalled"
 #: The filter's groups: name -> the notification kinds it shows.
@@ -41,21 +43,35 @@ class DigestDay:
     files: list[tuple[int, str]]
 
 
-def page_of(user: User, *, group: str | None, unread_only: bool, page: int) -> tuple[list[Notification], bool]:
+def notifications_page(user: User, *, group: str | None, unread_only: bool, page: int,
+                       every_kind: bool = False, size: int = PAGE_SIZE) -> Page:
     """One page of her notifications, newest first. Without a group, every kind but the files without
-    activity (they have their digest); `group` must be a key of GROUPS."""
+    activity (they have their digest; with `every_kind`, those too); `group` must be a key of GROUPS."""
     query = select(Notification).where(Notification.user_id == user.id)
-    if group is None:
+    if every_kind:
+        pass
+    elif group is None:
         query = query.where(Notification.kind != STALLED)
     else:
         query = query.where(Notification.kind.in_(GROUPS[group]))
     if unread_only:
         query = query.where(Notification.read_at.is_(None))
-    rows = db.session.execute(
-        query.order_by(Notification.created_at.desc(), Notification.id.desc())
-        .offset((page - 1) * PAGE_SIZE).limit(PAGE_SIZE + 1)
-    ).scalars().all()
-    return rows[:PAGE_SIZE], len(rows) > PAGE_SIZE
+    return page_of(query.order_by(Notification.created_at.desc(), Notification.id.desc()), page, size)
+
+
+def mark_read(user: User, notification_id: int) -> Notification | None:
+    """Her notification, marked read (None when it is not hers: nobody learns another's exists)."""
+    notification = db.session.get(Notification, notification_id)
+    if notification is None or notification.user_id != user.id:
+        return None
+    if notification.read_at is None:
+        notification.read_at = utcnow()
+    return notification
+
+
+def mark_all_read(user: User) -> None:
+    db.session.execute(update(Notification).where(Notification.user_id == user.id, Notification.read_at.is_(None))
+                       .values(read_at=utcnow()))
 
 
 def stalled_digest(user: User, *, days: int = 14, unread_only: bool = False) -> list[DigestDay]:

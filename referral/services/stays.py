@@ -45,6 +45,7 @@ from ..workflows import engine
 from .capacity import lock_capacity
 from .cases import CaseInputError
 from .notifications import agency_staff, notify
+from .records import get_record
 
 ADMITTING_STATES = frozenset({ReferralStatus.ACCEPTED, ReferralStatus.IN_PROGRESS})
 MAX_CHILDREN = 20
@@ -57,6 +58,19 @@ def today_at(agency: Agency) -> date:
 
 def stay_of(referral: Referral) -> Stay | None:
     return db.session.execute(select(Stay).where(Stay.referral_id == referral.id)).scalar_one_or_none()
+
+
+def extension_of(stay_id: int, extension_id) -> StayExtension | None:
+    """An extension request of this stay (None for another stay's)."""
+    extension = get_record(StayExtension, extension_id)
+    return extension if extension is not None and extension.stay_id == stay_id else None
+
+
+def reread(stay: Stay) -> Stay:
+    """The stay as it stands after a change: written, then its services and extensions read again."""
+    db.session.flush()
+    db.session.refresh(stay)
+    return stay
 
 
 def essential_services() -> list[EssentialService]:

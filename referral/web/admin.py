@@ -9,16 +9,16 @@ from __future__ import annotations
 from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
-from sqlalchemy import exists, func, select
+from sqlalchemy import exists, select
 from sqlalchemy.orm import joinedload
 
-from ..extensions import db
-from ..models import AccountApproval, Agency, User, UserRole, UserSession
-from ..models.base import utcnow
+from ..models import AccountApproval, Agency, User, UserRole
 from ..models.vocab import AccountChange, Role
 from ..policy import Action
 from ..services import admin as accounts_admin
 from ..services.admin import AccountError
+from ..services.paging import page_of
+from ..services.records import get_record
 from .access import guard
 from .forms.admin import NewUserForm, UserFilterForm, account_error_message
 from .refusals import form_page, refused_redirect
@@ -50,10 +50,8 @@ def users():
     page = max(request.args.get("page", 1, type=int), 1)
     rows, has_next = [], False
     if form.validate():
-        rows = db.session.execute(
-            _users_query(form).order_by(User.username).limit(PAGE_SIZE + 1).offset((page - 1) * PAGE_SIZE)
-        ).scalars().all()
-        has_next = len(rows) > PAGE_SIZE
+        found = page_of(_users_query(form).order_by(User.username), page, PAGE_SIZE)
+        rows, has_next = found.items, found.has_next
     args = {k: v for k, v in request.args.items() if k != "page"}
     return render_template("admin/users.html", form=form, users=rows[:PAGE_SIZE], page=page,
                            has_next=has_next, args=args)
@@ -63,7 +61,7 @@ def users():
 def new_user():
     form = NewUserForm()
     if form.validate_on_submit():
-        agency = db.session.get(Agency, form.agency_id.data)
+        agency = get_record(Agency, form.agency_id.data)
         try:
             user, password = accounts_admin.create_user(
                 g.user, username=form.username.data, display_name=form.display_name.data, agency=agency,
@@ -90,7 +88,7 @@ def _show_error(form, exc: AccountError) -> None:
 
 
 def _load(user_id: int) -> User:
-    user = db.session.get(User, user_id)
+    user = get_record(User, user_id)
     if user is None:
         abort(404)
     return user
@@ -99,10 +97,7 @@ def _load(user_id: int) -> User:
 @bp.get("/users/<int:user_id>")
 def user(user_id: int):
     account = _load(user_id)
-    open_sessions = db.session.execute(
-        select(func.count()).select_from(UserSession).where(
-            UserSession.user_id == account.id, UserSession.revoked_at.is_(None), UserSession.expires_at > utcnow())
-    ).scalar_one()
+    open_sessions = accounts_admin.open_session_count(account)
     return render_template("admin/user.html", account=account, open_sessions=open_sessions,
                            pending=accounts_admin.pending_requests(account),
                            needs_approval=accounts_admin.needs_approval(account))
@@ -182,7 +177,7 @@ def remove_lead(user_id: int):
 
 @bp.post("/requests/<int:approval_id>/cancel")
 def cancel_request(approval_id: int):
-    approval = db.session.get(AccountApproval, approval_id)
+    approval = get_record(AccountApproval, approval_id)
     if approval is None:
         abort(404)
     back = url_for("admin.user", user_id=approval.user_id)
@@ -215,7 +210,7 @@ def carry_out_erasure(approval_id: int):
     from .messages import case_error_message
 
     guard(Action.CASE_ERASE)
-    approval = db.session.get(CaseworkApproval, approval_id)
+    approval = get_record(CaseworkApproval, approval_id)
     if approval is None or approval.step != "shred_request":
         abort(404)
     form = CarryOutErasureForm()

@@ -8,15 +8,12 @@ from datetime import date
 from flask import Blueprint, abort, flash, g, redirect, render_template, request, send_file, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
-from sqlalchemy import select
-from sqlalchemy.orm import joinedload
 
-from ..extensions import db
-from ..models import Case, CaseGoal, Consent, Referral, RiskAssessment, User
+from ..models import Case, CaseGoal, Referral
 from ..models.base import utcnow
 from ..models.case import IDENTITY_COLUMNS
 from ..models.vocab import ReferralStatus
-from ..policy import Action, referrals_of_case_query
+from ..policy import Action
 from ..policy.fields import visible_risk_level
 from ..services import (
     assessments,
@@ -31,6 +28,7 @@ from ..services import (
     tasks,
 )
 from ..services.cases import CaseInputError, StaleCase
+from ..services.records import get_record
 from ..services.risk import QUESTION_IDS
 from .access import guard, load_case
 from .choices import agency_choices, region_choices
@@ -53,7 +51,7 @@ from .forms.cases import (
 )
 from .forms.supervision import DecisionForm, ErasureRequestForm
 from .messages import case_error_message
-from .refusals import REFUSED, form_page, refused_redirect
+from .refusals import REFUSED, discard_refused_changes, form_page, refused_redirect
 
 bp = Blueprint("cases", __name__, url_prefix="/cases")
 
@@ -157,19 +155,14 @@ def _file_page(case: Case, access, *, purpose: str = "view", **forms) -> dict:
     shown again with what she typed and why)."""
     identity = cases.read_identity(g.user, case, purpose=purpose)
     # Everything the template reads comes with its rows: a constant number of queries per page.
-    referrals = db.session.execute(referrals_of_case_query(g.user, case)
-                                   .options(joinedload(Referral.to_agency))).scalars().all()
+    referrals = case_views.case_referrals(g.user, case)
     is_owner = access.relation == "owner"
     context = {"case": case, "access": access, "identity": identity, "referrals": referrals, "is_owner": is_owner,
                "risk_level": visible_risk_level(access, case),
                "timeline": case_views.timeline(g.user, case, referrals), "note_form": NoteForm()}
     if is_owner:
-        consents_of_case = db.session.execute(select(Consent).where(Consent.case_id == case.id)
-                                              .options(joinedload(Consent.agency))
-                                              .order_by(Consent.recorded_at)).scalars().all()
-        assessment = db.session.execute(select(RiskAssessment).where(RiskAssessment.case_id == case.id)
-                                        .options(joinedload(RiskAssessment.assessed_by).lazyload(User.role_rows))
-                                        .order_by(RiskAssessment.assessed_at.desc()).limit(1)).scalar_one_or_none()
+        consents_of_case = consents.consents_of(case)
+        assessment = assessments.latest_assessment(case)
         context.update(
             consents=consents_of_case, assessment=assessment,
             next_steps=case_views.next_steps(case, consents_of_case, assessment, referrals),
@@ -225,7 +218,7 @@ def summary(case_id):
 def _refused_on_file_page(case: Case, access, **forms):
     """A form of the file page refused: nothing it wrote is kept, and the page comes back with the
     form as she filled it, its errors at the fields (422)."""
-    db.session.rollback()
+    discard_refused_changes()
     return render_template("cases/show.html", **_file_page(case, access, **forms)), REFUSED
 
 
@@ -292,8 +285,8 @@ def withdraw_consent(case_id, consent_id):
     """GET: what each agency sees now and will see once it is withdrawn; POST: withdraw."""
     case, _access = load_case(case_id, Action.CASE_CONSENT)
     form = ConfirmForm()
-    consent = db.session.get(Consent, consent_id)
-    if consent is None or consent.case_id != case.id:
+    consent = consents.consent_of(case, consent_id)
+    if consent is None:
         abort(404)
     back = url_for("cases.show", case_id=case.id) + "#consent"
     if request.method == "GET":
@@ -433,16 +426,16 @@ def edit_goal(case_id, goal_id):
         try:
             plan.update_goal(g.user, case, goal_id, _goal_values(form), expected_version=_int(form.version.data))
         except plan.StaleGoal:
-            db.session.rollback()
+            discard_refused_changes()
             flash(case_error_message("stale_goal"), "error")
-            form.version.data = str(db.session.get(CaseGoal, goal_id).version)  # she may save again, knowingly
+            form.version.data = str(get_record(CaseGoal, goal_id).version)  # she may save again, knowingly
             status = 409
         except CaseInputError as exc:
             _attach_error(form, exc)
         else:
             flash(_("Goal updated."), "success")
             return redirect(url_for("cases.show", case_id=case.id) + "#plan")
-    db.session.rollback()
+    discard_refused_changes()
     return render_template("cases/goal.html", form=form, case=case, goal=view.goal), status
 
 
@@ -467,8 +460,7 @@ def close_goal(case_id, goal_id, status):
 
 
 def _own_referrals(case: Case) -> list[Referral]:
-    return db.session.execute(referrals_of_case_query(g.user, case)
-                              .options(joinedload(Referral.to_agency))).scalars().all()
+    return case_views.case_referrals(g.user, case)
 
 
 def _goal_values(form: GoalForm) -> dict:

@@ -3,12 +3,10 @@
 from __future__ import annotations
 
 from flask_babel import get_locale
-from sqlalchemy import select
 from wtforms import SelectChoice
 
-from ..extensions import db
-from ..models import Agency, Region, Service
-from ..models.vocab import AgencyKind
+from ..models import Service
+from ..services import directory
 from .forms import BLANK, options
 
 
@@ -17,19 +15,11 @@ def _lang() -> str:
 
 
 def region_choices(blank: str = BLANK) -> list[SelectChoice]:
-    regions = db.session.execute(select(Region).order_by(Region.code)).scalars()
-    return options([("", blank)] + [(r.id, r.name(_lang())) for r in regions])
+    return options([("", blank)] + [(r.id, r.name(_lang())) for r in directory.regions()])
 
 
 def agency_choices(exclude_id: int | None = None) -> list[SelectChoice]:
-    # Two columns, not the directory's objects: every file page of an association lists them all.
-    lang = _lang()
-    localized = getattr(Agency, f"name_{lang}", Agency.name_en)
-    rows = db.session.execute(
-        select(Agency.id, localized, Agency.name_en)
-        .where(Agency.active.is_(True), Agency.kind != AgencyKind.NETWORK).order_by(Agency.code)
-    ).all()
-    return options([(id_, name or name_en) for id_, name, name_en in rows if id_ != exclude_id], blank=True)
+    return options([(id_, name) for id_, name in directory.agency_names(_lang()) if id_ != exclude_id], blank=True)
 
 
 def service_choices(services: list[Service], free: dict | None = None) -> list[SelectChoice]:

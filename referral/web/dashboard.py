@@ -18,20 +18,19 @@ from flask_babel import format_date, format_decimal, format_percent, get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
-from ..extensions import db
 from ..labels import label
-from ..models import Service
 from ..models.base import utcnow
 from ..policy import Action
 from ..policy.core import has_role_for
 from ..services import metrics, nudges
+from ..services.directory import get_service
 from ..services.metrics import DIMENSIONS, STEPS, SUPPRESS_BELOW, is_suppressed_count
 from .access import guard, load_referral
 from .choices import service_choices
 from .formatting import day, isolate
 from .forms.dashboard import FILTER_ARGS, DashboardFilterForm, ReassignForm, RemindForm
 from .redirects import local_path
-from .refusals import refused_redirect
+from .refusals import discard_refused_changes, refused_redirect
 
 bp = Blueprint("dashboard", __name__, url_prefix="/dashboard")
 PAGE_SIZE = 25
@@ -178,9 +177,9 @@ def reassign(referral_id):
     form.service_id.choices = service_choices(nudges.reassignment_services(g.user, record))
     if form.validate_on_submit():
         try:
-            new = nudges.reassign(g.user, record, db.session.get(Service, form.service_id.data))
+            new = nudges.reassign(g.user, record, get_service(form.service_id.data))
         except nudges.NudgeError as exc:
-            db.session.rollback()
+            discard_refused_changes()
             form.service_id.errors = [_nudge_error(exc, record)]
         else:
             flash(_("Referral %(ref)s sent to %(agency)s.", ref=new.reference, agency=new.to_agency.name(_lang())),

@@ -7,20 +7,19 @@ from datetime import timedelta
 from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
-from sqlalchemy import select
 
-from ..extensions import db
-from ..models import Agency, Holiday, Region, Service
+from ..models import Agency, Holiday, Service
 from ..models.base import utcnow
 from ..models.service import SERVICE_LANGUAGES
 from ..models.vocab import AgencyKind, ServiceCategory
 from ..policy import Action
 from ..policy.core import has_role_for
 from ..services import capacity as places
-from ..services import directory_admin
+from ..services import directory, directory_admin
 from ..services.cases import CaseInputError
 from ..services.directory import ACCESSIBILITY, find_services, open_now
 from ..services.directory_admin import format_hours
+from ..services.records import get_record
 from .access import guard
 from .choices import agency_choices, region_choices
 from .forms import options
@@ -83,8 +82,7 @@ def _agency_values(form) -> dict:
 @bp.get("/agencies")
 def agencies():
     guard(Action.DIRECTORY_MANAGE)
-    rows = db.session.execute(select(Agency).where(Agency.kind != AgencyKind.NETWORK)
-                              .order_by(Agency.kind, Agency.code)).scalars().all()
+    rows = directory.agencies(network=False)
     return render_template("directory/agencies.html", agencies=rows)
 
 
@@ -92,7 +90,7 @@ def agencies():
 @bp.route("/agencies/<int:agency_id>", methods=["GET", "POST"])
 def edit_agency(agency_id=None):
     guard(Action.DIRECTORY_MANAGE)
-    agency = db.session.get(Agency, agency_id) if agency_id else None
+    agency = get_record(Agency, agency_id)
     if agency_id and (agency is None or agency.kind == AgencyKind.NETWORK):
         abort(404)
     form = _agency_form(agency)
@@ -113,13 +111,13 @@ def edit_agency(agency_id=None):
 @bp.route("/services/<int:service_id>", methods=["GET", "POST"])
 def edit_service(agency_id=None, service_id=None):
     guard(Action.DIRECTORY_MANAGE)
-    service = db.session.get(Service, service_id) if service_id else None
-    agency = service.agency if service else db.session.get(Agency, agency_id)
+    service = get_record(Service, service_id)
+    agency = service.agency if service else get_record(Agency, agency_id)
     if agency is None or (service_id and service is None):
         abort(404)
     form = ServiceForm(obj=service) if request.method == "GET" and service else ServiceForm()
     form.regions.choices = options([(r.id, r.name(str(get_locale())))
-                                    for r in db.session.execute(select(Region).order_by(Region.code)).scalars()])
+                                    for r in directory.regions()])
     if request.method == "GET" and service:
         form.category.data = service.category.value
         form.regions.data = [r.id for r in service.regions]
@@ -155,15 +153,14 @@ def holidays():
         else:
             flash(_("Holiday added."), "success")
             return redirect(url_for("directory.holidays"))
-    rows = db.session.execute(select(Holiday).where(Holiday.day >= utcnow().date() - timedelta(days=31))
-                              .order_by(Holiday.day).limit(200)).scalars().all()
+    rows = directory.recent_holidays(utcnow().date() - timedelta(days=31))
     return form_page("directory/holidays.html", form=form, holidays=rows, delete_form=ConfirmForm())
 
 
 @bp.post("/holidays/<int:holiday_id>/delete")
 def delete_holiday(holiday_id):
     guard(Action.DIRECTORY_MANAGE)
-    holiday = db.session.get(Holiday, holiday_id)
+    holiday = get_record(Holiday, holiday_id)
     if holiday is None:
         abort(404)
     if ConfirmForm().validate_on_submit():

@@ -2,13 +2,11 @@
 database accepts a write now). Neither says anything about the data."""
 
 from flask import Blueprint
-from sqlalchemy import delete, insert
 from sqlalchemy.exc import DBAPIError
 
-from ..extensions import db, limiter
+from ..extensions import limiter
 from ..faults import database_fault, unavailable_response
-from ..models import ReadinessProbe
-from ..models.base import utcnow
+from ..services.readiness import prove_a_write
 
 bp = Blueprint("health", __name__)
 
@@ -24,13 +22,9 @@ def live():
 @bp.get("/healthz")  # the older name, now with the same truth
 @limiter.exempt
 def ready():
-    # A SELECT 1 passes on a read-only or full database; only a committed write proves it takes one.
-    # This is the one view that commits itself: the commit is what it checks.
+    # The one request that commits before its answer: the commit is what it checks.
     try:
-        probe_id = db.session.execute(insert(ReadinessProbe).values(probed_at=utcnow())
-                                      .returning(ReadinessProbe.id)).scalar_one()
-        db.session.execute(delete(ReadinessProbe).where(ReadinessProbe.id == probe_id))
-        db.session.commit()
+        prove_a_write()
     except DBAPIError as exc:
         reason = database_fault(exc)
         if reason is None:

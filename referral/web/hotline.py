@@ -5,19 +5,18 @@ from __future__ import annotations
 from flask import Blueprint, flash, g, redirect, url_for
 from flask_babel import gettext as _
 
-from ..extensions import db
 from ..models import Service
 from ..models.vocab import IntakeChannel
 from ..policy import Action
 from ..services.cases import CaseInputError
-from ..services.directory import find_services
+from ..services.directory import find_services, get_service
 from ..services.hotline import REPORT_CATEGORIES, take_call
 from ..workflows.errors import WorkflowError
 from .access import guard
 from .choices import region_choices, service_choices
 from .forms.hotline import SUPPORT_NEEDS, ReportForm, SupportForm
 from .messages import case_error_message
-from .refusals import form_page
+from .refusals import discard_refused_changes, form_page
 
 bp = Blueprint("hotline", __name__, url_prefix="/hotline")
 
@@ -43,10 +42,10 @@ def _handle(form, channel: IntakeChannel, categories, template: str):
         try:
             case, referral, duplicates = take_call(
                 g.user, channel=channel, identity=identity, details=details,
-                service=db.session.get(Service, form.service_id.data), consent=form.consent.data,
+                service=get_service(form.service_id.data), consent=form.consent.data,
                 need_check=tuple(categories))
         except (CaseInputError, WorkflowError) as exc:
-            db.session.rollback()
+            discard_refused_changes()
             field = getattr(form, getattr(exc, "field", "") or "", None) or form.service_id
             field.errors = list(field.errors) + [case_error_message(exc.code)]
         else:

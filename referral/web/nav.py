@@ -85,13 +85,9 @@ def _waiting_casework(user) -> int:
 
 def _unread(user) -> int:
     """Unread notifications (one indexed count: ix_notifications_user_unread)."""
-    from sqlalchemy import func, select
+    from ..services.home import unread_notifications
 
-    from ..extensions import db
-    from ..models import Notification
-
-    return db.session.execute(select(func.count()).select_from(Notification).where(
-        Notification.user_id == user.id, Notification.read_at.is_(None))).scalar_one()
+    return unread_notifications(user)
 
 
 def _is_current(endpoint: str) -> bool:

@@ -4,11 +4,7 @@ from __future__ import annotations
 
 from flask import Blueprint, g, redirect, render_template, request, url_for
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import update
 
-from ..extensions import db
-from ..models import Notification
-from ..models.base import utcnow
 from ..services import notification_lists
 from ..services.notifications import notification_text
 from .forms.auth import ConfirmForm
@@ -34,7 +30,8 @@ def index():
     if group is not None and group not in notification_lists.GROUPS:
         group = None  # an unknown filter shows everything rather than an empty page
     unread_only = request.args.get("unread") == "1"
-    rows, has_next = notification_lists.page_of(g.user, group=group, unread_only=unread_only, page=page)
+    found = notification_lists.notifications_page(g.user, group=group, unread_only=unread_only, page=page)
+    rows, has_next = found.items, found.has_next
     items = [(n, notification_text(n.kind, n.params or {})) for n in rows]
     digest = notification_lists.stalled_digest(g.user, unread_only=unread_only) if group is None else []
     return render_template("notifications/index.html", items=items, page=page, has_next=has_next,
@@ -45,18 +42,15 @@ def index():
 @bp.post("/read")
 def mark_all_read():
     if ConfirmForm().validate_on_submit():
-        db.session.execute(update(Notification).where(Notification.user_id == g.user.id,
-                                                       Notification.read_at.is_(None)).values(read_at=utcnow()))
+        notification_lists.mark_all_read(g.user)
     return redirect(url_for("notifications.index"))
 
 
 @bp.get("/<int:notification_id>")
 def open_one(notification_id):
-    notification = db.session.get(Notification, notification_id)
-    if notification is None or notification.user_id != g.user.id:
+    notification = notification_lists.mark_read(g.user, notification_id)
+    if notification is None:
         return redirect(url_for("notifications.index"))
-    if notification.read_at is None:
-        notification.read_at = utcnow()
     if notification.referral_id:
         return redirect(url_for("referrals.show", referral_id=notification.referral_id))
     if notification.case_id:

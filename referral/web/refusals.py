@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from flask import flash, redirect, render_template, request
 
+from ..extensions import db
 from ..lifecycle import refuse
 
 #: Unprocessable Content: the form is shown again with what was typed and why it was refused.
@@ -20,6 +21,13 @@ REFUSED = 422
 def form_page(template: str, refused_status: int = REFUSED, **context):
     """A page with a form: 200 when it is first shown (GET); a POST that reaches it was refused."""
     return render_template(template, **context), refused_status if request.method == "POST" else 200
+
+
+def discard_refused_changes() -> None:
+    """A use case refused after it had started writing: drop its writes now, so that the page drawn
+    again shows the record as it is (the lifecycle would roll them back at the end anyway)."""
+    refuse()
+    db.session.rollback()
 
 
 def refused_redirect(location: str, message: str | None = None):

@@ -5,11 +5,10 @@ from __future__ import annotations
 from flask import Blueprint, flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
-from ..extensions import db
-from ..models import Service
 from ..policy import Action
 from ..services import report_triage as triage
 from ..services.cases import CaseInputError
+from ..services.directory import get_service
 from ..services.public_reports import ReportInputError
 from ..workflows.errors import WorkflowError
 from .access import guard, load_report
@@ -97,7 +96,7 @@ def alert(report_id):
     form = AlertForm()
     report, _decision = load_report(report_id, Action.REPORT_HANDLE)
     form.service_id.choices = service_choices(triage.authority_services(report))
-    return _act(report_id, lambda r, f: triage.alert_authority(g.user, r, db.session.get(Service, f.service_id.data)),
+    return _act(report_id, lambda r, f: triage.alert_authority(g.user, r, get_service(f.service_id.data)),
                 _("The authority was alerted."), form, "alert")
 
 

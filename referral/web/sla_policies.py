@@ -7,14 +7,13 @@ from flask import Blueprint, abort, flash, g, redirect, render_template, request
 from flask_babel import format_decimal, ngettext
 from flask_babel import gettext as _
 
-from ..extensions import db
 from ..models.vocab import ServiceCategory, SlaClock, Urgency
 from ..policy import Action
 from ..services import sla_policies
 from ..services.sla_policies import PolicyInputError, in_best_unit
 from .access import guard
 from .forms.sla_policies import POLICY_ERRORS, NewPolicyForm, PolicyForm
-from .refusals import form_page
+from .refusals import discard_refused_changes, form_page
 
 bp = Blueprint("sla", __name__, url_prefix="/sla-policies")
 
@@ -70,7 +69,7 @@ def new():
 
 
 def _show_error(form: PolicyForm, exc: PolicyInputError) -> None:
-    db.session.rollback()
+    discard_refused_changes()
     field = form.service_category if exc.field == "service_category" else form.field_for(exc.field)
     field.errors = [*field.errors, str(POLICY_ERRORS.get(exc.code, _("This value is not accepted.")))]
 

@@ -9,19 +9,20 @@ from flask import Blueprint, abort, flash, g, redirect, url_for
 from flask_babel import get_locale, ngettext
 from flask_babel import gettext as _
 
-from ..extensions import db
-from ..models import Service, Stay, StayExtension
+from ..models import Stay
 from ..policy import Action
 from ..services import capacity as places
 from ..services import stays
 from ..services.cases import CaseInputError
+from ..services.directory import get_service
+from ..services.records import get_record
 from .access import guard, load_referral
 from .formatting import list_separator
 from .forms import options
 from .forms.auth import ConfirmForm
 from .forms.stays import AdmitForm, CapacityForm, ExitForm, ExtensionForm, GivenForm
 from .messages import case_error_message
-from .refusals import form_page, refused_redirect
+from .refusals import discard_refused_changes, form_page, refused_redirect
 
 bp = Blueprint("stays", __name__, url_prefix="/stays")
 
@@ -38,7 +39,7 @@ def places_text(free) -> str:
 
 
 def _load_stay(stay_id: int, action: Action):
-    stay = db.session.get(Stay, stay_id)
+    stay = get_record(Stay, stay_id)
     if stay is None:
         abort(404)
     return stay, guard(action, stay)
@@ -47,7 +48,7 @@ def _load_stay(stay_id: int, action: Action):
 def _field_error(form, exc: CaseInputError, fallback: str) -> None:
     field = getattr(form, exc.field, None) or getattr(form, fallback)
     field.errors = [*field.errors, case_error_message(exc.code)]
-    db.session.rollback()
+    discard_refused_changes()
 
 
 @bp.route("/admit/<referral_id>", methods=["GET", "POST"])
@@ -82,7 +83,7 @@ def _shelter_page(stay: Stay, **forms):
     return form_page("stays/show.html", stay=stay, given_form=given_form,
                      extension_form=forms.get("extension_form") or ExtensionForm(),
                      exit_form=forms.get("exit_form") or ExitForm(), confirm=ConfirmForm(),
-                     today=stays.today_at(db.session.get(Service, stay.service_id).agency))
+                     today=stays.today_at(get_service(stay.service_id).agency))
 
 
 @bp.post("/<int:stay_id>/services")
@@ -118,8 +119,8 @@ def request_extension(stay_id):
 
 @bp.post("/<int:stay_id>/extensions/<int:extension_id>/<any(approve, refuse):decision>")
 def decide_extension(stay_id, extension_id, decision):
-    extension = db.session.get(StayExtension, extension_id)
-    if extension is None or extension.stay_id != stay_id:
+    extension = stays.extension_of(stay_id, extension_id)
+    if extension is None:
         abort(404)
     guard(Action.STAY_MANAGE, extension)
     back = url_for("stays.show", stay_id=stay_id) + "#extensions"
@@ -152,7 +153,7 @@ def exit_stay(stay_id):
 @bp.route("/places/<int:service_id>", methods=["GET", "POST"])
 def capacity(service_id):
     guard(Action.DIRECTORY_MANAGE)
-    service = db.session.get(Service, service_id)
+    service = get_service(service_id)
     if service is None:
         abort(404)
     current = places.capacities([service.id]).get(service.id)

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from referral.api import tokens
 from referral.extensions import db, limiter
+from referral.services import api_tokens as tokens
 from tests.factories import as_user
 
 PROBLEM = "application/problem+json"

@@ -5,7 +5,6 @@ from __future__ import annotations
 import marshmallow as ma
 from marshmallow import fields, validate, validates
 
-from ...extensions import db
 from ...models import Region
 from ...models.vocab import (
     AgeBand,
@@ -21,6 +20,7 @@ from ...models.vocab import (
     ViolenceType,
 )
 from ...services.cases import BLIND_INDEXED
+from ...services.records import get_record
 from ...services.risk import QUESTION_IDS
 from .common import MAX_ID, Id, PageArgsSchema, PageSchema, Text, choice
 
@@ -49,7 +49,7 @@ class CaseInputSchema(ma.Schema):
 
     @validates("region_id")
     def _known_region(self, value, **kwargs):
-        if value is not None and db.session.get(Region, value) is None:
+        if value is not None and get_record(Region, value) is None:
             raise ma.ValidationError("Unknown region.")
 
 

@@ -5,15 +5,13 @@ from __future__ import annotations
 from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from sqlalchemy import select
 from wtforms import SelectField, SelectMultipleField, StringField
 from wtforms.validators import DataRequired, Email, Length, Optional, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
-from ...extensions import db
 from ...labels import label
-from ...models import Agency, Region
 from ...models.vocab import Role
+from ...services import directory
 
 REQUIRED = _l("This field is required.")
 
@@ -63,14 +61,12 @@ def role_choices() -> list[tuple[str, str]]:
 def agency_choices(blank: str = "—") -> list[tuple]:
     """Every agency, the network included (its staff are coordinators, auditors, admins)."""
     lang = str(get_locale())
-    agencies = db.session.execute(select(Agency).order_by(Agency.kind, Agency.code)).scalars()
-    return [("", blank)] + [(a.id, f"{a.name(lang)} ({a.code})") for a in agencies]
+    return [("", blank)] + [(a.id, f"{a.name(lang)} ({a.code})") for a in directory.agencies()]
 
 
 def region_choices() -> list[tuple]:
     lang = str(get_locale())
-    regions = db.session.execute(select(Region).order_by(Region.code)).scalars()
-    return [("", _l("None (national)"))] + [(r.id, r.name(lang)) for r in regions]
+    return [("", _l("None (national)"))] + [(r.id, r.name(lang)) for r in directory.regions()]
 
 
 class UserFilterForm(FlaskForm):

@@ -7,14 +7,13 @@ from datetime import date, timedelta
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from sqlalchemy import select
 from wtforms import HiddenField, SelectField
 from wtforms.validators import DataRequired, Optional, ValidationError
 
-from ...extensions import db
-from ...models import Agency, Region, User
+from ...models import User
 from ...models.base import utcnow
-from ...models.vocab import AgencyKind, ServiceCategory, Urgency
+from ...models.vocab import ServiceCategory, Urgency
+from ...services import directory
 from ...services.metrics import DEFAULT_PERIOD_DAYS, MAX_PERIOD_DAYS, MetricsFilter
 from . import DayFirstDateField, enum_options, options
 from .cases import REQUIRED, coerce_int_or_none
@@ -36,16 +35,12 @@ class DashboardFilterForm(FlaskForm):
 
     def __init__(self, user: User, lang: str, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        regions = select(Region).order_by(Region.code)
-        agencies = select(Agency).where(Agency.kind != AgencyKind.NETWORK).order_by(Agency.code)
-        if user.region_id is not None:
-            # A regional coordinator's figures are her region's: offer nothing else.
-            regions = regions.where(Region.id == user.region_id)
-            agencies = agencies.where(Agency.region_id == user.region_id)
+        # A regional coordinator's figures are her region's: offer nothing else.
         self.region.choices = options([("", _l("All regions"))] + [
-            (r.id, r.name(lang)) for r in db.session.execute(regions).scalars()])
+            (r.id, r.name(lang)) for r in directory.regions(user.region_id)])
         self.agency.choices = options([("", _l("All agencies"))] + [
-            (a.id, a.name(lang)) for a in db.session.execute(agencies).scalars()])
+            (a.id, a.name(lang)) for a in sorted(directory.agencies(network=False, region_id=user.region_id),
+                                                 key=lambda a: a.code)])
         self.category.choices = options([("", _l("All services"))]) + enum_options(ServiceCategory, blank=False)
         self.urgency.choices = options([("", _l("All urgencies"))]) + enum_options(Urgency, blank=False)
         # Show the default period in the date inputs (but never replace what was typed, even wrong).

@@ -17,7 +17,7 @@ from ..models.base import utcnow
 from ..policy import Action
 from ..policy.core import has_role_for
 from ..security.tokens import new_token, token_digest
-from ..services.credentials import live_tokens, revoke_token
+from .credentials import live_tokens, revoke_token
 
 __all__ = ["TokenRejected", "authenticate", "find_for", "issue", "live_tokens", "revoke_token"]
 
