@@ -181,6 +181,26 @@ def test_the_officer_inbox_whatever_it_holds(client, world):
     assert len(page_statements(client, "/referrals/inbox?page=2")) == one
 
 
+@pytest.mark.parametrize("who", ["officer_police", "cw_a", "coordinator"])
+def test_the_home_page_whatever_the_network_holds(client, world, who):
+    """The home page every officer, caseworker and coordinator lands on: its counts and first items
+    cost as many statements for one referral as for a network of them, some overdue, some back."""
+    police = world.service(world.police, ServiceCategory.POLICE_PROTECTION)
+    consent_and_refer(world.cw_a, make_case(world.cw_a), police)
+    login(client, getattr(world, who))
+    one = len(page_statements(client, "/"))
+    long_ago = utcnow() - timedelta(days=30)
+    for n in range(12):
+        cw = world.cw_a if n % 2 else world.cw_b
+        referral = consent_and_refer(cw, make_case(cw, full_name=f"Survivor {n}", phone=f"06000000{n:02d}",
+                                                   national_id=f"XX{n:06d}"), police, at=long_ago)
+        if n % 3 == 0:
+            with as_user(world.officer_police):
+                fire(referral, "decline", world.officer_police, reason="no_capacity", at=long_ago)
+            db.session.commit()
+    assert len(page_statements(client, "/")) == one
+
+
 def test_the_caseworker_file_list_whatever_it_holds(client, world):
     make_case(world.cw_a)
     login(client, world.cw_a)

@@ -49,6 +49,10 @@ class Referral(db.Model):
         Index("ix_referrals_bounced", "from_agency_id", "is_open", "updated_at",
               sqlite_where=text("status IN ('declined', 'returned') AND superseded_by_id IS NULL"),
               postgresql_where=text("status IN ('declined', 'returned') AND superseded_by_id IS NULL")),
+        # Home pages: an agency's open and overdue referrals, counted from the index alone (without
+        # it, a stock PostgreSQL walked every open referral of the network: issue 16).
+        Index("ix_referrals_open_to_agency", "to_agency_id", "next_due_at", sqlite_where=text("is_open"),
+              postgresql_where=text("is_open"), postgresql_include=["status"]),
         # Coordinators: the most overdue open referrals.
         Index("ix_referrals_open_next_due", "next_due_at", sqlite_where=text("is_open"),
               postgresql_where=text("is_open")),

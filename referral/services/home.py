@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from sqlalchemy import func, select
+from sqlalchemy.orm import joinedload
 
 from ..extensions import db
 from ..models import AuditEvent, Case, Notification, Referral, User
@@ -21,6 +22,12 @@ def _count(query) -> int:
     return db.session.execute(select(func.count()).select_from(query.order_by(None).subquery())).scalar_one()
 
 
+def _referrals(query) -> list[Referral]:
+    """The first referrals of a list, with both agencies in the same query (not one per agency)."""
+    return list(db.session.execute(query.limit(LIST_SIZE).options(
+        joinedload(Referral.from_agency), joinedload(Referral.to_agency))).scalars())
+
+
 def home_panels(user: User, now: datetime) -> dict:
     """The panels of her roles, each a few counts and the first items of a list."""
     panels = {}
@@ -32,8 +39,7 @@ def home_panels(user: User, now: datetime) -> dict:
             "open_cases": _count(open_cases),
             "recent_cases": db.session.execute(
                 open_cases.order_by(Case.last_activity_at.desc()).limit(LIST_SIZE)).scalars().all(),
-            "bounced": db.session.execute(
-                bounced(outbox_query(user)).limit(LIST_SIZE)).scalars().all(),
+            "bounced": _referrals(bounced(outbox_query(user))),
         }
     if user.roles & {Role.OFFICER, Role.CASEWORKER}:
         # A plain column test (not IS TRUE) lets PostgreSQL use the partial and inbox indexes.
@@ -41,16 +47,14 @@ def home_panels(user: User, now: datetime) -> dict:
         panels["inbox"] = {
             "open": _count(inbox),
             "overdue": _count(inbox.where(Referral.next_due_at < now)),
-            "items": db.session.execute(inbox.limit(LIST_SIZE)).scalars().all(),
+            "items": _referrals(inbox),
         }
     if Role.COORDINATOR in user.roles:
         scope = oversight_referrals_query(user).where(Referral.is_open)
         panels["coordinator"] = {
             "open": _count(scope),
             "overdue": _count(scope.where(Referral.next_due_at < now)),
-            "overdue_items": db.session.execute(
-                scope.where(Referral.next_due_at < now).order_by(Referral.next_due_at).limit(LIST_SIZE)
-            ).scalars().all(),
+            "overdue_items": _referrals(scope.where(Referral.next_due_at < now).order_by(Referral.next_due_at)),
         }
     if Role.AUDITOR in user.roles:
         panels["auditor"] = {
