@@ -24,6 +24,9 @@ from . import measure
 from .generate import DEFAULT_URL, RESULTS, bench_app, ensure_database, generate, migrate, read_meta
 
 QUICK_FILES = 2_000
+#: The planner settings of a PostgreSQL tuned for the data (BENCHMARKS.md), set per connection with
+#: ``--planner tuned``: the same server then answers as stock and as tuned, in two runs side by side.
+TUNED_PLANNER = {"random_page_cost": "1.1", "effective_cache_size": "16GB", "work_mem": "16MB"}
 ALL = ("crypto", "sweep", "search", "pages", "dashboard", "load", "experiments")
 
 
@@ -42,6 +45,14 @@ def machine() -> dict:
     return info
 
 
+def planner_overrides(planner: str) -> dict:
+    """App settings that make every connection plan as `planner` says (libpq's ``options``)."""
+    if planner == "server":
+        return {}
+    options = " ".join(f"-c {name}={value}" for name, value in TUNED_PLANNER.items())
+    return {"SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True, "connect_args": {"options": options}}}
+
+
 def database_info(app) -> dict:
     from referral.extensions import db
     from referral.models import Case, Referral, SlaTimer
@@ -52,6 +63,7 @@ def database_info(app) -> dict:
         if engine.dialect.name == "postgresql":
             with engine.connect() as conn:
                 info["server_version"] = conn.execute(text("SHOW server_version")).scalar()
+                # As this run's connections plan (with --planner tuned, the settings set on them).
                 info["settings"] = {name: conn.execute(text(f"SHOW {name}")).scalar()
                                     for name in ("shared_buffers", "work_mem", "effective_cache_size",
                                                  "max_connections", "random_page_cost")}
@@ -136,6 +148,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--samples", type=int, default=None, help="requests per page and searches (default 200)")
     parser.add_argument("--load-seconds", type=int, default=None, help="seconds per load scenario (default 20)")
     parser.add_argument("--gunicorn-workers", type=int, default=4)
+    parser.add_argument("--planner", choices=("server", "tuned"), default="server",
+                        help="'server': the server's own settings (stock on a fresh install); 'tuned': "
+                             "BENCHMARKS.md's planner settings set on each connection")
     parser.add_argument("--output", type=Path, default=None)
     parser.add_argument("--summarize", type=Path, default=None, help="print the targets of a results file")
     args = parser.parse_args(argv)
@@ -149,7 +164,7 @@ def main(argv: list[str] | None = None) -> int:
     load_seconds = args.load_seconds or (5 if args.quick else 20)
 
     ensure_database(args.database_url)
-    app = bench_app(args.database_url)
+    app = bench_app(args.database_url, planner_overrides(args.planner))
     measure.add_bare_route(app)
     migrate(app)
     with app.app_context():
@@ -167,7 +182,8 @@ def main(argv: list[str] | None = None) -> int:
         generated = generate(app, QUICK_FILES, workers=min(2, os.cpu_count() or 1), progress=False)
 
     started = datetime.now(UTC)
-    report = {"date": started.isoformat(timespec="seconds"), "quick": args.quick, "machine": machine(),
+    report = {"date": started.isoformat(timespec="seconds"), "quick": args.quick, "planner": args.planner,
+              "machine": machine(),
               "database": database_info(app), "samples": samples, "results": {}, "seconds": {}}
     if generated:
         report["generated"] = generated
@@ -182,7 +198,8 @@ def main(argv: list[str] | None = None) -> int:
         "experiments": lambda: _experiments(app, 2 if args.quick else 5),
     }
     files = report["database"]["files"]
-    path = args.output or RESULTS / f"{started:%Y-%m-%d}-n{files}{'-quick' if args.quick else ''}.json"
+    suffix = ("-quick" if args.quick else "") + ("-tuned" if args.planner == "tuned" else "")
+    path = args.output or RESULTS / f"{started:%Y-%m-%d}-n{files}{suffix}.json"
     path.parent.mkdir(parents=True, exist_ok=True)
     for name in ALL:
         if name not in args.only:

@@ -229,6 +229,20 @@ def test_a_transaction_reads_the_events_it_recorded(world):
     assert events() == []
 
 
+def test_the_owners_file_page_takes_the_log_lock_only_to_commit(client, world):
+    """Her file page lists the emergency reads of her file from the log: that read needs only what
+    others committed, so it must not append the page's own events early and hold the chain head
+    (which every audited request in the network waits for) while the page renders."""
+    case = make_case(world.cw_a)
+    login(client, world.cw_a)
+    assert client.get(f"/cases/{case.id}").status_code == 200
+    with statements() as sent:
+        assert client.get(f"/cases/{case.id}").status_code == 200
+    head = [n for n, statement in enumerate(sent) if "audit_chain_head" in statement]
+    assert len(head) == 2, sent  # reserve, then the new hash: the append at commit
+    assert not any(statement.lstrip().upper().startswith("SELECT") for statement in sent[head[0]:]), sent
+
+
 def test_a_savepoint_rolled_back_discards_only_what_was_recorded_inside_it(world):
     with as_user(world.cw_a):
         record("test.before")

@@ -25,6 +25,9 @@ The rules:
   signature); the SLA sweep reads its "case.stalled" events in later batches, committed by then.
   SQL sent past the session (``session.connection()``, ``db.engine``) is not seen: call
   `flush_staged` before it.
+- A read that needs only what other transactions committed (the owner's list of emergency reads
+  on her file page) says so with ``execution_options(**COMMITTED_LOG)``: it does not append, so the
+  page does not hold the head lock while it renders.
 - Events that must survive a rollback (denials, failures) go through `deferred.record_after`.
 """
 
@@ -54,6 +57,8 @@ _EVENTS = AuditEvent.__table__
 _HEAD = AuditChainHead.__table__
 _LOG_TABLES = frozenset({_EVENTS.name, _HEAD.name})
 _STAGING = "masar.audit.staging"
+#: Execution options of a read of the log that needs none of its own transaction's events.
+COMMITTED_LOG = {"masar_committed_log": True}
 #: Events that record what a user was shown of a file (identity, narrative, notes, attachments,
 #: a referral's shared data, a public report).
 DISCLOSURES = frozenset({"case.read", "case.break_glass_read", "referral.read", "note.read", "attachment.read",
@@ -213,7 +218,8 @@ def _append_before_commit(session: Session) -> None:
 @event.listens_for(Session, "do_orm_execute")
 def _append_before_reading_the_log(state: ORMExecuteState) -> None:
     staging = state.session.info.get(_STAGING)
-    if staging is not None and staging.staged and _names_the_log(state.statement):
+    if staging is not None and staging.staged and not state.execution_options.get("masar_committed_log") \
+            and _names_the_log(state.statement):
         _append_staged(state.session)
 
 

@@ -23,7 +23,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import func, select
 
 from ..audit import deferred
-from ..audit.log import record
+from ..audit.log import COMMITTED_LOG, record
 from ..dbutil import lock_row
 from ..extensions import db
 from ..models import AuditEvent, Case, CaseBlindIndex, User
@@ -181,6 +181,9 @@ def accesses_to(user: User, case: Case) -> list[tuple[AuditEvent, str | None]]:
         select(AuditEvent).where(AuditEvent.case_id == case.id, AuditEvent.action.in_([GRANT, PENDING]),
                                  AuditEvent.purpose == "break_glass")
         .order_by(AuditEvent.id.desc()).limit(50)
+        # Only others' emergency reads: her page's own events are not needed, and appending them
+        # here would hold the log's head lock while the page renders (every audited request waits).
+        .execution_options(**COMMITTED_LOG)
     ).scalars().all()
     return [(row, note_of(row)) for row in rows]
 
