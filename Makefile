@@ -36,9 +36,9 @@ test-fast: $(STAMP) compile-translations
 
 # The date-sensitive tests (SLA limits, sweep, statistics, dashboard, nudges) once more at each of the
 # hard instants of tests/clock.py: a date assumption fails on the day it is written, not weeks later.
-DATE_TESTS ?= tests/test_sla_due_times.py tests/test_sla_sweep.py tests/test_sla_policy_pages.py \
-	tests/test_metrics.py tests/test_daily_stats.py tests/test_dashboard_pages.py tests/test_nudges.py \
-	tests/test_workflow_engine.py tests/unit/test_calendar_properties.py tests/unit/test_calendar.py
+DATE_TESTS ?= tests/workflows/test_sla.py tests/jobs/test_sweep.py tests/web/test_sla_policies.py \
+	tests/services/test_metrics.py tests/services/test_daily_stats.py tests/web/test_dashboard.py tests/services/test_nudges.py \
+	tests/workflows/test_engine.py tests/workflows/test_calendar_properties.py tests/workflows/test_calendar.py
 HARD_DATES ?= saturday holiday-eve ramadan-clock-change
 
 test-dates: $(STAMP) compile-translations
@@ -56,7 +56,7 @@ translations: $(STAMP)
 	$(BIN)/pybabel -q update -i translations/messages.pot -d translations --no-fuzzy-matching --ignore-obsolete
 
 check-translations: $(STAMP)
-	$(BIN)/python -m pytest tests/test_translations.py -q
+	$(BIN)/python -m pytest tests/test_i18n_translations.py -q
 
 demo: $(STAMP)
 	$(FLASK) db upgrade

@@ -4,7 +4,7 @@ The generator cannot fire a million transitions through the engine, so it replay
 transition table (`referral.workflows.definition.TRANSITIONS`) says what each action meets, pauses,
 resumes or cancels, and deadlines are counted on the same business calendar the app uses, turned
 into a table of open intervals so that "add N business minutes" is two binary searches instead of
-a walk over days. `tests/test_bench_smoke.py` checks it against `add_business_minutes`.
+a walk over days. `tests/bench/test_smoke.py` checks it against `add_business_minutes`.
 """
 
 from __future__ import annotations

@@ -82,7 +82,7 @@ def schema_findings(conn) -> list[Finding]:
 
 def _expected_structure(conn) -> tuple[set[str], set[str], set[str]]:
     """Names of the models' tables, indexes and (on PostgreSQL) constraints, as the naming
-    convention gives them (tests/test_migrations.py keeps the migrations in agreement)."""
+    convention gives them (tests/migrations/test_migrations.py keeps the migrations in agreement)."""
     preparer = conn.dialect.identifier_preparer
     tables = db.metadata.sorted_tables
     indexes = {preparer.format_constraint(index).strip('"') for table in tables for index in table.indexes}

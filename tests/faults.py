@@ -17,7 +17,7 @@ WRITES = ("INSERT", "UPDATE", "DELETE", "REPLACE")
 
 def _sqlite_only() -> None:
     if db.engine.dialect.name != "sqlite":
-        pytest.skip("a SQLite fault; PostgreSQL's own are in tests/test_database_recovery.py")
+        pytest.skip("a SQLite fault; PostgreSQL's own are in tests/test_faults_recovery.py")
 
 
 @contextlib.contextmanager

@@ -1,4 +1,4 @@
-"""A separate app process for tests/test_shared_limits.py: builds the app with the settings given as
+"""A separate app process for tests/test_extensions_shared_limits.py: builds the app with the settings given as
 JSON, posts each body to the token endpoint, prints the statuses as JSON."""
 
 from __future__ import annotations

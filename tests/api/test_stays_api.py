@@ -16,7 +16,7 @@ from referral.services.consents import withdraw_consent
 from tests.api.conftest import assert_problem, bearer, error_fields, token_for
 from tests.clock import start_instant
 from tests.factories import as_user, make_user
-from tests.test_shelter_stays import _accepted, _shelter
+from tests.services.test_stays import _accepted, _shelter
 
 #: The day the test's clock starts on (tests/clock.py), in Casablanca as the shelter counts it.
 TODAY = start_instant().astimezone(ZoneInfo("Africa/Casablanca")).date().isoformat()

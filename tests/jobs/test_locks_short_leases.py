@@ -17,9 +17,9 @@ from referral.jobs.sweep import run_sla_sweep
 from referral.models import JobLock, OutboxEmail
 from referral.models.base import utcnow
 from referral.services import mailer
-from tests.test_email_exactly_once import _queue, _sent_ids
-from tests.test_email_outbox import smtp  # noqa: F401  (the fixture)
-from tests.test_scheduler_lock import overdue_referrals
+from tests.jobs.test_locks import overdue_referrals
+from tests.jobs.test_outbox import smtp  # noqa: F401  (the fixture)
+from tests.jobs.test_outbox_exactly_once import _queue, _sent_ids
 
 
 def test_a_sweep_lease_left_by_a_killed_scheduler_a_minute_ago_is_taken_over(world):

@@ -8,7 +8,7 @@ from flask_babel import force_locale
 
 from referral.api.bodies import SEND_JSON
 from tests.api.conftest import assert_problem, bearer, token_for
-from tests.api.test_referral_loop import NEW_CASE, _open_case
+from tests.api.test_referrals_loop import NEW_CASE, _open_case
 
 
 def _case_and_etag(client, token):

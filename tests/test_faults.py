@@ -14,7 +14,7 @@ from referral.extensions import db
 from referral.faults import FULL, READ_ONLY, UNREACHABLE, database_fault
 from referral.models import AuditEvent, Case, ReadinessProbe
 from tests.api.conftest import assert_problem, bearer, token_for
-from tests.api.test_referral_loop import NEW_CASE
+from tests.api.test_referrals_loop import NEW_CASE
 from tests.factories import csrf_token, login, make_case
 from tests.faults import sqlite_error, sqlite_read_only
 

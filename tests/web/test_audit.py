@@ -333,7 +333,7 @@ def _recorded_action_codes() -> set[str]:
 
     from referral.workflows.definition import TRANSITIONS
 
-    source = Path(__file__).resolve().parents[1] / "referral"
+    source = Path(__file__).resolve().parents[2] / "referral"
     pattern = re.compile(r'(?:record(?:_after)?\(\s*|^(?:GRANT|PENDING|APPROVED) = )"([a-z_]+\.[a-z_.]+)"', re.M)
     codes = {m.group(1) for path in source.rglob("*.py") for m in pattern.finditer(path.read_text())}
     codes |= {f"referral.{name}" for name in TRANSITIONS}

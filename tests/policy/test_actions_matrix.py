@@ -107,7 +107,7 @@ def test_every_action_without_a_record(world, role):
 
 def test_a_lead_holds_her_staff_role_and_approves_account_changes(world):
     """The lead role adds one permission (approving her agency's account changes, per record in
-    tests/test_account_approvals.py) to what her caseworker or officer role already gives."""
+    tests/services/test_account_approvals.py) to what her caseworker or officer role already gives."""
     from referral.models.vocab import Role
     from tests.factories import make_user
 

@@ -11,7 +11,7 @@ from referral.models import AuditEvent, Case, PublicReport, Referral
 from referral.models.vocab import ReportStatus, ServiceCategory
 from referral.services.public_reports import status_for_reporter
 from tests.factories import csrf_token, login, make_agency, make_user
-from tests.test_public_reports import NARRATIVE, submit
+from tests.services.test_public_reports import NARRATIVE, submit
 
 
 @pytest.fixture

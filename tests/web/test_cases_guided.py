@@ -195,7 +195,7 @@ def test_no_one_else_prints_her_file(client, world, who):
 
 
 def test_a_birth_date_is_typed_day_first_and_shown_in_words(client, world):
-    from tests.test_journey_pages import open_file_through_form
+    from tests.web.test_referrals_journey import open_file_through_form
 
     login(client, world.cw_a)
     form = client.get("/cases/new").get_data(as_text=True)
@@ -211,7 +211,7 @@ def test_a_birth_date_is_typed_day_first_and_shown_in_words(client, world):
 
 
 def test_a_month_first_date_is_refused_at_its_field(client, world):
-    from tests.test_journey_pages import open_file_through_form
+    from tests.web.test_referrals_journey import open_file_through_form
 
     login(client, world.cw_a)
     refused = open_file_through_form(client, date_of_birth="12/31/1992")

@@ -10,7 +10,7 @@ import re
 
 import pytest
 
-from tests.test_translations import _catalog
+from tests.test_i18n_translations import _catalog
 
 pytestmark = pytest.mark.no_db
 

@@ -304,7 +304,7 @@ def test_a_refusal_changes_nothing_and_tells_them(client, world, leads):
         Notification.kind == "account.change_refused")).scalars().all()
     assert set(told) == {world.admin.id, world.cw_a.id}
     # Decided once: approving it afterwards is refused and changes nothing at all.
-    from tests.test_refused_changes_nothing import table_contents
+    from tests.web.test_refusals_change_nothing import table_contents
 
     token = csrf_token(client, "/approvals")
     before = table_contents()

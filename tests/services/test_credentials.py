@@ -24,7 +24,7 @@ def _admin_post(client, world, path):
 
 
 def _lead_approves_everything(world) -> None:
-    """A lead of her association approves what the admin asked (tests/test_account_approvals.py)."""
+    """A lead of her association approves what the admin asked (tests/services/test_account_approvals.py)."""
     lead = make_user("lead.a", world.assoc_a, Role.CASEWORKER, Role.LEAD)
     for request in account_approvals.waiting_for(lead):
         account_approvals.approve(lead, request)

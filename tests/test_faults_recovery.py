@@ -12,7 +12,7 @@ from sqlalchemy import create_engine, func, select, text
 from referral.extensions import db
 from referral.models import Case
 from tests.api.conftest import assert_problem, bearer, token_for
-from tests.api.test_referral_loop import NEW_CASE
+from tests.api.test_referrals_loop import NEW_CASE
 
 pytestmark = [pytest.mark.postgres, pytest.mark.slow]
 

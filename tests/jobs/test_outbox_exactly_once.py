@@ -16,7 +16,7 @@ from referral.models import AuditEvent, OutboxEmail
 from referral.models.base import utcnow
 from tests.factories import csrf_token, login
 from tests.faults import sqlite_error
-from tests.test_email_outbox import smtp  # noqa: F401  (the fixture)
+from tests.jobs.test_outbox import smtp  # noqa: F401  (the fixture)
 
 READ_ONLY = "attempt to write a readonly database"
 RECORD_SENT = "UPDATE email_outbox SET sent_at"

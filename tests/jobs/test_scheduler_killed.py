@@ -19,8 +19,8 @@ from referral.jobs.locks import LEASE
 from referral.jobs.scheduler import run_job
 from referral.models import Breach
 from tests.clock import child_environment
-from tests.test_email_outbox import SmtpSink
-from tests.test_scheduler_lock import ROOT, _assert_each_breach_recorded_and_told_once, overdue_referrals
+from tests.jobs.test_locks import ROOT, _assert_each_breach_recorded_and_told_once, overdue_referrals
+from tests.jobs.test_outbox import SmtpSink
 
 pytestmark = pytest.mark.slow
 

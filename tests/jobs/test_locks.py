@@ -42,9 +42,9 @@ from referral.models.base import utcnow
 from referral.models.vocab import ServiceCategory
 from tests.clock import child_environment
 from tests.factories import consent_and_refer, make_case
-from tests.test_email_outbox import SmtpSink
+from tests.jobs.test_outbox import SmtpSink
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def overdue_referrals(world, count: int, *, days_ago: int = 20):

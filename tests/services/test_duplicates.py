@@ -7,7 +7,7 @@ from referral.models import AuditEvent, Notification
 from referral.services import duplicates
 from tests.api.conftest import bearer, token_for
 from tests.factories import IDENTITY, login, make_case
-from tests.test_journey_pages import open_file_through_form
+from tests.web.test_referrals_journey import open_file_through_form
 
 # Pages are in Arabic by default: "the network coordinator or the other association will contact you".
 GENERIC = "سيتصل بكم منسق(ة) الشبكة أو الجمعية الأخرى"
