@@ -37,7 +37,7 @@ test-fast: $(STAMP) compile-translations
 # The date-sensitive tests (SLA limits, sweep, statistics, dashboard, nudges) once more at each of the
 # hard instants of tests/clock.py: a date assumption fails on the day it is written, not weeks later.
 DATE_TESTS ?= tests/workflows/test_sla.py tests/jobs/test_sweep.py tests/web/test_sla_policies.py \
-	tests/services/test_metrics.py tests/services/test_daily_stats.py tests/web/test_dashboard.py tests/services/test_nudges.py \
+	tests/services/test_metrics.py tests/stats/test_daily_stats.py tests/web/test_dashboard.py tests/services/test_nudges.py \
 	tests/workflows/test_engine.py tests/workflows/test_calendar_properties.py tests/workflows/test_calendar.py
 HARD_DATES ?= saturday holiday-eve ramadan-clock-change
 

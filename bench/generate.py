@@ -172,8 +172,8 @@ def _counters(plan: Plan) -> None:
 
 def _daily_stats(db) -> float:
     """The dashboard's daily statistics, computed from the loaded referrals as a bulk import would
-    (`referral.services.daily_stats.rebuild`); returns the seconds it took."""
-    from referral.services.daily_stats import rebuild
+    (`referral.stats.daily_stats.rebuild`); returns the seconds it took."""
+    from referral.stats.daily_stats import rebuild
 
     started = time.monotonic()
     rebuild(db.session.connection())

@@ -11,6 +11,7 @@ to a bare 500.
 from __future__ import annotations
 
 import logging
+import traceback
 
 from flask import current_app, g, jsonify, render_template, request, session
 from flask_babel import force_locale
@@ -32,6 +33,10 @@ SQLITE_MESSAGES = {
     "disk i/o error": UNREACHABLE,
     "database is locked": UNREACHABLE,
 }
+
+#: The API's answers are RFC 9457 problem documents; their types are URNs of this prefix.
+PROBLEM_MEDIA_TYPE = "application/problem+json"
+TYPE_PREFIX = "urn:masar:problem:"
 
 TITLE = _l("The service is temporarily unavailable")
 DETAIL = _l("Nothing was saved. Try again after the number of seconds in Retry-After.")
@@ -125,8 +130,6 @@ def outage_response(reason: str):
     retry = str(current_app.config["UNAVAILABLE_RETRY_SECONDS"])
     with force_locale(_offline_locale()):
         if wants_problem():
-            from .api.errors import PROBLEM_MEDIA_TYPE, TYPE_PREFIX
-
             response = jsonify({"type": TYPE_PREFIX + "service-unavailable", "title": str(TITLE), "status": 503,
                                 "detail": str(DETAIL), "reason": reason, "errors": []})
             response.mimetype = PROBLEM_MEDIA_TYPE
@@ -136,3 +139,11 @@ def outage_response(reason: str):
     response.headers["Retry-After"] = retry
     response.headers["Cache-Control"] = "no-store"
     return response
+
+
+def log_unexpected(logger: logging.Logger, exc: BaseException) -> None:
+    """Log an unexpected error by its type and where it happened, never its message or arguments:
+    they can carry survivor data (a name in a failed query, a narrative in a validation error)."""
+    frames = traceback.extract_tb(exc.__traceback__)
+    where = " <- ".join(f"{f.filename.rsplit('/', 1)[-1]}:{f.lineno}:{f.name}" for f in reversed(frames[-6:]))
+    logger.error("unhandled %s at %s", type(exc).__name__, where)

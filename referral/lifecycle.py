@@ -15,10 +15,11 @@ from sqlalchemy.exc import DBAPIError
 
 from .audit import deferred
 from .audit.context import Actor, reset_actor, set_actor
-from .audit.log import keep_disclosures
+from .audit.deferred import keep_disclosures
 from .extensions import db
 from .faults import database_fault, unavailable_response
 from .models import User
+from .security.proxies import client_ip
 from .security.tokens import short_ref
 
 #: Endpoints reachable without a logged-in user. Everything else is refused (deny by default).
@@ -46,11 +47,6 @@ PUBLIC_ENDPOINTS = PUBLIC_ENDPOINTS | ANONYMOUS_PUBLIC_ENDPOINTS
 OUTAGE_ENDPOINTS = frozenset({"static", "health.live"})
 #: Reachable while the account must change its password first.
 PASSWORD_CHANGE_ENDPOINTS = frozenset({"auth.change_password", "auth.logout", "i18n.set_language", "static"})
-
-
-def client_ip() -> str | None:
-    # Behind a proxy, MASAR_TRUSTED_PROXIES (security/proxies.py) makes remote_addr the client's address.
-    return request.remote_addr
 
 
 def _load_user() -> User | None:

@@ -18,7 +18,8 @@ from referral.extensions import db
 from referral.models import Agency, Breach, Holiday, Region, Service, SlaPolicy, User
 from referral.models.base import utcnow
 from referral.models.vocab import AgencyKind, Role, ServiceCategory, SharedField
-from referral.services import accounts, admin, daily_stats
+from referral.services import accounts, admin
+from referral.stats import daily_stats
 from referral.workflows.sla import DEFAULT_POLICIES
 
 PASSWORD = "correct horse battery staple"

@@ -11,12 +11,13 @@ from limits import parse as parse_limit
 
 from ..audit import deferred
 from ..audit.context import Actor, set_actor
-from ..audit.denials import record_denial
 from ..extensions import hit, limiter
-from ..lifecycle import actor_for, client_ip
+from ..lifecycle import actor_for
 from ..models.vocab import AuditOutcome
-from ..policy import Action, NotFoundError, require
+from ..policy import Action, require
 from ..policy.core import PolicyError
+from ..policy.refusals import record_refusal
+from ..security.proxies import client_ip
 from ..services import api_tokens as tokens
 from ..services.cases import get_case
 from ..services.referrals import get_referral
@@ -59,13 +60,8 @@ def guard(action: Action, record=None):
     try:
         return require(g.user, action, record)
     except PolicyError as exc:
-        record_denial(action, record, denial_answer(exc), channel="api")
-        exc.audited = True
+        record_refusal(exc, action=action, record=record, channel="api")
         raise
-
-
-def denial_answer(exc: PolicyError) -> str:
-    return "not_found" if isinstance(exc, NotFoundError) else "forbidden"
 
 
 def load_case(case_id, action: Action):

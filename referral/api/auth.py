@@ -8,7 +8,8 @@ from flask import current_app, g
 
 from ..audit.context import set_actor
 from ..extensions import limiter
-from ..lifecycle import actor_for, client_ip
+from ..lifecycle import actor_for
+from ..security.proxies import client_ip
 from ..security.tokens import new_token, token_digest
 from ..services import accounts
 from ..services import api_tokens as tokens

@@ -10,7 +10,7 @@ from flask_smorest import Api, Blueprint
 from flask_smorest.utils import prepare_response
 from webargs.flaskparser import FlaskParser
 
-from .errors import PROBLEM_MEDIA_TYPE
+from ..faults import PROBLEM_MEDIA_TYPE
 from .schemas.common import ProblemSchema
 
 #: Every resource nests under this blueprint: endpoints are "api.<resource>.<view>", which the request

@@ -8,27 +8,24 @@ echoes the request: input values can be survivor data.
 from __future__ import annotations
 
 import logging
-import traceback
 
 from flask import Blueprint, current_app, jsonify
 from flask_babel import force_locale
 from flask_babel import lazy_gettext as _l
 from werkzeug.exceptions import HTTPException, MethodNotAllowed
 
-from ..audit.denials import record_denial
-from ..faults import database_fault, unavailable_response
+from ..faults import PROBLEM_MEDIA_TYPE, TYPE_PREFIX, database_fault, log_unexpected, unavailable_response
 from ..policy import NotFoundError, PermissionDenied
 from ..policy.core import PolicyError
-from ..services.cases import CaseInputError, StaleCase
+from ..policy.refusals import record_refusal
+from ..services.cases import StaleCase
+from ..services.errors import MESSAGES, InputError
 from ..services.plan import StaleGoal
-from ..web.messages import CASE_ERRORS
 from ..workflows.errors import ConcurrentUpdate, GuardFailed, InvalidTransition, StaleVersion, WorkflowError
 from .locale import api_locale
 
 log = logging.getLogger(__name__)
 
-PROBLEM_MEDIA_TYPE = "application/problem+json"
-TYPE_PREFIX = "urn:masar:problem:"
 
 #: Problem types: slug -> translated title. The slug is part of the contract; never rename one.
 TITLES = {
@@ -91,7 +88,7 @@ class ApiProblem(Exception):
 def field_error(field: str | None, code: str, message: str | None = None, location: str = "json") -> dict:
     name = FIELD_NAMES.get(field or "", field or "")
     return {"field": name, "location": "header" if name == "If-Match" else location, "code": code,
-            "message": message if message is not None else CASE_ERRORS.get(code, TITLES["invalid-input"])}
+            "message": message if message is not None else MESSAGES.get(code, TITLES["invalid-input"])}
 
 
 def problem_response(status: int, kind: str, *, errors: list[dict] | None = None, headers: dict | None = None):
@@ -121,7 +118,7 @@ def _webargs_errors(exc: HTTPException) -> list[dict]:
             continue
         for name, value in _flatten(fields):
             code = _schema_code(value)
-            errors.append(field_error(name, code, CASE_ERRORS[code] if code in CASE_ERRORS else _message(value),
+            errors.append(field_error(name, code, MESSAGES[code] if code in MESSAGES else _message(value),
                                       location))
     return errors
 
@@ -156,10 +153,8 @@ def _message(value) -> str:
     return str(value)
 
 
-def _denied(exc: PolicyError, answer: str) -> None:
-    if getattr(exc, "audited", False):
-        return  # the API's guard logged it with the record
-    record_denial(exc.action, exc.record, answer, channel="api")
+def _denied(exc: PolicyError) -> None:
+    record_refusal(exc, channel="api")  # once: the API's guard may have logged it with its record
 
 
 def register_error_handlers(bp: Blueprint) -> None:
@@ -169,16 +164,16 @@ def register_error_handlers(bp: Blueprint) -> None:
 
     @bp.errorhandler(NotFoundError)
     def not_found(exc: NotFoundError):
-        _denied(exc, "not_found")
+        _denied(exc)
         return problem_response(404, "not-found")
 
     @bp.errorhandler(PermissionDenied)
     def forbidden(exc: PermissionDenied):
-        _denied(exc, "forbidden")
+        _denied(exc)
         return problem_response(403, "forbidden")
 
-    @bp.errorhandler(CaseInputError)
-    def case_input(exc: CaseInputError):
+    @bp.errorhandler(InputError)
+    def case_input(exc: InputError):
         return problem_response(422, "invalid-input", errors=[field_error(exc.field, exc.code)])
 
     @bp.errorhandler(StaleCase)
@@ -211,10 +206,7 @@ def register_error_handlers(bp: Blueprint) -> None:
         fault = database_fault(exc)
         if fault:
             return unavailable_response(fault)
-        # Like the web's error page: the log gets the type and where, never the message (survivor data).
-        frames = traceback.extract_tb(exc.__traceback__)
-        where = " <- ".join(f"{f.filename.rsplit('/', 1)[-1]}:{f.lineno}:{f.name}" for f in reversed(frames[-6:]))
-        log.error("unhandled %s at %s", type(exc).__name__, where)
+        log_unexpected(log, exc)
         if current_app.config.get("PROPAGATE_UNEXPECTED"):
             raise exc
         return problem_response(500, "server-error")

@@ -6,8 +6,8 @@ from flask import g
 from flask_babel import force_locale
 
 from ..models import Notification
+from ..notifications import notification_text
 from ..services import notification_lists
-from ..services.notifications import notification_text
 from .base import ApiBlueprint
 from .errors import ApiProblem
 from .locale import api_locale

@@ -10,6 +10,7 @@ from contextvars import ContextVar
 
 from ..extensions import db
 from .context import current_actor
+from .log import record, take_disclosed
 
 _pending: ContextVar[list | None] = ContextVar("masar_deferred_audit", default=None)
 
@@ -29,8 +30,17 @@ def flush() -> None:
     if not pending:
         return
     _pending.set(None)
-    from .log import record
-
     for action, kwargs in pending:
         record(action, **kwargs)
     db.session.commit()
+
+
+def keep_disclosures() -> None:
+    """Before a request's rollback: what its answer showed stays in the access log.
+
+    A refused form shown again (422), a conflict (409) shown with the current referral: the
+    request changes nothing, but the page it answers with still reads the file, and who read what
+    must never depend on whether her submission was accepted. The reads are written again, after
+    the rollback, in a transaction of their own."""
+    for action, kwargs in take_disclosed():
+        record_after(action, **kwargs)

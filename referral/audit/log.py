@@ -78,7 +78,7 @@ class _Staging:
     #: forgets them, and those recorded outside it are staged again.
     appended_in: dict[SessionTransaction, list[_Entry]] = field(default_factory=dict)
     #: The reads of survivor data recorded in this transaction, as `record` was called: kept if it
-    #: rolls back after its answer was shown (`keep_disclosures`).
+    #: rolls back after its answer was shown (`deferred.keep_disclosures`).
     disclosed: list[tuple[str, dict]] = field(default_factory=list)
 
 
@@ -138,21 +138,14 @@ def record(
     return audit_event
 
 
-def keep_disclosures() -> None:
-    """Before a request's rollback: what its answer showed stays in the access log.
-
-    A refused form shown again (422), a conflict (409) shown with the current referral: the
-    request changes nothing, but the page it answers with still reads the file, and who read what
-    must never depend on whether her submission was accepted. The reads are written again, after
-    the rollback, in a transaction of their own (`deferred`)."""
+def take_disclosed() -> list[tuple[str, dict]]:
+    """The reads of a file the transaction recorded so far, as (action, arguments), forgotten here
+    (`deferred.keep_disclosures` writes them again after a rollback)."""
     staging = db.session().info.get(_STAGING)
     if staging is None:
-        return
-    from . import deferred
-
-    for action, kwargs in staging.disclosed:
-        deferred.record_after(action, **kwargs)
-    staging.disclosed = []
+        return []
+    disclosed, staging.disclosed = staging.disclosed, []
+    return disclosed
 
 
 def flush_staged() -> None:

@@ -10,10 +10,9 @@ from __future__ import annotations
 
 from flask import Flask
 
-from ..audit.context import Actor
+from .locks import SCHEDULER_ACTOR
 
-#: Who the access log names for everything the jobs do.
-SCHEDULER_ACTOR = Actor(username="scheduler", channel="scheduler")
+__all__ = ["SCHEDULER_ACTOR", "register"]
 
 
 def register(app: Flask) -> None:

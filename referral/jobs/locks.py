@@ -25,10 +25,14 @@ from datetime import timedelta
 
 from sqlalchemy import func, or_, select, update
 
+from ..audit.context import Actor
 from ..dbutil import insert_ignoring_conflict
 from ..extensions import db
 from ..models import JobLock
 from ..models.base import utcnow
+
+#: Who the access log names for everything the jobs do.
+SCHEDULER_ACTOR = Actor(username="scheduler", channel="scheduler")
 
 #: A SQLite lease not renewed for this long belongs to a dead process and may be taken over.
 LEASE = timedelta(minutes=1)

@@ -25,8 +25,7 @@ from ..audit.context import acting_as
 from ..extensions import db
 from ..models import UserSession
 from ..models.base import utcnow
-from . import SCHEDULER_ACTOR
-from .locks import JobLease
+from .locks import SCHEDULER_ACTOR, JobLease
 
 logger = logging.getLogger(__name__)
 

@@ -21,9 +21,8 @@ from ..extensions import db
 from ..models import Referral, Stay, StayServiceDue
 from ..models.base import utcnow
 from ..models.vocab import Role
-from ..services.notifications import notify, staff_of_agencies
-from . import SCHEDULER_ACTOR
-from .locks import JobLease
+from ..notifications import notify, staff_of_agencies
+from .locks import SCHEDULER_ACTOR, JobLease
 from .sweep import BATCH
 
 JOB = "stay_service_sweep"

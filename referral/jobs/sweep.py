@@ -24,10 +24,9 @@ from ..extensions import db
 from ..models import Agency, AuditEvent, Breach, Case, Escalation, JobLock, Referral, SlaPolicy, SlaTimer, User
 from ..models.base import utcnow
 from ..models.vocab import Role, Urgency
-from ..services import daily_stats
-from ..services.notifications import notify, staff_of_agencies
-from . import SCHEDULER_ACTOR
-from .locks import JobLease
+from ..notifications import notify, staff_of_agencies
+from ..stats import daily_stats
+from .locks import SCHEDULER_ACTOR, JobLease
 
 BATCH = 500
 DEFAULT_ESCALATE_AFTER_MINUTES = 240

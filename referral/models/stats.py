@@ -7,7 +7,7 @@ One row per (day, receiving agency, need, urgency) in `referral_daily_stats`, an
 (starting on Monday, UTC) in `referral_weekly_stats`. Nothing in it identifies a survivor: counts, and
 for each step measured from sending (acknowledge, decide, first action, complete) a histogram of how
 many minutes the step took, in ``BUCKETS`` buckets of geometrically growing width
-(`referral.services.daily_stats.bucket_of`). The columns count different events on their own day:
+(`referral.stats.daily_stats.bucket_of`). The columns count different events on their own day:
 
 - ``sent``, ``breached`` and the histograms: referrals *sent* that day (``breached``: of those, how
   many had at least one time limit breached, whenever that happened);

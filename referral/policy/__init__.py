@@ -13,8 +13,8 @@ from .core import (
     can,
     case_access,
     require,
+    visible_case_fields,
 )
-from .fields import visible_case_fields
 from .queries import cases_query, inbox_query, outbox_query, referrals_of_case_query
 
 __all__ = [

@@ -303,3 +303,8 @@ def _require_extension(user: User, action: Action, extension: StayExtension) -> 
     if user.id == extension.requested_by_id:
         raise PermissionDenied(action, "own request")
     return decision
+
+
+def visible_case_fields(user: User, case: Case) -> frozenset[str]:
+    """The consent groups of her file this user may read now."""
+    return case_access(user, case).fields

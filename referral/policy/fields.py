@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from ..extensions import db
-from ..models import Agency, Case, Consent, User
+from ..models import Agency, Case, Consent
 from ..models.vocab import SharedField
 
 
@@ -39,12 +39,6 @@ def consent_for(case: Case, agency: Agency | None, service_category=None, *,
             covered = True
             allowed.update(consent.fields or [])
     return frozenset(allowed) if covered else None
-
-
-def visible_case_fields(user: User, case: Case) -> frozenset[str]:
-    from .core import case_access
-
-    return case_access(user, case).fields
 
 
 def visible_risk_level(access, case: Case):

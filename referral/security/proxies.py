@@ -44,3 +44,9 @@ def init_proxies(app: Flask) -> None:
 
             return outage_response("proxy_not_trusted")
         return None
+
+
+def client_ip() -> str | None:
+    """The client's address: behind a proxy, MASAR_TRUSTED_PROXIES (above) makes remote_addr the
+    client's, not the proxy's."""
+    return request.remote_addr

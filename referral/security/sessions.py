@@ -16,9 +16,9 @@ from sqlalchemy import select, update
 from werkzeug.datastructures import CallbackDict
 
 from ..extensions import db
-from ..lifecycle import client_ip
 from ..models import UserSession
 from ..models.base import utcnow
+from .proxies import client_ip
 from .tokens import new_token, token_digest
 
 #: A signed anonymous cookie is a CSRF token, a language and a few flash messages at most.

@@ -18,6 +18,7 @@ from ..audit.log import record
 from ..extensions import db
 from ..models import AccountApproval, User, UserRole
 from ..models.vocab import AccountChange, ApprovalStatus, Role
+from ..notifications import notify
 from ..policy import Action, require
 from . import credentials
 from .admin import (
@@ -29,7 +30,6 @@ from .admin import (
     give_temporary_password,
     pending_requests,
 )
-from .notifications import notify
 
 
 @dataclass(frozen=True)

@@ -18,10 +18,10 @@ from ..extensions import db
 from ..models import AccountApproval, Agency, RecoveryCode, User, UserRole, UserSession
 from ..models.base import utcnow
 from ..models.vocab import AccountChange, AgencyKind, ApprovalStatus, Role
+from ..notifications import agency_staff, notify
 from ..policy import Action, require
 from ..security.passwords import hash_password
 from . import credentials
-from .notifications import agency_staff, notify
 
 NETWORK_AGENCY_CODE = "NETWORK"
 #: Roles that never read identity cannot be combined with roles that do: one account, one side.

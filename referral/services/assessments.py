@@ -15,7 +15,7 @@ from ..models.vocab import RiskLevel
 from ..policy import Action, require
 from ..security.case_crypto import seal
 from . import risk
-from .cases import CaseInputError
+from .errors import InputError
 
 
 def assessments_of(case: Case, limit: int = 100) -> list[RiskAssessment]:
@@ -39,12 +39,12 @@ def assess_risk(user: User, case: Case, answers: dict[str, bool], *, judged_leve
     try:
         points = risk.score(answers)
     except ValueError:
-        raise CaseInputError("answers", "unknown_question") from None
+        raise InputError("answers", "unknown_question") from None
     computed = risk.level_for_score(points)
     judged = RiskLevel(judged_level) if judged_level else None
     level = risk.retained_level(computed, judged)
     if judged is not None and judged != computed and level == judged and not (judgement or "").strip():
-        raise CaseInputError("judgement", "required")
+        raise InputError("judgement", "required")
     at = utcnow()
     assessment = RiskAssessment(case_id=case.id, questionnaire_version=risk.QUESTIONNAIRE_VERSION, score=points,
                                 computed_level=computed, level=level, assessed_by_id=user.id, assessed_at=at)

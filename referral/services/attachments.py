@@ -13,7 +13,7 @@ from ..models import Attachment, Case, User
 from ..models.base import utcnow, uuid7
 from ..policy import Action, require
 from ..security.case_crypto import seal, unseal, unseal_text
-from .cases import CaseInputError
+from .errors import InputError
 
 MAX_BYTES = 10 * 1024 * 1024
 #: What a caseworker may attach; anything else is refused rather than served back later.
@@ -26,12 +26,12 @@ ALLOWED_TYPES = {
 def add_attachment(user: User, case: Case, *, filename: str, content_type: str, data: bytes) -> Attachment:
     require(user, Action.CASE_UPDATE, case)
     if not data:
-        raise CaseInputError("file", "required")
+        raise InputError("file", "required")
     if len(data) > MAX_BYTES:
-        raise CaseInputError("file", "too_large")
+        raise InputError("file", "too_large")
     content_type = (content_type or "").split(";")[0].strip().lower()
     if content_type not in ALLOWED_TYPES:
-        raise CaseInputError("file", "file_type")
+        raise InputError("file", "file_type")
     name = (filename or "attachment").replace("\\", "/").rsplit("/", 1)[-1][:200] or "attachment"
     attachment = Attachment(id=uuid7(), case_id=case.id, uploaded_by_id=user.id,
                             uploaded_by_agency_id=user.agency_id, created_at=utcnow(), size_bytes=len(data),
@@ -63,10 +63,10 @@ def read_attachment(user: User, case: Case, attachment_id) -> tuple[str, str, by
     try:
         key = uuid.UUID(str(attachment_id))
     except ValueError:
-        raise CaseInputError("attachment", "not_found") from None
+        raise InputError("attachment", "not_found") from None
     attachment = db.session.get(Attachment, key)
     if attachment is None or attachment.case_id != case.id or case.shredded_at is not None:
-        raise CaseInputError("attachment", "not_found")
+        raise InputError("attachment", "not_found")
     name = unseal_text(case.id, "attachments", "filename", attachment.id, attachment.filename_ct)
     content_type = unseal_text(case.id, "attachments", "content_type", attachment.id, attachment.content_type_ct)
     data = unseal(case.id, "attachments", "content", attachment.id, attachment.content_ct)

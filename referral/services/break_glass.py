@@ -29,14 +29,15 @@ from ..extensions import db
 from ..models import AuditEvent, Case, CaseBlindIndex, User
 from ..models.base import utcnow
 from ..models.vocab import AuditOutcome, CaseStatus, Role
+from ..notifications import agency_staff, auditors, notify
 from ..policy import Action, PermissionDenied, require
 from ..security.blind_index import BlindIndexError
 from ..security.case_crypto import seal, unseal_text
 from ..security.keys import app_keys
 from . import emergency_rules
-from .cases import BLIND_INDEXED, CaseInputError, _confirms, read_identity
+from .cases import BLIND_INDEXED, _confirms, read_identity
 from .cases import EMERGENCY_REASONS as REASONS
-from .notifications import agency_staff, auditors, notify
+from .errors import InputError
 
 ACCESS_MINUTES = 60
 DAILY_LIMIT = 3
@@ -70,18 +71,18 @@ def request_access(user: User, column: str, value: str, full_name: str, reason: 
     """Find her file by exact identity and open it for ACCESS_MINUTES, or queue it for approval."""
     require_may_ask(user)
     if reason not in REASONS:
-        raise CaseInputError("reason", "required")
+        raise InputError("reason", "required")
     note = (note or "").strip()
     if len(note) > MAX_NOTE:
-        raise CaseInputError("note", "too_long")
+        raise InputError("note", "too_long")
     try:
         case = _find_exactly_one(column, value, full_name)
-    except CaseInputError as exc:
+    except InputError as exc:
         _trace_miss(column, exc.code)
         raise
     if case is None:
         _trace_miss(column, "no_exact_match")
-        raise CaseInputError("value", "no_exact_match")
+        raise InputError("value", "no_exact_match")
     # One request of hers at a time: two sent together must not both fit under the daily limit.
     lock_row(User, user.id)
     request_id = str(uuid.uuid4())
@@ -112,7 +113,7 @@ def approve(approver: User, request_id: str) -> Case:
     if pending is not None:
         lock_row(User, pending.actor_user_id)  # two colleagues approving at once: one approval
     if pending is None or pending.actor_agency_id != approver.agency_id or _approved(request_id):
-        raise CaseInputError("request", "not_found")
+        raise InputError("request", "not_found")
     if pending.actor_user_id == approver.id:
         raise PermissionDenied(Action.CASE_BREAK_GLASS, "own_request")
     case = db.session.get(Case, pending.case_id)
@@ -242,14 +243,14 @@ def _pending_request(request_id: str | None) -> AuditEvent | None:
 def _find_exactly_one(column: str, value: str, full_name: str) -> Case | None:
     """The one open file whose `column` and full name both equal what was typed, network-wide."""
     if column not in ("phone", "national_id"):
-        raise CaseInputError("column", "unknown_field")
+        raise InputError("column", "unknown_field")
     indexer = app_keys().blind_index
     try:
         wanted = indexer.normalize(column, value)
         digest = indexer.compute(column, value)
         wanted_name = indexer.normalize("full_name", full_name)
     except BlindIndexError:
-        raise CaseInputError("value", f"invalid_{column}") from None
+        raise InputError("value", f"invalid_{column}") from None
     source = BLIND_INDEXED[column]
     candidates = db.session.execute(
         select(Case).join(CaseBlindIndex, CaseBlindIndex.case_id == Case.id)

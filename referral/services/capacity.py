@@ -19,7 +19,7 @@ from ..extensions import db
 from ..models import Agency, Service, ShelterCapacity, User
 from ..models.vocab import AgencyKind
 from ..policy import Action, require
-from .cases import CaseInputError
+from .errors import InputError
 
 #: Alternatives proposed when an emergency referral meets a full shelter.
 PROPOSALS = 3
@@ -57,11 +57,11 @@ def set_capacity(user: User, service: Service, *, beds: int, child_places: int, 
     require(user, Action.DIRECTORY_MANAGE)
     for name, value in (("beds", beds), ("child_places", child_places), ("accessible_rooms", accessible_rooms)):
         if value is None or value < 0 or value > 10000:
-            raise CaseInputError(name, "unknown_value")
+            raise InputError(name, "unknown_value")
     if max_stay_days is None or not 1 <= max_stay_days <= 3650:
-        raise CaseInputError("max_stay_days", "unknown_value")
+        raise InputError("max_stay_days", "unknown_value")
     if accessible_rooms > beds:
-        raise CaseInputError("accessible_rooms", "more_than_beds")
+        raise InputError("accessible_rooms", "more_than_beds")
     capacity = lock_capacity(service.id)
     if capacity is None:
         capacity = ShelterCapacity(service_id=service.id)
@@ -70,7 +70,7 @@ def set_capacity(user: User, service: Service, *, beds: int, child_places: int, 
                                ("child_places", child_places, capacity.child_places_used),
                                ("accessible_rooms", accessible_rooms, capacity.accessible_used)):
         if wanted < (used or 0):
-            raise CaseInputError(name, "below_taken")
+            raise InputError(name, "below_taken")
     capacity.beds, capacity.child_places, capacity.accessible_rooms = beds, child_places, accessible_rooms
     capacity.max_stay_days = max_stay_days
     db.session.flush()

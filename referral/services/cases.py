@@ -32,7 +32,11 @@ from ..security.case_crypto import case_cipher, create_case_key, prefetch_case_c
 from ..security.keys import app_keys
 from ..workflows import engine
 from . import duplicates
+from .approval_steps import needs_approval
+from .errors import InputError
 from .numbers import next_number
+from .plan import drop_open_goals, open_goal_count
+from .timeline import add_case_event
 
 #: Columns with a blind index, and the identity column each reads.
 BLIND_INDEXED = {"phone": "phone", "national_id": "national_id", "full_name": "full_name"}
@@ -44,13 +48,6 @@ DETAIL_FIELDS = (
     "region_id", "age_band", "disability", "violence_type", "violence_flags", "perpetrator_relationship",
     "incident_date", "incident_place", "channel",
 )
-
-
-class CaseInputError(ValueError):
-    def __init__(self, field: str, code: str):
-        super().__init__(f"{field}: {code}")
-        self.field = field
-        self.code = code
 
 
 class StaleCase(ValueError):
@@ -74,7 +71,7 @@ def _validated_identity(identity: dict) -> dict:
             try:
                 indexer.normalize(column, values[column])
             except BlindIndexError:
-                raise CaseInputError(column, f"invalid_{column}") from None
+                raise InputError(column, f"invalid_{column}") from None
     return values
 
 
@@ -85,7 +82,7 @@ def open_case(
     require(user, Action.CASE_CREATE)
     values = _validated_identity(identity)
     if not values.get("full_name") and not anonymous_ok:
-        raise CaseInputError("full_name", "required")
+        raise InputError("full_name", "required")
     parsed = _parsed_details(details)
     at = at or utcnow()
     case = Case(id=uuid7(), case_number=next_number("case", "CAS", at), owner_agency_id=user.agency_id,
@@ -131,13 +128,13 @@ def _parsed_details(details: dict) -> dict:
             try:
                 value = DETAIL_ENUMS[name](value)
             except ValueError:
-                raise CaseInputError(name, "unknown_value") from None
+                raise InputError(name, "unknown_value") from None
         if name == "region_id" and value is not None and db.session.get(Region, value) is None:
-            raise CaseInputError(name, "unknown_value")
+            raise InputError(name, "unknown_value")
         if name == "violence_flags":
             value = sorted(set(value or []))
             if set(value) - {f.value for f in ViolenceFlag}:
-                raise CaseInputError(name, "unknown_value")
+                raise InputError(name, "unknown_value")
         parsed[name] = value
     return parsed
 
@@ -152,7 +149,7 @@ def write_identity(case: Case, values: dict) -> list[str]:
     written = []
     for column, value in values.items():
         if column not in IDENTITY_COLUMNS:
-            raise CaseInputError(column, "unknown_field")
+            raise InputError(column, "unknown_field")
         setattr(case, f"{column}_ct", seal(case.id, "cases", column, case.id, value))
         written.append(column)
     indexer = app_keys().blind_index
@@ -172,7 +169,7 @@ def update_case(user: User, case: Case, identity: dict, details: dict, *, expect
     # Everything is checked before anything is written: a refused edit leaves the file as it was.
     values = _validated_identity(identity)
     if "full_name" in values and not values["full_name"]:
-        raise CaseInputError("full_name", "required")
+        raise InputError("full_name", "required")
     parsed = _parsed_details(details)
     # Claim the version in SQL: of two editors who read the same version, one updates nothing.
     claimed = db.session.execute(
@@ -200,7 +197,7 @@ def read_identity(user: User, case: Case, *, columns=None, purpose: str = "view"
     if break_glass_reason is not None:
         require(user, Action.CASE_BREAK_GLASS)
         if break_glass_reason not in EMERGENCY_REASONS:
-            raise CaseInputError("break_glass_reason", "unknown_reason")
+            raise InputError("break_glass_reason", "unknown_reason")
         visible = set(IDENTITY_COLUMNS.values())
     else:
         visible = set(require(user, Action.CASE_READ, case).fields)
@@ -225,13 +222,13 @@ def search(user: User, column: str, value: str, *, limit: int = 20) -> list[Case
     """
     require(user, Action.CASE_SEARCH)
     if column not in BLIND_INDEXED:
-        raise CaseInputError("column", "unknown_field")
+        raise InputError("column", "unknown_field")
     indexer = app_keys().blind_index
     try:
         wanted = indexer.normalize(column, value)
         digest = indexer.compute(column, value)
     except BlindIndexError:
-        raise CaseInputError("value", f"invalid_{column}") from None
+        raise InputError("value", f"invalid_{column}") from None
     source = BLIND_INDEXED[column]
     # Only what confirming needs: a common name has a hundred candidates network-wide, and a file
     # row carries every sealed field. The matches are loaded whole afterwards.
@@ -305,21 +302,19 @@ def close_case(user: User, case: Case, reason: ClosureReason, comment: str | Non
     the observatory). Goals of her plan still open need the comment to say why: they are dropped
     with it. Where her association puts closures under its supervisor's approval, only an approved
     request closes (services/supervision.py)."""
-    from .plan import drop_open_goals, open_goal_count
-    from .supervision import needs_approval
 
     require(user, Action.CASE_CLOSE, case)
     if case.status == CaseStatus.CLOSED:
-        raise CaseInputError("status", "already_closed")
+        raise InputError("status", "already_closed")
     if not approved and needs_approval(case, "case_close"):
-        raise CaseInputError("status", "needs_approval")
+        raise InputError("status", "needs_approval")
     received = list(dict.fromkeys(services_received or ()))
     if any(value not in {c.value for c in ServiceCategory} for value in received):
-        raise CaseInputError("services_received", "unknown_value")
+        raise InputError("services_received", "unknown_value")
     comment = (comment or "").strip() or None
     open_goals = open_goal_count(case)
     if open_goals and not comment:
-        raise CaseInputError("comment", "open_goals")
+        raise InputError("comment", "open_goals")
     at = utcnow()
     _withdraw_open_referrals(user, case, at)
     if open_goals:
@@ -327,7 +322,7 @@ def close_case(user: User, case: Case, reason: ClosureReason, comment: str | Non
     case.status, case.closed_at, case.closure_reason = CaseStatus.CLOSED, at, ClosureReason(reason)
     case.services_received = [c.value for c in ServiceCategory if c.value in received]
     case.version += 1
-    _timeline(user, case, "closed", {"reason": ClosureReason(reason).value}, comment, at)
+    add_case_event(user, case, "closed", {"reason": ClosureReason(reason).value}, comment, at)
     record("case.close", object_type="case", object_id=case.id, case_id=case.id,
            details={"reason": ClosureReason(reason).value, "services_received": case.services_received,
                     "goals_dropped": open_goals})
@@ -354,25 +349,15 @@ def _withdraw_open_referrals(user: User, case: Case, at: datetime) -> None:
 def reopen_case(user: User, case: Case, comment: str) -> None:
     require(user, Action.CASE_CLOSE, case)
     if case.status != CaseStatus.CLOSED:
-        raise CaseInputError("status", "not_closed")
+        raise InputError("status", "not_closed")
     if not (comment or "").strip():
-        raise CaseInputError("comment", "required")
+        raise InputError("comment", "required")
     at = utcnow()
     case.status, case.closed_at, case.closure_reason = CaseStatus.OPEN, None, None
     case.version += 1
     case.last_activity_at = at
-    _timeline(user, case, "reopened", {}, comment, at)
+    add_case_event(user, case, "reopened", {}, comment, at)
     record("case.reopen", object_type="case", object_id=case.id, case_id=case.id)
-
-
-def _timeline(user: User, case: Case, kind: str, details: dict, comment: str | None, at: datetime) -> CaseEvent:
-    event = CaseEvent(case_id=case.id, kind=kind, occurred_at=at, actor_user_id=user.id,
-                      actor_agency_id=user.agency_id, details=details)
-    db.session.add(event)
-    db.session.flush([event])
-    if comment:
-        event.comment_ct = seal(case.id, "case_events", "comment", event.id, comment)
-    return event
 
 
 def get_case(case_id: uuid.UUID | str) -> Case | None:

@@ -12,7 +12,7 @@ from ..models.base import utcnow
 from ..models.vocab import AgencyKind, ServiceCategory, SharedField
 from ..policy import Action, require
 from ..security.case_crypto import seal
-from .cases import CaseInputError
+from .errors import InputError
 from .records import get_record
 
 SHAREABLE = frozenset(f.value for f in SharedField)
@@ -35,13 +35,13 @@ def record_consent(user: User, case: Case, *, fields: list[str], agency_id: int 
                    service_category: ServiceCategory | str | None = None, note: str | None = None) -> Consent:
     require(user, Action.CASE_CONSENT, case)
     if (agency_id is None) == (service_category is None):
-        raise CaseInputError("scope", "agency_or_category")
+        raise InputError("scope", "agency_or_category")
     if set(fields) - SHAREABLE:
-        raise CaseInputError("fields", "unknown_field")
+        raise InputError("fields", "unknown_field")
     if agency_id is not None:
         agency = db.session.get(Agency, agency_id)
         if agency is None or not agency.active or agency.kind == AgencyKind.NETWORK:
-            raise CaseInputError("agency_id", "unknown_agency")
+            raise InputError("agency_id", "unknown_agency")
     category = ServiceCategory(service_category) if service_category is not None else None
     at = utcnow()
     consent = Consent(case_id=case.id, agency_id=agency_id, service_category=category,
@@ -66,9 +66,9 @@ def withdraw_consent(user: User, case: Case, consent: Consent) -> None:
     """Withdrawal stops future sharing at once: recipients lose the fields it covered."""
     require(user, Action.CASE_CONSENT, case)
     if consent.case_id != case.id:
-        raise CaseInputError("consent", "not_found")
+        raise InputError("consent", "not_found")
     if consent.withdrawn_at is not None:
-        raise CaseInputError("consent", "already_withdrawn")
+        raise InputError("consent", "already_withdrawn")
     at = utcnow()
     consent.withdrawn_at, consent.withdrawn_by_id = at, user.id
     db.session.add(CaseEvent(case_id=case.id, kind="consent_withdrawn", occurred_at=at, actor_user_id=user.id,

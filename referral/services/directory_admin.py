@@ -15,7 +15,7 @@ from ..models.vocab import AgencyKind, ServiceCategory
 from ..policy import Action, require
 from ..workflows import sla
 from ..workflows.calendar import BusinessCalendar
-from .cases import CaseInputError
+from .errors import InputError
 
 WEEKDAYS = tuple(str(d) for d in range(7))
 INTERVAL = re.compile(r"^\s*(\d{1,2}:\d{2})\s*-\s*(\d{1,2}:\d{2})\s*$")
@@ -37,7 +37,7 @@ def parse_hours(day_texts: dict[str, str]) -> dict[str, list[list[str]]]:
         for part in text.split(","):
             match = INTERVAL.match(part)
             if not match:
-                raise CaseInputError(f"hours_{day}", "bad_hours")
+                raise InputError(f"hours_{day}", "bad_hours")
             intervals.append([_pad(match.group(1)), _pad(match.group(2))])
         hours[day] = intervals
     return hours
@@ -58,16 +58,16 @@ def save_agency(user: User, agency: Agency | None, values: dict, day_texts: dict
     try:
         BusinessCalendar(timezone=values["timezone"], opening_hours=hours, open_24_7=bool(values.get("open_24_7")))
     except ValueError:
-        raise CaseInputError("timezone" if "zone" in str(values.get("timezone")) else "hours_0", "bad_hours") \
+        raise InputError("timezone" if "zone" in str(values.get("timezone")) else "hours_0", "bad_hours") \
             from None
     if not hours and not values.get("open_24_7"):
-        raise CaseInputError("hours_0", "never_open")
+        raise InputError("hours_0", "never_open")
     code = (values.get("code") or "").strip().upper()
     clash = db.session.execute(select(Agency.id).where(Agency.code == code)).scalar_one_or_none()
     if clash is not None and (agency is None or clash != agency.id):
-        raise CaseInputError("code", "taken")
+        raise InputError("code", "taken")
     if values.get("region_id") and db.session.get(Region, values["region_id"]) is None:
-        raise CaseInputError("region_id", "unknown_value")
+        raise InputError("region_id", "unknown_value")
     created = agency is None
     agency = agency or Agency()
     before = {name: getattr(agency, name, None) for name in AGENCY_FIELDS} if not created else {}
@@ -95,7 +95,7 @@ def save_agency(user: User, agency: Agency | None, values: dict, day_texts: dict
 def save_service(user: User, service: Service | None, agency: Agency, values: dict, region_ids: list[int]) -> Service:
     require(user, Action.DIRECTORY_MANAGE)
     if agency.kind == AgencyKind.NETWORK:
-        raise CaseInputError("agency_id", "unknown_agency")
+        raise InputError("agency_id", "unknown_agency")
     created = service is None
     service = service or Service(agency_id=agency.id)
     service.category = ServiceCategory(values["category"])
@@ -106,7 +106,7 @@ def save_service(user: User, service: Service | None, agency: Agency, values: di
     if "languages" in values:
         unknown = set(values["languages"] or ()) - set(SERVICE_LANGUAGES)
         if unknown:
-            raise CaseInputError("languages", "unknown_value")
+            raise InputError("languages", "unknown_value")
         service.languages = values["languages"]
     db.session.add(service)
     db.session.flush([service])
@@ -123,7 +123,7 @@ def add_holiday(user: User, *, day: date, name: str, region_id: int | None, agen
         Holiday.day == day, Holiday.region_id.is_(region_id) if region_id is None else Holiday.region_id == region_id,
         Holiday.agency_id.is_(agency_id) if agency_id is None else Holiday.agency_id == agency_id)).first()
     if exists:
-        raise CaseInputError("day", "taken")
+        raise InputError("day", "taken")
     holiday = Holiday(day=day, name=name.strip(), region_id=region_id, agency_id=agency_id)
     db.session.add(holiday)
     db.session.flush([holiday])

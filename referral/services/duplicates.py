@@ -19,7 +19,7 @@ from ..extensions import db
 from ..models import Agency, AuditEvent, Case, User
 from ..models.base import utcnow
 from ..models.vocab import Role
-from .notifications import agency_staff, auditors, notify
+from ..notifications import agency_staff, auditors, notify
 
 ANSWERS_PER_DAY = 5
 BURST = 3

@@ -13,8 +13,8 @@ from ..audit.log import record
 from ..extensions import db
 from ..models import EmergencyEligibility, Service, User
 from ..models.vocab import Role, ServiceCategory
+from ..notifications import auditors, notify
 from ..policy import Action, require
-from .notifications import auditors, notify
 
 #: The roles that can be made eligible: the others never read a file, in an emergency or not.
 ELIGIBLE_ROLES = (Role.CASEWORKER, Role.OFFICER)

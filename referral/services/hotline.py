@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from ..models import Case, Referral, Service, User
 from ..models.vocab import IntakeChannel, SharedField, Urgency
-from .cases import CaseInputError, open_case
+from .cases import open_case
 from .consents import record_consent
+from .errors import InputError
 from .referrals import create_referral
 
 #: Services a report of violence goes to, at once and as an emergency.
@@ -21,9 +22,9 @@ def take_call(user: User, *, channel: IntakeChannel, identity: dict, details: di
     for support is a standard one. Without her consent the referral carries no identity.
     """
     if service is None:
-        raise CaseInputError("service_id", "unknown_service")
+        raise InputError("service_id", "unknown_service")
     if need_check is not None and service.category not in need_check:
-        raise CaseInputError("service_id", "unknown_service")
+        raise InputError("service_id", "unknown_service")
     identity = dict(identity)
     if not identity.get("full_name"):
         identity["full_name"] = None

@@ -35,8 +35,8 @@ from ..models.service import SERVICE_LANGUAGES
 from ..models.vocab import AgencyKind, ServiceCategory
 from ..policy import Action, require
 from . import directory_admin
-from .cases import CaseInputError
 from .directory import ACCESSIBILITY, find_services
+from .errors import InputError
 
 SCHEMA_DIR = Path(__file__).resolve().parent.parent / "hsds" / "schema"
 NAMESPACE = uuid.UUID("6f1c3c5e-2f4a-4c39-9a1e-6d2f0b7a4e11")
@@ -296,7 +296,7 @@ def _import_agency(user, organization, code, item, regions, where, report) -> Ag
     before = _agency_state(agency)
     try:
         saved = directory_admin.save_agency(user, agency, values, hours)
-    except CaseInputError as exc:
+    except InputError as exc:
         raise HsdsInvalid([f"{where}/organization: {exc.field}: {exc.code}"]) from None
     after = _agency_state(saved)
     _report(report, f"agency {code}", before, after)

@@ -23,7 +23,7 @@ from ..models import LibraryItem, User
 from ..models.base import utcnow
 from ..models.library import LIBRARY_KINDS, LIBRARY_LANGUAGES, LIBRARY_TOPICS
 from ..policy import Action, require
-from .cases import CaseInputError
+from .errors import InputError
 
 MAX_DOCUMENT_BYTES = 5 * 1024 * 1024
 MAX_BODY_CHARS = 50_000
@@ -84,7 +84,7 @@ def save_item(user: User, item: LibraryItem | None, values: dict, *, kind: str |
     require(user, Action.LIBRARY_MANAGE)
     kind = item.kind if item is not None else kind
     if kind not in LIBRARY_KINDS:
-        raise CaseInputError("kind", "unknown_value")
+        raise InputError("kind", "unknown_value")
     if item is not None and expected_version != item.version:
         raise StaleLibraryItem()
     clean = _checked(values, kind, item)
@@ -126,7 +126,7 @@ def delete_item(user: User, item: LibraryItem, expected_version: int | None) -> 
     if expected_version != item.version:
         raise StaleLibraryItem()
     if item.published:
-        raise CaseInputError("published", "unpublish_first")
+        raise InputError("published", "unpublish_first")
     record("library.delete", object_type="library_item", object_id=item.id,
            details={"slug": item.slug, "title": item.title})
     db.session.delete(item)
@@ -136,44 +136,44 @@ def _checked(values: dict, kind: str, item: LibraryItem | None) -> dict:
     clean = {}
     slug = (values.get("slug") or "").strip().lower()
     if not slug:
-        raise CaseInputError("slug", "required")
+        raise InputError("slug", "required")
     if len(slug) > 80 or not SLUG.match(slug) or slug in RESERVED_SLUGS:
-        raise CaseInputError("slug", "bad_slug")
+        raise InputError("slug", "bad_slug")
     taken = db.session.execute(select(LibraryItem.id).where(LibraryItem.slug == slug)).scalar_one_or_none()
     if taken is not None and (item is None or taken != item.id):
-        raise CaseInputError("slug", "taken")
+        raise InputError("slug", "taken")
     clean["slug"] = slug
     for name, allowed in (("language", LIBRARY_LANGUAGES), ("topic", LIBRARY_TOPICS)):
         if values.get(name) not in allowed:
-            raise CaseInputError(name, "unknown_value")
+            raise InputError(name, "unknown_value")
         clean[name] = values[name]
     title = (values.get("title") or "").strip()
     if not title:
-        raise CaseInputError("title", "required")
+        raise InputError("title", "required")
     if len(title) > 200:
-        raise CaseInputError("title", "too_long")
+        raise InputError("title", "too_long")
     clean["title"] = title
     summary = (values.get("summary") or "").strip()
     if len(summary) > 500:
-        raise CaseInputError("summary", "too_long")
+        raise InputError("summary", "too_long")
     clean["summary"] = summary or None
     if kind == "article":
         body = (values.get("body_markdown") or "").strip()
         if not body:
-            raise CaseInputError("body_markdown", "required")
+            raise InputError("body_markdown", "required")
         if len(body) > MAX_BODY_CHARS:
-            raise CaseInputError("body_markdown", "too_long")
+            raise InputError("body_markdown", "too_long")
         clean["body_markdown"] = body
     return clean
 
 
 def _checked_document(data: bytes | None, filename: str | None) -> dict:
     if not data:
-        raise CaseInputError("document", "required")
+        raise InputError("document", "required")
     if len(data) > MAX_DOCUMENT_BYTES:
-        raise CaseInputError("document", "pdf_too_large")
+        raise InputError("document", "pdf_too_large")
     if not data.startswith(b"%PDF-"):
-        raise CaseInputError("document", "not_pdf")
+        raise InputError("document", "not_pdf")
     name = (filename or "document.pdf").replace("\\", "/").rsplit("/", 1)[-1]
     name = re.sub(r"[^\w.\- ]", "_", name)[:200] or "document.pdf"
     if not name.lower().endswith(".pdf"):

@@ -1,6 +1,6 @@
 """Sending mail through SMTP (standard library only), with errors described without their content.
 
-Emails never carry survivor data (see services.notifications), but error texts from a server can
+Emails never carry survivor data (see referral.notifications), but error texts from a server can
 echo addresses or lines of the message; what we keep of a failure is its type and SMTP code.
 """
 

@@ -8,7 +8,7 @@ agencies of her region, a national one all of them.
 Where the numbers come from (a year of a national network is two million referrals: BENCHMARKS.md):
 - counts sent, breached, completed and went overdue, and the step histograms: the daily statistics
   (`referral_weekly_stats` for whole weeks, `referral_daily_stats` for the days at either end of
-  the period; kept by the workflow engine and the sweep: `services.daily_stats`);
+  the period; kept by the workflow engine and the sweep: `stats.daily_stats`);
 - open and overdue now: the open referrals sent in the period (``ix_referrals_open_sent``);
 - medians and 90th percentiles: exact while the population has at most ``EXACT_PERCENTILES_UP_TO``
   referrals (PostgreSQL's `percentile_cont`; on SQLite, which has no ordered-set aggregate, a window
@@ -38,7 +38,7 @@ from ..models.base import utcnow
 from ..models.stats import HISTOGRAM_COLUMNS, period_column, referral_daily_stats, referral_weekly_stats
 from ..models.vocab import ReferralStatus, ServiceCategory, Urgency
 from ..policy import Action, require
-from . import daily_stats
+from ..stats import daily_stats
 from .paging import page_of
 
 #: Cells counting fewer referrals than this are not shown (statistics disclosure control).

@@ -38,7 +38,7 @@ MESSAGE = "referral.message"
 
 
 def _tell_the_other_side(author: User, case: Case, referral: Referral) -> None:
-    from .notifications import notify, staff_of_agencies
+    from ..notifications import notify, staff_of_agencies
 
     if author.agency_id == referral.to_agency_id:
         ids = {referral.created_by_id, case.caseworker_id} - {None, author.id}

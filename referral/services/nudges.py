@@ -19,10 +19,10 @@ from ..models import Agency, Case, Referral, ReferralEvent, Service, SlaTimer, U
 from ..models.base import utcnow, uuid7
 from ..models.referral import URGENCY_PRIORITY
 from ..models.vocab import AgencyKind, CaseStatus, ReferralStatus
+from ..notifications import notify
 from ..policy import Action, Decision, NotFoundError, require
 from ..workflows import engine
 from ..workflows.definition import TRANSITIONS
-from .notifications import notify
 from .numbers import next_number
 
 

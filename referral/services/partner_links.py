@@ -29,7 +29,7 @@ from ..policy import Action, require
 from ..policy.recipients import recipient_access
 from ..security.case_crypto import unseal_text
 from ..workflows import engine
-from .cases import CaseInputError
+from .errors import InputError
 
 LINK_LIFETIME = timedelta(days=30)
 #: What a partner may do through its link, in the order of the referral's life.
@@ -55,10 +55,10 @@ def issue_link(user: User, referral: Referral) -> tuple[PartnerLink, str]:
     partner outside Masar, only while the referral is open and her consent covers it."""
     require(user, Action.REFERRAL_SEND, referral)
     if not referral.to_agency.external_partner:
-        raise CaseInputError("referral", "not_external")
+        raise InputError("referral", "not_external")
     case = db.session.get(Case, referral.case_id)
     if not recipient_access(case, referral).open or not referral.is_open:
-        raise CaseInputError("referral", "invalid_transition")
+        raise InputError("referral", "invalid_transition")
     now = utcnow()
     revoke_links(referral, at=now, by=user)
     secret = secrets.token_urlsafe(32)
@@ -142,19 +142,19 @@ def act(link: PartnerLink, action: str, *, reason: str | None = None, message: s
     """Take `action` through the link: each at most once, through the workflow engine (its guards,
     timers, notifications and events), as the partner agency."""
     if action not in PARTNER_ACTIONS:
-        raise CaseInputError("action", "unknown_action")
+        raise InputError("action", "unknown_action")
     # Claim the action on the link first, in one conditional statement: two presses released
     # together cannot both pass (the loser updates no row).
     used = list(link.used_actions or [])
     if action in used:
-        raise CaseInputError("action", "invalid_transition")
+        raise InputError("action", "invalid_transition")
     claimed = db.session.execute(
         update(PartnerLink).where(PartnerLink.id == link.id, PartnerLink.revoked_at.is_(None),
                                   PartnerLink.version == link.version)
         .values(used_actions=used + [action], last_used_at=utcnow(), version=PartnerLink.version + 1)
         .execution_options(synchronize_session=False)).rowcount
     if claimed != 1:
-        raise CaseInputError("action", "concurrent_update")
+        raise InputError("action", "concurrent_update")
     referral = link.referral
     actor = engine.PartnerActor(referral_id=referral.id, agency_id=referral.to_agency_id)
     details = {"link": link.id, "via": "partner_link"}

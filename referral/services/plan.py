@@ -20,7 +20,8 @@ from ..models.plan import GOAL_AREAS, GOAL_OWNERS
 from ..models.vocab import CaseStatus
 from ..policy import Action, PermissionDenied, require
 from ..security.case_crypto import seal, unseal_text
-from .cases import CaseInputError, _timeline
+from .errors import InputError
+from .timeline import add_case_event
 
 GOAL_MAX, ACTIONS_MAX, NOTE_MAX = 500, 4000, 2000
 
@@ -45,27 +46,27 @@ def require_owner(user: User, case: Case) -> None:
 def _checked(case: Case, values: dict) -> dict:
     area = values.get("area")
     if area not in GOAL_AREAS:
-        raise CaseInputError("area", "unknown_value")
+        raise InputError("area", "unknown_value")
     text = (values.get("goal") or "").strip()
     if not text:
-        raise CaseInputError("goal", "required")
+        raise InputError("goal", "required")
     if len(text) > GOAL_MAX:
-        raise CaseInputError("goal", "too_long")
+        raise InputError("goal", "too_long")
     actions = (values.get("actions") or "").strip()
     if len(actions) > ACTIONS_MAX:
-        raise CaseInputError("actions", "too_long")
+        raise InputError("actions", "too_long")
     by_whom = values.get("by_whom") or "association"
     if by_whom not in GOAL_OWNERS:
-        raise CaseInputError("by_whom", "unknown_value")
+        raise InputError("by_whom", "unknown_value")
     referral_id = values.get("referral_id") if by_whom == "referral" else None
     if by_whom == "referral":
         referral = _referral_of(case, referral_id)
         if referral is None:
-            raise CaseInputError("referral_id", "required" if not referral_id else "unknown_value")
+            raise InputError("referral_id", "required" if not referral_id else "unknown_value")
         referral_id = referral.id
     target_on = values.get("target_on")
     if target_on is not None and not isinstance(target_on, date):
-        raise CaseInputError("target_on", "unknown_value")
+        raise InputError("target_on", "unknown_value")
     return {"area": area, "text": text, "actions": actions or None, "by_whom": by_whom,
             "referral_id": referral_id, "target_on": target_on}
 
@@ -84,7 +85,7 @@ def _referral_of(case: Case, referral_id) -> Referral | None:
 
 def _open_file(case: Case) -> None:
     if case.status != CaseStatus.OPEN:
-        raise CaseInputError("status", "closed")
+        raise InputError("status", "closed")
 
 
 def add_goal(user: User, case: Case, values: dict) -> CaseGoal:
@@ -98,7 +99,7 @@ def add_goal(user: User, case: Case, values: dict) -> CaseGoal:
     _seal_texts(case, goal, clean)
     db.session.add(goal)
     case.last_activity_at = now
-    _timeline(user, case, "goal_added", {"area": goal.area}, None, now)
+    add_case_event(user, case, "goal_added", {"area": goal.area}, None, now)
     record("plan.goal_add", object_type="case_goal", object_id=goal.id, case_id=case.id,
            fields=["goal", "actions"] if clean["actions"] else ["goal"],
            details={"area": goal.area, "by_whom": goal.by_whom})
@@ -112,14 +113,14 @@ def update_goal(user: User, case: Case, goal_id, values: dict, *, expected_versi
     if expected_version != goal.version:
         raise StaleGoal()
     if goal.status != "open":
-        raise CaseInputError("goal", "not_open")
+        raise InputError("goal", "not_open")
     clean = _checked(case, values)
     goal.area, goal.by_whom, goal.referral_id, goal.target_on = (clean["area"], clean["by_whom"],
                                                                  clean["referral_id"], clean["target_on"])
     _seal_texts(case, goal, clean)
     goal.version += 1
     goal.updated_at = case.last_activity_at = utcnow()
-    _timeline(user, case, "goal_updated", {"area": goal.area}, None, goal.updated_at)
+    add_case_event(user, case, "goal_updated", {"area": goal.area}, None, goal.updated_at)
     record("plan.goal_update", object_type="case_goal", object_id=goal.id, case_id=case.id,
            fields=["goal", "actions"], details={"area": goal.area, "version": goal.version})
     return goal
@@ -134,12 +135,12 @@ def close_goal(user: User, case: Case, goal_id, status: str, note: str | None, *
     if expected_version != goal.version:
         raise StaleGoal()
     if status not in ("achieved", "dropped") or goal.status != "open":
-        raise CaseInputError("goal", "not_open")
+        raise InputError("goal", "not_open")
     note = (note or "").strip()
     if status == "dropped" and not note:
-        raise CaseInputError("note", "required")
+        raise InputError("note", "required")
     if len(note) > NOTE_MAX:
-        raise CaseInputError("note", "too_long")
+        raise InputError("note", "too_long")
     _close(user, case, goal, status, note or None)
     return goal
 
@@ -149,7 +150,7 @@ def _close(user: User, case: Case, goal: CaseGoal, status: str, note: str | None
     goal.updated_at = case.last_activity_at = goal.closed_at
     goal.closing_note_ct = seal(case.id, "case_goals", "closing_note", goal.id, note) if note else None
     goal.version += 1
-    _timeline(user, case, f"goal_{status}", {"area": goal.area}, None, goal.closed_at)
+    add_case_event(user, case, f"goal_{status}", {"area": goal.area}, None, goal.closed_at)
     record(f"plan.goal_{status}", object_type="case_goal", object_id=goal.id, case_id=case.id,
            fields=["closing_note"] if note else [], details={"area": goal.area})
 
@@ -195,10 +196,10 @@ def _goal_of(case: Case, goal_id) -> CaseGoal:
     try:
         key = goal_id if isinstance(goal_id, uuid.UUID) else uuid.UUID(str(goal_id))
     except ValueError:
-        raise CaseInputError("goal", "unknown_value") from None
+        raise InputError("goal", "unknown_value") from None
     goal = db.session.get(CaseGoal, key)
     if goal is None or goal.case_id != case.id:
-        raise CaseInputError("goal", "unknown_value")
+        raise InputError("goal", "unknown_value")
     return goal
 
 

@@ -20,12 +20,12 @@ from ..extensions import db
 from ..models import LoginThrottle, PublicReport, PublicReportMessage, Region
 from ..models.base import utcnow, uuid7
 from ..models.vocab import IncidentPlace, ReporterRole, ReportStatus, Role, ViolenceType
+from ..notifications import notify, staff_of_agencies
 from ..policy.reports import covering_agency_ids
 from ..security.passwords import hash_password, verify_password
 from ..security.report_crypto import create_report_key, report_cipher, seal_report, unseal_report
 from ..security.tokens import token_digest
-from .cases import CaseInputError
-from .notifications import notify, staff_of_agencies
+from .errors import InputError
 from .numbers import next_number
 from .throttle import claim_slot
 
@@ -42,7 +42,7 @@ WINDOW = timedelta(hours=1)
 KEY_PREFIX = "pub:"
 
 
-class ReportInputError(CaseInputError):
+class ReportInputError(InputError):
     """A report's field refused (field, code), like a file's."""
 
 

@@ -24,7 +24,7 @@ from ..workflows import engine
 from ..workflows.definition import BOUNCED_STATES, TRANSITIONS, available_transitions
 from ..workflows.errors import ConcurrentUpdate, InvalidTransition, StaleVersion, WorkflowError
 from ..workflows.sla import CLINICAL_NEEDS
-from .cases import CaseInputError
+from .errors import InputError
 from .numbers import next_number
 from .paging import Page, page_of
 
@@ -45,31 +45,31 @@ def create_referral(user: User, case: Case, *, service: Service, urgency: Urgenc
     superseded by the new one: once, however many people send it on at the same time."""
     require(user, Action.CASE_REFER, case)
     if case.status != CaseStatus.OPEN:
-        raise CaseInputError("case", "closed")
+        raise InputError("case", "closed")
     if replaces is not None:
         require(user, Action.REFERRAL_SEND, replaces)
         if replaces.case_id != case.id or replaces.from_agency_id != user.agency_id:
-            raise CaseInputError("replaces", "unknown_referral")
+            raise InputError("replaces", "unknown_referral")
         if replaces.status not in BOUNCED_STATES:
-            raise CaseInputError("replaces", "not_bounced")
+            raise InputError("replaces", "not_bounced")
         if replaces.superseded_by_id is not None:
-            raise CaseInputError("replaces", "already_replaced")
+            raise InputError("replaces", "already_replaced")
     if service is None or not service.active or not service.agency.active:
-        raise CaseInputError("service_id", "unknown_service")
+        raise InputError("service_id", "unknown_service")
     if service.agency_id == user.agency_id:
-        raise CaseInputError("service_id", "own_agency")
+        raise InputError("service_id", "own_agency")
     if service.agency.kind == AgencyKind.NETWORK:
-        raise CaseInputError("service_id", "unknown_service")
+        raise InputError("service_id", "unknown_service")
     urgency = Urgency(urgency)
     need = ServiceCategory(service.category)
     if need in CLINICAL_NEEDS:
         if urgency == Urgency.STANDARD:
-            raise CaseInputError("urgency", "clinical_not_standard")
+            raise InputError("urgency", "clinical_not_standard")
         if assault_at is None:
-            raise CaseInputError("assault_at", "required")
+            raise InputError("assault_at", "required")
     at = at or utcnow()
     if assault_at is not None and assault_at > at:
-        raise CaseInputError("assault_at", "in_future")
+        raise InputError("assault_at", "in_future")
     referral = Referral(id=uuid7(), reference=next_number("referral", "REF", at), case_id=case.id,
                         from_agency_id=user.agency_id, to_agency_id=service.agency_id, service_id=service.id,
                         need=need, urgency=urgency, priority=URGENCY_PRIORITY[urgency],
@@ -92,7 +92,7 @@ def _supersede(old: Referral, new: Referral) -> None:
         update(Referral).where(Referral.id == old.id, Referral.superseded_by_id.is_(None))
         .values(superseded_by_id=new.id).execution_options(synchronize_session=False))
     if done.rowcount != 1:
-        raise CaseInputError("replaces", "already_replaced")
+        raise InputError("replaces", "already_replaced")
     db.session.refresh(old, ["superseded_by_id"])
 
 

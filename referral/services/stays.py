@@ -39,12 +39,12 @@ from ..models import (
 )
 from ..models.base import utcnow
 from ..models.vocab import ApprovalStatus, ExitDestination, ExitOutcome, ReferralStatus, Role, StayStatus
+from ..notifications import agency_staff, notify
 from ..policy import Action, require
 from ..policy.fields import consent_for
 from ..workflows import engine
 from .capacity import lock_capacity
-from .cases import CaseInputError
-from .notifications import agency_staff, notify
+from .errors import InputError
 from .records import get_record
 
 ADMITTING_STATES = frozenset({ReferralStatus.ACCEPTED, ReferralStatus.IN_PROGRESS})
@@ -83,26 +83,26 @@ def admit(user: User, referral: Referral, *, admitted_on: date, children: int = 
     """Admit her (and `children`) from `referral`, taking places; starts care on the referral."""
     require(user, Action.REFERRAL_RECEIVE, referral)
     if referral.status not in ADMITTING_STATES:
-        raise CaseInputError("referral", "not_accepted")
+        raise InputError("referral", "not_accepted")
     agency = db.session.get(Agency, referral.to_agency_id)
     if admitted_on is None:
-        raise CaseInputError("admitted_on", "required")
+        raise InputError("admitted_on", "required")
     if admitted_on > today_at(agency):
-        raise CaseInputError("admitted_on", "in_future")
+        raise InputError("admitted_on", "in_future")
     if children is None or not 0 <= children <= MAX_CHILDREN:
-        raise CaseInputError("children", "unknown_value")
+        raise InputError("children", "unknown_value")
     capacity = lock_capacity(referral.service_id) if referral.service_id else None
     if capacity is None:
-        raise CaseInputError("referral", "no_places_declared")
+        raise InputError("referral", "no_places_declared")
     # Read after the lock: a stay admitted by whoever held it is visible now.
     if stay_of(referral) is not None:
-        raise CaseInputError("referral", "already_admitted")
+        raise InputError("referral", "already_admitted")
     if capacity.beds_free < 1:
-        raise CaseInputError("referral", "no_bed")
+        raise InputError("referral", "no_bed")
     if capacity.child_places_free < children:
-        raise CaseInputError("children", "no_child_place")
+        raise InputError("children", "no_child_place")
     if accessible_room and capacity.accessible_free < 1:
-        raise CaseInputError("accessible_room", "no_accessible_room")
+        raise InputError("accessible_room", "no_accessible_room")
     capacity.beds_used += 1
     capacity.child_places_used += children
     capacity.accessible_used += 1 if accessible_room else 0
@@ -131,7 +131,7 @@ def record_service(user: User, stay: Stay, *, code: str, given_on: date) -> Stay
     _still_in_shelter(stay)
     essential = db.session.get(EssentialService, code) if code else None
     if essential is None or not essential.active:
-        raise CaseInputError("code", "unknown_value")
+        raise InputError("code", "unknown_value")
     _day_of_stay(stay, given_on, "given_on")
     given = StayService(stay_id=stay.id, code=code, given_on=given_on, given_by_id=user.id)
     db.session.add(given)
@@ -150,10 +150,10 @@ def request_extension(user: User, stay: Stay, *, days: int) -> StayExtension:
     require(user, Action.STAY_MANAGE, stay)
     _still_in_shelter(stay)
     if days is None or not 1 <= days <= MAX_EXTENSION_DAYS:
-        raise CaseInputError("days", "unknown_value")
+        raise InputError("days", "unknown_value")
     if db.session.execute(select(StayExtension.id).where(StayExtension.stay_id == stay.id,
                                                          StayExtension.status == ApprovalStatus.PENDING)).first():
-        raise CaseInputError("days", "extension_pending")
+        raise InputError("days", "extension_pending")
     extension = StayExtension(stay_id=stay.id, days=days, requested_by_id=user.id)
     db.session.add(extension)
     db.session.flush()
@@ -176,7 +176,7 @@ def decide_extension(user: User, extension: StayExtension, *, approve: bool) -> 
         .execution_options(synchronize_session=False)
     ).rowcount
     if not won:
-        raise CaseInputError("extension", "already_decided")
+        raise InputError("extension", "already_decided")
     db.session.refresh(extension)
     if approve:
         # Only one request is pending per stay and it is decided once (above): no lost update here.
@@ -198,9 +198,9 @@ def exit_stay(user: User, stay: Stay, *, exited_on: date, destination: str, outc
     _still_in_shelter(stay)
     _day_of_stay(stay, exited_on, "exited_on")
     if destination not in {d.value for d in ExitDestination}:
-        raise CaseInputError("destination", "unknown_value")
+        raise InputError("destination", "unknown_value")
     if outcome not in {o.value for o in ExitOutcome}:
-        raise CaseInputError("outcome", "unknown_value")
+        raise InputError("outcome", "unknown_value")
     if capacity is not None:
         capacity.beds_used -= 1
         capacity.child_places_used -= stay.children
@@ -224,16 +224,16 @@ def exit_stay(user: User, stay: Stay, *, exited_on: date, destination: str, outc
 
 def _still_in_shelter(stay: Stay) -> None:
     if stay.status != StayStatus.IN_SHELTER:
-        raise CaseInputError("stay", "stay_ended")
+        raise InputError("stay", "stay_ended")
 
 
 def _day_of_stay(stay: Stay, day: date | None, name: str) -> None:
     if day is None:
-        raise CaseInputError(name, "required")
+        raise InputError(name, "required")
     if day > today_at(db.session.get(Agency, stay.agency_id)):
-        raise CaseInputError(name, "in_future")
+        raise InputError(name, "in_future")
     if day < stay.admitted_on:
-        raise CaseInputError(name, "before_admission")
+        raise InputError(name, "before_admission")
 
 
 def _tell_sender(referral: Referral, kind: str) -> None:

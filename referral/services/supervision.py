@@ -18,24 +18,19 @@ from ..models import Case, CaseGoal, CaseworkApproval, CaseworkStep, User, UserR
 from ..models.approval import CASEWORK_STEPS
 from ..models.base import utcnow
 from ..models.vocab import ApprovalStatus, CaseStatus, ClosureReason, Role, ServiceCategory
+from ..notifications import notify
 from ..policy import Action, PermissionDenied, require
 from ..security.case_crypto import seal, unseal_text
-from .cases import CaseInputError, _timeline
-from .notifications import notify
+from . import cases
+from .approval_steps import needs_approval, steps_of
+from .errors import InputError
+from .timeline import add_case_event
 
 COMMENT_MAX = 2000
 
 
 def is_supervisor(user: User, agency_id: int) -> bool:
     return user.active and user.agency_id == agency_id and user.has_role(Role.LEAD)
-
-
-def steps_of(agency_id: int) -> set[str]:
-    return set(db.session.execute(select(CaseworkStep.step).where(CaseworkStep.agency_id == agency_id)).scalars())
-
-
-def needs_approval(case: Case, step: str) -> bool:
-    return step in steps_of(case.owner_agency_id)
 
 
 def set_steps(user: User, steps: list[str]) -> set[str]:
@@ -45,7 +40,7 @@ def set_steps(user: User, steps: list[str]) -> set[str]:
         raise PermissionDenied(Action.ACCOUNTS_APPROVE, "only a lead of the association", None)
     wanted = set(steps or ())
     if wanted - set(CASEWORK_STEPS):
-        raise CaseInputError("steps", "unknown_value")
+        raise InputError("steps", "unknown_value")
     before = steps_of(user.agency_id)
     db.session.execute(delete(CaseworkStep).where(CaseworkStep.agency_id == user.agency_id))
     db.session.add_all(CaseworkStep(agency_id=user.agency_id, step=step) for step in sorted(wanted))
@@ -88,11 +83,11 @@ def waiting_for(user: User) -> list[CaseworkApproval]:
 
 def _open_request(user: User, case: Case, step: str, payload: dict, comment: str | None) -> CaseworkApproval:
     if case.status != CaseStatus.OPEN and step != "shred_request":  # a closed file may still be erased
-        raise CaseInputError("status", "closed")
+        raise InputError("status", "closed")
     if any(a.step == step for a in pending_of_case(case)):
-        raise CaseInputError("status", "approval_pending")
+        raise InputError("status", "approval_pending")
     if not supervisors(case.owner_agency_id, besides=user.id):
-        raise CaseInputError("status", "no_supervisor")
+        raise InputError("status", "no_supervisor")
     approval = CaseworkApproval(case_id=case.id, agency_id=case.owner_agency_id, step=step, payload=payload,
                                 requested_by_id=user.id, requested_at=utcnow(), status=ApprovalStatus.PENDING)
     db.session.add(approval)
@@ -100,7 +95,7 @@ def _open_request(user: User, case: Case, step: str, payload: dict, comment: str
     if comment:
         approval.request_comment_ct = seal(case.id, "casework_approvals", "request_comment", approval.id, comment)
     case.last_activity_at = approval.requested_at
-    _timeline(user, case, f"{step}_requested", {}, None, approval.requested_at)
+    add_case_event(user, case, f"{step}_requested", {}, None, approval.requested_at)
     record("supervision.request", object_type="casework_approval", object_id=approval.id, case_id=case.id,
            fields=["request_comment"] if comment else [], details={"step": step})
     notify(supervisors(case.owner_agency_id, besides=user.id), "supervision.requested", case=case,
@@ -114,13 +109,13 @@ def request_closure(user: User, case: Case, reason: str, comment: str | None, se
 
     require(user, Action.CASE_CLOSE, case)
     if reason not in {r.value for r in ClosureReason}:
-        raise CaseInputError("reason", "unknown_value")
+        raise InputError("reason", "unknown_value")
     received = [c.value for c in ServiceCategory if c.value in set(services_received or ())]
     if set(services_received or ()) - set(received):
-        raise CaseInputError("services_received", "unknown_value")
+        raise InputError("services_received", "unknown_value")
     comment = (comment or "").strip() or None
     if open_goal_count(case) and not comment:
-        raise CaseInputError("comment", "open_goals")
+        raise InputError("comment", "open_goals")
     return _open_request(user, case, "case_close", {"reason": reason, "services_received": received}, comment)
 
 
@@ -132,7 +127,7 @@ def request_plan_approval(user: User, case: Case) -> CaseworkApproval:
     goals = db.session.execute(select(CaseGoal).where(CaseGoal.case_id == case.id, CaseGoal.status == "open")
                                .order_by(CaseGoal.created_at)).scalars().all()
     if not goals:
-        raise CaseInputError("plan", "no_goal")
+        raise InputError("plan", "no_goal")
     return _open_request(user, case, "case_plan", {"goals": {str(g.id): g.version for g in goals}}, None)
 
 
@@ -144,13 +139,13 @@ def request_erasure(user: User, case: Case) -> CaseworkApproval:
 
     require_owner(user, case)
     if case.shredded_at is not None:
-        raise CaseInputError("status", "already_erased")
+        raise InputError("status", "already_erased")
     pending = db.session.execute(select(CaseworkApproval.id).where(
         CaseworkApproval.case_id == case.id, CaseworkApproval.step == "shred_request",
         CaseworkApproval.carried_out_at.is_(None),
         CaseworkApproval.status.in_((ApprovalStatus.PENDING, ApprovalStatus.APPROVED)))).first()
     if pending is not None:
-        raise CaseInputError("status", "approval_pending")
+        raise InputError("status", "approval_pending")
     if needs_approval(case, "shred_request"):
         return _open_request(user, case, "shred_request", {}, None)
     now = utcnow()
@@ -159,7 +154,7 @@ def request_erasure(user: User, case: Case) -> CaseworkApproval:
                                 decided_at=now)
     db.session.add(approval)
     db.session.flush([approval])
-    _timeline(user, case, "shred_request_requested", {}, None, now)
+    add_case_event(user, case, "shred_request_requested", {}, None, now)
     record("supervision.request", object_type="casework_approval", object_id=approval.id, case_id=case.id,
            details={"step": "shred_request", "supervised": False})
     _tell_administrators(case)
@@ -187,14 +182,14 @@ def carry_out_erasure(user: User, approval: CaseworkApproval, typed_number: str)
 
     require(user, Action.CASE_ERASE)
     if approval.step != "shred_request" or approval.status != ApprovalStatus.APPROVED or approval.carried_out_at:
-        raise CaseInputError("approval", "already_decided")
+        raise InputError("approval", "already_decided")
     case = db.session.get(Case, approval.case_id)
     if (typed_number or "").strip().upper() != case.case_number:
-        raise CaseInputError("case_number", "confirm_number")
+        raise InputError("case_number", "confirm_number")
     try:
         shred_case(case.case_number)
     except ShredError:
-        raise CaseInputError("status", "already_erased") from None
+        raise InputError("status", "already_erased") from None
     approval.carried_out_at = utcnow()
     record("supervision.erasure_done", object_type="casework_approval", object_id=approval.id, case_id=case.id,
            details={"case_number": case.case_number})
@@ -203,8 +198,6 @@ def carry_out_erasure(user: User, approval: CaseworkApproval, typed_number: str)
 
 def decide(user: User, approval: CaseworkApproval, *, approve: bool, comment: str | None) -> CaseworkApproval:
     """Approve (a closure closes the file as she asked), or return it with comments. Never one's own."""
-    from . import cases
-
     case = db.session.get(Case, approval.case_id)
     require(user, Action.CASE_READ, case)
     if not is_supervisor(user, approval.agency_id):
@@ -212,14 +205,14 @@ def decide(user: User, approval: CaseworkApproval, *, approve: bool, comment: st
     if approval.requested_by_id == user.id:
         raise PermissionDenied(Action.ACCOUNTS_APPROVE, "a second person decides", case)
     if approval.status != ApprovalStatus.PENDING:
-        raise CaseInputError("approval", "already_decided")
+        raise InputError("approval", "already_decided")
     comment = (comment or "").strip() or None
     if comment and len(comment) > COMMENT_MAX:
-        raise CaseInputError("comment", "too_long")
+        raise InputError("comment", "too_long")
     if not approve and not comment:
-        raise CaseInputError("comment", "required")  # returned without a word, she cannot act on it
+        raise InputError("comment", "required")  # returned without a word, she cannot act on it
     if case.status != CaseStatus.OPEN and approval.step != "shred_request":
-        raise CaseInputError("status", "closed")
+        raise InputError("status", "closed")
     now = utcnow()
     if approve and approval.step == "case_close":
         request_comment = unseal_text(case.id, "casework_approvals", "request_comment", approval.id,
@@ -230,13 +223,13 @@ def decide(user: User, approval: CaseworkApproval, *, approve: bool, comment: st
         current = {str(g.id): g.version for g in db.session.execute(
             select(CaseGoal).where(CaseGoal.case_id == case.id, CaseGoal.status == "open")).scalars()}
         if current != approval.payload.get("goals"):
-            raise CaseInputError("approval", "plan_changed")
+            raise InputError("approval", "plan_changed")
     approval.status = ApprovalStatus.APPROVED if approve else ApprovalStatus.REFUSED
     approval.decided_by_id, approval.decided_at = user.id, now
     if comment:
         approval.decision_comment_ct = seal(case.id, "casework_approvals", "decision_comment", approval.id, comment)
     outcome = "approved" if approve else "returned"
-    _timeline(user, case, f"{approval.step}_{outcome}", {}, comment, now)
+    add_case_event(user, case, f"{approval.step}_{outcome}", {}, comment, now)
     record(f"supervision.{outcome}", object_type="casework_approval", object_id=approval.id, case_id=case.id,
            fields=["decision_comment"] if comment else [], details={"step": approval.step})
     if approval.requested_by is not None and approval.requested_by.active:

@@ -20,7 +20,7 @@ from ..models.task import TASK_KINDS
 from ..models.vocab import Role
 from ..policy import Action, PermissionDenied, require
 from ..security.case_crypto import seal, unseal_text
-from .cases import CaseInputError
+from .errors import InputError
 
 #: How long before a task is due its assignee is reminded.
 REMIND_BEFORE = timedelta(hours=1)
@@ -49,13 +49,13 @@ def add_task(user: User, case: Case, *, kind: str, due_local: datetime | None, a
     """`due_local` is a wall-clock time in the association's zone (as typed)."""
     require_owner(user, case)
     if kind not in TASK_KINDS:
-        raise CaseInputError("kind", "unknown_value")
+        raise InputError("kind", "unknown_value")
     if due_local is None:
-        raise CaseInputError("due_at", "required")
+        raise InputError("due_at", "required")
     if assignee_id not in {u.id for u in assignable(case)}:
-        raise CaseInputError("assignee_id", "unknown_value")
+        raise InputError("assignee_id", "unknown_value")
     if note and len(note) > NOTE_MAX:
-        raise CaseInputError("note", "too_long")
+        raise InputError("note", "too_long")
     due_at = due_local.replace(tzinfo=agency_zone(case.owner_agency)).astimezone(ZoneInfo("UTC"))
     task = CaseTask(id=uuid7(), case_id=case.id, kind=kind, due_at=due_at, assignee_id=assignee_id,
                     created_by_id=user.id, created_at=utcnow(), status="open")
@@ -71,9 +71,9 @@ def close_task(user: User, case: Case, task_id: uuid.UUID | str, status: str) ->
     require_owner(user, case)
     task = db.session.get(CaseTask, task_id if isinstance(task_id, uuid.UUID) else uuid.UUID(str(task_id)))
     if task is None or task.case_id != case.id:
-        raise CaseInputError("task", "unknown_value")
+        raise InputError("task", "unknown_value")
     if status not in ("done", "cancelled") or task.status != "open":
-        raise CaseInputError("task", "not_open")
+        raise InputError("task", "not_open")
     task.status, task.closed_at, task.closed_by_id = status, utcnow(), user.id
     record(f"task.{status}", object_type="case_task", object_id=task.id, case_id=case.id)
     return task
@@ -108,7 +108,7 @@ def my_tasks_today(user: User, now: datetime | None = None) -> list[CaseTask]:
 def send_reminders(now: datetime | None = None) -> int:
     """Remind each assignee once, shortly before the task is due: the file number and the time
     only. Safe to re-run: a task is claimed by the same statement that marks it reminded."""
-    from .notifications import notify
+    from ..notifications import notify
 
     now = now or utcnow()
     claimed = db.session.execute(

@@ -5,8 +5,9 @@ from __future__ import annotations
 
 from flask import abort, g
 
-from ..audit.denials import record_denial
-from ..policy import Action, NotFoundError, PermissionDenied, require
+from ..policy import Action, require
+from ..policy.core import PolicyError
+from ..policy.refusals import record_refusal
 from ..services.cases import get_case
 from ..services.referrals import get_referral
 
@@ -14,16 +15,8 @@ from ..services.referrals import get_referral
 def guard(action: Action, record=None):
     try:
         return require(g.user, action, record)
-    except NotFoundError:
-        _denied(action, record, "not_found")
-        abort(404)
-    except PermissionDenied:
-        _denied(action, record, "forbidden")
-        abort(403)
-
-
-def _denied(action: Action, record, answer: str) -> None:
-    record_denial(action, record, answer)
+    except PolicyError as exc:
+        abort(record_refusal(exc, action=action, record=record))
 
 
 def load_case(case_id, action: Action):

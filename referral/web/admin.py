@@ -205,9 +205,8 @@ def erasures():
 def carry_out_erasure(approval_id: int):
     from ..models import CaseworkApproval
     from ..services import supervision
-    from ..services.cases import CaseInputError
+    from ..services.errors import InputError, input_error_message
     from .forms.supervision import CarryOutErasureForm
-    from .messages import case_error_message
 
     guard(Action.CASE_ERASE)
     approval = get_record(CaseworkApproval, approval_id)
@@ -219,7 +218,7 @@ def carry_out_erasure(approval_id: int):
         return refused_redirect(back, _("The request could not be completed."))
     try:
         case = supervision.carry_out_erasure(g.user, approval, form.case_number.data)
-    except CaseInputError as exc:
-        return refused_redirect(back, case_error_message(exc.code))
+    except InputError as exc:
+        return refused_redirect(back, input_error_message(exc.code))
     flash(_("File %(ref)s is erased: nothing of her can be read again.", ref=case.case_number), "success")
     return redirect(back)

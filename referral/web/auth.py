@@ -10,10 +10,11 @@ from flask_babel import gettext as _
 from ..audit.context import set_actor
 from ..audit.log import record
 from ..extensions import db, limiter
-from ..lifecycle import actor_for, client_ip
+from ..lifecycle import actor_for
 from ..models import User
 from ..models.base import utcnow
 from ..security import totp
+from ..security.proxies import client_ip
 from ..security.sessions import end_session, start_authenticated_session
 from ..security.tokens import token_digest
 from ..services import accounts, credentials

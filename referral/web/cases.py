@@ -27,7 +27,8 @@ from ..services import (
     supervision,
     tasks,
 )
-from ..services.cases import CaseInputError, StaleCase
+from ..services.cases import StaleCase
+from ..services.errors import InputError, input_error_message
 from ..services.records import get_record
 from ..services.risk import QUESTION_IDS
 from .access import guard, load_case
@@ -50,7 +51,6 @@ from .forms.cases import (
     TaskForm,
 )
 from .forms.supervision import DecisionForm, ErasureRequestForm
-from .messages import case_error_message
 from .refusals import REFUSED, discard_refused_changes, form_page, refused_redirect
 
 bp = Blueprint("cases", __name__, url_prefix="/cases")
@@ -73,9 +73,9 @@ def _details_from(form) -> dict:
         "violence_flags": form.violence_flags.data or [], "disability": bool(form.disability.data)}
 
 
-def _attach_error(form, exc: CaseInputError) -> None:
+def _attach_error(form, exc: InputError) -> None:
     field = getattr(form, exc.field, None)
-    message = case_error_message(exc.code)
+    message = input_error_message(exc.code)
     if field is not None:
         field.errors = list(field.errors) + [message]
     else:
@@ -92,8 +92,8 @@ def index():
     if search.validate_on_submit():
         try:
             matches = cases.search(g.user, search.column.data, search.q.data)
-        except CaseInputError as exc:
-            _attach_error(search, CaseInputError("q", exc.code))
+        except InputError as exc:
+            _attach_error(search, InputError("q", exc.code))
             matches = []
     elif request.method == "POST":
         matches = []
@@ -119,7 +119,7 @@ def new():
     if form.validate_on_submit():
         try:
             case, duplicates = cases.open_case(g.user, _identity_from(form), _details_from(form))
-        except CaseInputError as exc:
+        except InputError as exc:
             _attach_error(form, exc)
         else:
             flash(_("File %(number)s opened.", number=case.case_number), "success")
@@ -136,7 +136,7 @@ def new_anonymous():
     if form.validate_on_submit():
         try:
             case = cases.open_anonymous_case(g.user, _details_from(form))
-        except CaseInputError as exc:
+        except InputError as exc:
             _attach_error(form, exc)
         else:
             flash(_("Anonymous case %(number)s recorded.", number=case.case_number), "success")
@@ -253,7 +253,7 @@ def edit(case_id):
             flash(_("Someone else changed this file while you were editing. Your changes were not saved; "
                     "they are still in the form below. Reload the file to see the latest version."), "error")
             return render_template("cases/form.html", form=form, case=case), 409
-        except CaseInputError as exc:
+        except InputError as exc:
             _attach_error(form, exc)
         else:
             flash(_("File updated."), "success")
@@ -273,7 +273,7 @@ def add_consent(case_id):
     try:
         consents.record_consent(g.user, case, fields=form.fields.data or [], agency_id=scope_agency,
                                 service_category=scope_category, note=form.note.data or None)
-    except CaseInputError as exc:
+    except InputError as exc:
         _attach_error(form, exc)
         return _refused_on_file_page(case, access, consent_form=form)
     flash(_("Consent recorded."), "success")
@@ -297,8 +297,8 @@ def withdraw_consent(case_id, consent_id):
     if form.validate_on_submit():
         try:
             consents.withdraw_consent(g.user, case, consent)
-        except CaseInputError as exc:
-            return refused_redirect(back, case_error_message(exc.code))
+        except InputError as exc:
+            return refused_redirect(back, input_error_message(exc.code))
         flash(_("Consent withdrawn. Agencies covered by it no longer see her data."), "success")
     return redirect(back)
 
@@ -312,7 +312,7 @@ def risk(case_id):
         try:
             assessment = assessments.assess_risk(g.user, case, answers, judged_level=form.judged_level.data or None,
                                                  judgement=form.judgement.data or None)
-        except CaseInputError as exc:
+        except InputError as exc:
             _attach_error(form, exc)
         else:
             flash(_("Risk assessed: score %(score)d of 24.", score=assessment.score), "success")
@@ -335,7 +335,7 @@ def close(case_id):
         else:
             cases.close_case(g.user, case, form.reason.data, form.comment.data or None,
                              services_received=form.services_received.data or [])
-    except CaseInputError as exc:
+    except InputError as exc:
         _attach_error(form, exc)
         return _refused_on_file_page(case, access, close_form=form)
     flash(_("Sent to your supervisor: the file closes when she approves, and stays open meanwhile.") if approval
@@ -352,8 +352,8 @@ def request_erasure(case_id):
         return refused_redirect(back, _("Tick the box to confirm that she asked for it."))
     try:
         approval = supervision.request_erasure(g.user, case)
-    except CaseInputError as exc:
-        return refused_redirect(back, case_error_message(exc.code))
+    except InputError as exc:
+        return refused_redirect(back, input_error_message(exc.code))
     flash(_("Sent to your supervisor for approval, then to the administrator who erases it.")
           if approval.status.value == "pending" else _("Sent to the administrator, who erases it."), "success")
     return redirect(back)
@@ -367,8 +367,8 @@ def request_plan_approval(case_id):
         return refused_redirect(back, _("The request could not be completed."))
     try:
         supervision.request_plan_approval(g.user, case)
-    except CaseInputError as exc:
-        return refused_redirect(back, case_error_message(exc.code))
+    except InputError as exc:
+        return refused_redirect(back, input_error_message(exc.code))
     flash(_("Her plan was sent to your supervisor for approval."), "success")
     return redirect(back)
 
@@ -382,7 +382,7 @@ def reopen(case_id):
         return _refused_on_file_page(case, access, reopen_form=form)
     try:
         cases.reopen_case(g.user, case, form.comment.data)
-    except CaseInputError as exc:
+    except InputError as exc:
         _attach_error(form, exc)
         return _refused_on_file_page(case, access, reopen_form=form)
     flash(_("File reopened."), "success")
@@ -398,7 +398,7 @@ def add_goal(case_id):
         return _refused_on_file_page(case, access, goal_form=form)
     try:
         plan.add_goal(g.user, case, _goal_values(form))
-    except CaseInputError as exc:
+    except InputError as exc:
         _attach_error(form, exc)
         return _refused_on_file_page(case, access, goal_form=form)
     flash(_("Goal added to her plan."), "success")
@@ -427,10 +427,10 @@ def edit_goal(case_id, goal_id):
             plan.update_goal(g.user, case, goal_id, _goal_values(form), expected_version=_int(form.version.data))
         except plan.StaleGoal:
             discard_refused_changes()
-            flash(case_error_message("stale_goal"), "error")
+            flash(input_error_message("stale_goal"), "error")
             form.version.data = str(get_record(CaseGoal, goal_id).version)  # she may save again, knowingly
             status = 409
-        except CaseInputError as exc:
+        except InputError as exc:
             _attach_error(form, exc)
         else:
             flash(_("Goal updated."), "success")
@@ -450,11 +450,11 @@ def close_goal(case_id, goal_id, status):
     try:
         plan.close_goal(g.user, case, goal_id, status, form.note.data, expected_version=_int(form.version.data))
     except plan.StaleGoal:
-        return refused_redirect(back, case_error_message("stale_goal"))
-    except CaseInputError as exc:
+        return refused_redirect(back, input_error_message("stale_goal"))
+    except InputError as exc:
         if exc.field == "note":
             return refused_redirect(back, _("Say why the goal is dropped."))
-        return refused_redirect(back, case_error_message(exc.code))
+        return refused_redirect(back, input_error_message(exc.code))
     flash(_("Goal achieved.") if status == "achieved" else _("Goal dropped."), "success")
     return redirect(back)
 
@@ -486,7 +486,7 @@ def add_task(case_id):
     try:
         tasks.add_task(g.user, case, kind=form.kind.data, due_local=form.due_at.data,
                        assignee_id=form.assignee_id.data, note=form.note.data or None)
-    except CaseInputError as exc:
+    except InputError as exc:
         _attach_error(form, exc)
         return _refused_on_file_page(case, access, task_form=form)
     flash(_("Follow-up planned."), "success")
@@ -501,8 +501,8 @@ def close_task(case_id, task_id, status):
         return refused_redirect(back, _("The request could not be completed."))
     try:
         tasks.close_task(g.user, case, task_id, status)
-    except CaseInputError as exc:
-        return refused_redirect(back, case_error_message(exc.code))
+    except InputError as exc:
+        return refused_redirect(back, input_error_message(exc.code))
     flash(_("Follow-up updated."), "success")
     return redirect(back)
 
@@ -530,8 +530,8 @@ def add_attachment(case_id):
     try:
         attachments.add_attachment(g.user, case, filename=upload.filename or "", content_type=upload.mimetype,
                                    data=upload.read(attachments.MAX_BYTES + 1))
-    except CaseInputError as exc:
-        return refused_redirect(back, case_error_message(exc.code))
+    except InputError as exc:
+        return refused_redirect(back, input_error_message(exc.code))
     flash(_("File attached."), "success")
     return redirect(back)
 
@@ -541,7 +541,7 @@ def download_attachment(case_id, attachment_id):
     case, _access = load_case(case_id, Action.CASE_UPDATE)
     try:
         name, content_type, data = attachments.read_attachment(g.user, case, attachment_id)
-    except CaseInputError:
+    except InputError:
         abort(404)
     # Always a download, never rendered inline: an uploaded HTML or SVG cannot run in our origin.
     return send_file(io.BytesIO(data), mimetype=content_type, as_attachment=True, download_name=name,

@@ -16,16 +16,15 @@ from ..policy import Action
 from ..policy.core import has_role_for
 from ..services import capacity as places
 from ..services import directory, directory_admin
-from ..services.cases import CaseInputError
 from ..services.directory import ACCESSIBILITY, find_services, open_now
 from ..services.directory_admin import format_hours
+from ..services.errors import InputError, input_error_message
 from ..services.records import get_record
 from .access import guard
 from .choices import agency_choices, region_choices
 from .forms import options
 from .forms.auth import ConfirmForm
 from .forms.directory import AgencyForm, HolidayForm, ServiceForm
-from .messages import case_error_message
 from .refusals import form_page
 
 bp = Blueprint("directory", __name__, url_prefix="/directory")
@@ -98,9 +97,9 @@ def edit_agency(agency_id=None):
         day_texts = {str(day): getattr(form, f"hours_{day}").data for day in range(7)}
         try:
             saved = directory_admin.save_agency(g.user, agency, _agency_values(form), day_texts)
-        except CaseInputError as exc:
+        except InputError as exc:
             field = getattr(form, exc.field, form.code)
-            field.errors = list(field.errors) + [case_error_message(exc.code)]
+            field.errors = list(field.errors) + [input_error_message(exc.code)]
         else:
             flash(_("Agency saved."), "success")
             return redirect(url_for("directory.edit_agency", agency_id=saved.id))
@@ -130,8 +129,8 @@ def edit_service(agency_id=None, service_id=None):
         values["languages"] = form.languages.data or []
         try:
             directory_admin.save_service(g.user, service, agency, values, form.regions.data or [])
-        except CaseInputError as exc:
-            flash(case_error_message(exc.code), "error")
+        except InputError as exc:
+            flash(input_error_message(exc.code), "error")
         else:
             flash(_("Service saved."), "success")
             return redirect(url_for("directory.edit_agency", agency_id=agency.id))
@@ -148,8 +147,8 @@ def holidays():
         try:
             directory_admin.add_holiday(g.user, day=form.day.data, name=form.name.data,
                                         region_id=form.region_id.data, agency_id=form.agency_id.data)
-        except CaseInputError as exc:
-            getattr(form, exc.field).errors = [case_error_message(exc.code)]
+        except InputError as exc:
+            getattr(form, exc.field).errors = [input_error_message(exc.code)]
         else:
             flash(_("Holiday added."), "success")
             return redirect(url_for("directory.holidays"))

@@ -5,11 +5,13 @@ from __future__ import annotations
 from flask import abort, flash, g, redirect, render_template, url_for
 from flask_babel import gettext as _
 
+from ..audit.denials import record_denial
+from ..notifications import emergency_reason_label
 from ..policy import Action, PermissionDenied
 from ..services import break_glass
-from ..services.cases import CaseInputError, get_case
-from ..services.notifications import emergency_reason_label
-from .access import _denied, guard
+from ..services.cases import get_case
+from ..services.errors import InputError
+from .access import guard
 from .cases import _attach_error, bp
 from .forms.cases import BreakGlassForm, ConfirmForm
 from .refusals import form_page
@@ -24,7 +26,7 @@ def _guard_eligible(record=None) -> None:
     """403 and an `access.denied` event for roles and agencies that may not ask (e.g. employment)."""
     guard(Action.CASE_BREAK_GLASS)
     if not break_glass.may_ask(g.user):
-        _denied(Action.CASE_BREAK_GLASS, record, "agency_not_eligible")
+        record_denial(Action.CASE_BREAK_GLASS, record, "agency_not_eligible")
         abort(403)
 
 
@@ -36,7 +38,7 @@ def emergency_access():
         try:
             outcome = break_glass.request_access(g.user, form.column.data, form.value.data, form.full_name.data,
                                                  form.reason.data, form.note.data)
-        except CaseInputError as exc:
+        except InputError as exc:
             _attach_error(form, exc)
         else:
             if outcome.granted:
@@ -58,7 +60,7 @@ def emergency_view(case_id):
     try:
         identity = break_glass.read_during_window(g.user, case)
     except PermissionDenied:
-        _denied(Action.CASE_BREAK_GLASS, case, "expired")
+        record_denial(Action.CASE_BREAK_GLASS, case, "expired")
         abort(403)
     return render_template("cases/emergency.html", case=case, identity=identity, ends=ends)
 
@@ -77,11 +79,11 @@ def emergency_approve(request_id):
         abort(400)
     try:
         case = break_glass.approve(g.user, request_id)
-    except CaseInputError:
-        _denied(Action.CASE_BREAK_GLASS, None, "not_found")
+    except InputError:
+        record_denial(Action.CASE_BREAK_GLASS, None, "not_found")
         abort(404)
     except PermissionDenied:
-        _denied(Action.CASE_BREAK_GLASS, None, "own_request")
+        record_denial(Action.CASE_BREAK_GLASS, None, "own_request")
         abort(403)
     flash(_("Emergency access to %(ref)s approved for one hour.", ref=case.case_number), "success")
     return redirect(url_for("cases.emergency_approvals"))

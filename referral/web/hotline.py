@@ -8,14 +8,13 @@ from flask_babel import gettext as _
 from ..models import Service
 from ..models.vocab import IntakeChannel
 from ..policy import Action
-from ..services.cases import CaseInputError
 from ..services.directory import find_services, get_service
+from ..services.errors import InputError, input_error_message
 from ..services.hotline import REPORT_CATEGORIES, take_call
 from ..workflows.errors import WorkflowError
 from .access import guard
 from .choices import region_choices, service_choices
 from .forms.hotline import SUPPORT_NEEDS, ReportForm, SupportForm
-from .messages import case_error_message
 from .refusals import discard_refused_changes, form_page
 
 bp = Blueprint("hotline", __name__, url_prefix="/hotline")
@@ -44,10 +43,10 @@ def _handle(form, channel: IntakeChannel, categories, template: str):
                 g.user, channel=channel, identity=identity, details=details,
                 service=get_service(form.service_id.data), consent=form.consent.data,
                 need_check=tuple(categories))
-        except (CaseInputError, WorkflowError) as exc:
+        except (InputError, WorkflowError) as exc:
             discard_refused_changes()
             field = getattr(form, getattr(exc, "field", "") or "", None) or form.service_id
-            field.errors = list(field.errors) + [case_error_message(exc.code)]
+            field.errors = list(field.errors) + [input_error_message(exc.code)]
         else:
             flash(_("File %(number)s opened and referral %(ref)s sent.", number=case.case_number,
                     ref=referral.reference), "success")

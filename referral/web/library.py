@@ -14,12 +14,11 @@ from ..models.library import LIBRARY_TOPICS
 from ..policy import Action
 from ..security.headers import served_as_download
 from ..services import library
-from ..services.cases import CaseInputError
 from ..services.directory import public_help
+from ..services.errors import InputError, input_error_message
 from .access import guard
 from .choices import region_choices
 from .forms.library import LANGUAGE_LABELS, TOPIC_LABELS, ArticleForm, DocumentForm, ItemVersionForm
-from .messages import case_error_message
 from .refusals import REFUSED, form_page, refused_redirect
 
 bp = Blueprint("library", __name__, url_prefix="/library")
@@ -117,9 +116,9 @@ def _edit(found, kind: str):
             saved = library.save_item(g.user, found, values, kind=kind, expected_version=_version(form.version.data),
                                       document=upload.read() if upload else None,
                                       document_name=upload.filename if upload else None)
-        except CaseInputError as exc:
+        except InputError as exc:
             field = getattr(form, exc.field, form.title)
-            field.errors = list(field.errors) + [case_error_message(exc.code)]
+            field.errors = list(field.errors) + [input_error_message(exc.code)]
         except library.StaleLibraryItem:
             stale = True
         else:
@@ -159,8 +158,8 @@ def change_item(item_id, change):
             flash(_("Published: anyone can read it now.") if change == "publish"
                   else _("Unpublished: it is no longer public."), "success")
     except library.StaleLibraryItem:
-        return refused_redirect(url_for("library.manage"), case_error_message("stale_library"))
-    except CaseInputError as exc:
-        return refused_redirect(url_for("library.manage"), case_error_message(exc.code))
+        return refused_redirect(url_for("library.manage"), input_error_message("stale_library"))
+    except InputError as exc:
+        return refused_redirect(url_for("library.manage"), input_error_message(exc.code))
     return redirect(url_for("library.manage"))
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 from flask import Blueprint, g, redirect, render_template, request, url_for
 from flask_babel import lazy_gettext as _l
 
+from ..notifications import notification_text
 from ..services import notification_lists
-from ..services.notifications import notification_text
 from .forms.auth import ConfirmForm
 
 bp = Blueprint("notifications", __name__, url_prefix="/notifications")

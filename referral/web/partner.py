@@ -9,13 +9,12 @@ from flask_babel import gettext as _
 
 from ..audit.context import Actor, set_actor
 from ..extensions import csrf, limiter
-from ..lifecycle import client_ip
 from ..models.vocab import DeclineReason
+from ..security.proxies import client_ip
 from ..security.public_forms import form_token, same_origin, valid_form_token
 from ..services import partner_links
-from ..services.cases import CaseInputError
+from ..services.errors import InputError, input_error_message
 from ..workflows.errors import InvalidTransition, WorkflowError
-from .messages import case_error_message
 from .refusals import REFUSED
 
 bp = Blueprint("partner", __name__, url_prefix="/partner")
@@ -78,8 +77,8 @@ def act(secret, action):
         return _page(link, secret, 409, _("This was already done, or is no longer possible."), typed)
     try:
         partner_links.act(link, action, reason=typed["reason"], message=typed["message"])
-    except (CaseInputError, WorkflowError) as exc:
+    except (InputError, WorkflowError) as exc:
         return _page(link, secret, 409 if isinstance(exc, InvalidTransition) else REFUSED,
-                     case_error_message(exc.code), typed)
+                     input_error_message(exc.code), typed)
     # No flash message: it would need a session cookie. The address says what was done.
     return redirect(url_for("partner.show", secret=secret, lang=request.form.get("lang"), done=action))

@@ -11,8 +11,8 @@ from flask import Blueprint, abort, current_app, render_template, request
 from flask_babel import gettext as _
 
 from ..extensions import csrf
-from ..lifecycle import client_ip
 from ..models.base import utcnow
+from ..security.proxies import client_ip
 from ..security.public_forms import access_token, form_token, report_id_from_access, same_origin, valid_form_token
 from ..security.visitors import visitor_digest
 from ..services import public_reports as reports

@@ -17,15 +17,15 @@ from ..policy.fields import consent_for
 from ..services import capacity as places
 from ..services import case_views, notes, partner_links, stays
 from ..services import referrals as referrals_service
-from ..services.cases import CaseInputError, get_case
+from ..services.cases import get_case
 from ..services.consents import record_consent
 from ..services.directory import find_services, get_service
+from ..services.errors import InputError, input_error_message
 from ..services.referrals import TRANSITIONS, WorkflowError, create_referral
 from .access import guard, load_case, load_referral
 from .choices import region_choices, service_choices
 from .forms.cases import NoteForm
 from .forms.referrals import PartnerLetterForm, ReferForm, TransitionForm
-from .messages import case_error_message
 from .refusals import REFUSED, form_page, refused_redirect
 
 bp = Blueprint("referrals", __name__, url_prefix="/referrals")
@@ -105,7 +105,7 @@ def _full_shelter(form: ReferForm, free: dict) -> list[Service] | None:
 def _refer(case: Case, form: ReferForm, replaces: Referral | None) -> Referral | None:
     service = get_service(form.service_id.data)
     if service is None or str(service.id) not in {c.value for c in form.service_id.choices}:
-        form.service_id.errors = [case_error_message("unknown_service")]
+        form.service_id.errors = [input_error_message("unknown_service")]
         return None
     fields = form.shared_fields.data or []
     try:
@@ -115,14 +115,14 @@ def _refer(case: Case, form: ReferForm, replaces: Referral | None) -> Referral |
         referral = create_referral(g.user, case, service=service, urgency=form.urgency.data, shared_fields=fields,
                                    message=form.message.data or None,
                                    assault_at=_local_to_utc(form.assault_at.data, tz), replaces=replaces)
-    except CaseInputError as exc:
-        getattr(form, exc.field, form.service_id).errors = [case_error_message(exc.code)]
+    except InputError as exc:
+        getattr(form, exc.field, form.service_id).errors = [input_error_message(exc.code)]
         return None
     except WorkflowError as exc:
         # No consent is fixed at the consent box, not by choosing another service.
         field = "record_consent" if exc.code == "no_consent" else \
             {"to_agency_id": "service_id"}.get(exc.field, exc.field)
-        getattr(form, field, form.service_id).errors = [case_error_message(exc.code)]
+        getattr(form, field, form.service_id).errors = [input_error_message(exc.code)]
         return None
     return referral
 
@@ -151,8 +151,8 @@ def transition(referral_id):
         status = 409 if referrals_service.is_conflict(exc) else 422
         if exc.field in ("reason", "message"):  # told at the field that fixes it, in the summary too
             return _show_again(referral_id, form, status, failed_field=exc.field,
-                               failed_error=case_error_message(exc.code))
-        flash(case_error_message(exc.code), "error")
+                               failed_error=input_error_message(exc.code))
+        flash(input_error_message(exc.code), "error")
         return _show_again(referral_id, form, status)
     label = TRANSITIONS[form.action.data].name
     flash(_("Done: %(action)s.", action=_action_label(label)), "success")
@@ -207,8 +207,8 @@ def partner_letter(referral_id):
         return refused_redirect(back, _("The request could not be completed."))
     try:
         link, secret = partner_links.issue_link(g.user, referral)
-    except CaseInputError as exc:
-        return refused_redirect(back, case_error_message(exc.code))
+    except InputError as exc:
+        return refused_redirect(back, input_error_message(exc.code))
     view = partner_links.partner_view(link, audit_action="partner.letter")
     address = current_app.config["BASE_URL"].rstrip("/") + url_for("partner.show", secret=secret)
     with force_locale(form.language.data):

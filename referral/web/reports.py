@@ -7,8 +7,8 @@ from flask_babel import gettext as _
 
 from ..policy import Action
 from ..services import report_triage as triage
-from ..services.cases import CaseInputError
 from ..services.directory import get_service
+from ..services.errors import InputError
 from ..services.public_reports import ReportInputError
 from ..workflows.errors import WorkflowError
 from .access import guard, load_report
@@ -58,7 +58,7 @@ def _act(report_id, work, done: str, form=None, name: str | None = None):
         return _page(report, **({name: form} if name else {"action": form}))
     try:
         result = work(report, form)
-    except (ReportInputError, CaseInputError, WorkflowError) as exc:
+    except (ReportInputError, InputError, WorkflowError) as exc:
         message = MESSAGES.get(getattr(exc, "code", ""), lambda: _("This could not be done."))()
         return refused_redirect(url_for("reports.show", report_id=report.id), message)
     flash(done, "success")

@@ -13,15 +13,14 @@ from ..models import Stay
 from ..policy import Action
 from ..services import capacity as places
 from ..services import stays
-from ..services.cases import CaseInputError
 from ..services.directory import get_service
+from ..services.errors import InputError, input_error_message
 from ..services.records import get_record
 from .access import guard, load_referral
 from .formatting import list_separator
 from .forms import options
 from .forms.auth import ConfirmForm
 from .forms.stays import AdmitForm, CapacityForm, ExitForm, ExtensionForm, GivenForm
-from .messages import case_error_message
 from .refusals import discard_refused_changes, form_page, refused_redirect
 
 bp = Blueprint("stays", __name__, url_prefix="/stays")
@@ -45,9 +44,9 @@ def _load_stay(stay_id: int, action: Action):
     return stay, guard(action, stay)
 
 
-def _field_error(form, exc: CaseInputError, fallback: str) -> None:
+def _field_error(form, exc: InputError, fallback: str) -> None:
     field = getattr(form, exc.field, None) or getattr(form, fallback)
-    field.errors = [*field.errors, case_error_message(exc.code)]
+    field.errors = [*field.errors, input_error_message(exc.code)]
     discard_refused_changes()
 
 
@@ -59,7 +58,7 @@ def admit(referral_id):
         try:
             stay = stays.admit(g.user, referral, admitted_on=form.admitted_on.data, children=form.children.data,
                                accessible_room=form.accessible_room.data)
-        except CaseInputError as exc:
+        except InputError as exc:
             _field_error(form, exc, "admitted_on")
         else:
             flash(_("She is admitted. The places were taken."), "success")
@@ -94,7 +93,7 @@ def record_service(stay_id):
     if form.validate_on_submit():
         try:
             stays.record_service(g.user, stay, code=form.code.data, given_on=form.given_on.data)
-        except CaseInputError as exc:
+        except InputError as exc:
             _field_error(form, exc, "code")
         else:
             flash(_("Service recorded."), "success")
@@ -109,7 +108,7 @@ def request_extension(stay_id):
     if form.validate_on_submit():
         try:
             stays.request_extension(g.user, stay, days=form.days.data)
-        except CaseInputError as exc:
+        except InputError as exc:
             _field_error(form, exc, "days")
         else:
             flash(_("Extension requested: a colleague must approve it."), "success")
@@ -128,8 +127,8 @@ def decide_extension(stay_id, extension_id, decision):
         return refused_redirect(back, _("The request could not be completed."))
     try:
         stays.decide_extension(g.user, extension, approve=decision == "approve")
-    except CaseInputError as exc:
-        return refused_redirect(back, case_error_message(exc.code))
+    except InputError as exc:
+        return refused_redirect(back, input_error_message(exc.code))
     flash(_("Extension approved.") if decision == "approve" else _("Extension refused."), "success")
     return redirect(back)
 
@@ -142,7 +141,7 @@ def exit_stay(stay_id):
         try:
             stays.exit_stay(g.user, stay, exited_on=form.exited_on.data, destination=form.destination.data,
                             outcome=form.outcome.data)
-        except CaseInputError as exc:
+        except InputError as exc:
             _field_error(form, exc, "exited_on")
         else:
             flash(_("Exit recorded. Her places are free again."), "success")
@@ -162,7 +161,7 @@ def capacity(service_id):
         try:
             places.set_capacity(g.user, service, beds=form.beds.data, child_places=form.child_places.data,
                                 accessible_rooms=form.accessible_rooms.data, max_stay_days=form.max_stay_days.data)
-        except CaseInputError as exc:
+        except InputError as exc:
             _field_error(form, exc, "beds")
         else:
             flash(_("Places saved."), "success")

@@ -9,10 +9,9 @@ from flask_babel import gettext as _
 from ..models.approval import CASEWORK_STEPS
 from ..policy import Action
 from ..services import supervision
-from ..services.cases import CaseInputError
+from ..services.errors import InputError, input_error_message
 from .access import guard
 from .forms.supervision import DecisionForm, StepsForm
-from .messages import case_error_message
 from .refusals import form_page, refused_redirect
 
 bp = Blueprint("supervision", __name__, url_prefix="/supervision")
@@ -48,9 +47,9 @@ def decide(approval_id: int, decision: str):
         return refused_redirect(back, _("The request could not be completed."))
     try:
         supervision.decide(g.user, approval, approve=decision == "approve", comment=form.comment.data)
-    except CaseInputError as exc:
+    except InputError as exc:
         if exc.field == "comment" and exc.code == "required":
             return refused_redirect(back, _("Say what she should change: your comments go back to her."))
-        return refused_redirect(back, case_error_message(exc.code))
+        return refused_redirect(back, input_error_message(exc.code))
     flash(_("Approved.") if decision == "approve" else _("Returned to her with your comments."), "success")
     return redirect(back)

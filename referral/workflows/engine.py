@@ -19,11 +19,11 @@ from ..extensions import db
 from ..models import Case, Referral, ReferralEvent, User
 from ..models.base import utcnow
 from ..models.vocab import DeclineReason, ReferralStatus, Role, SharedField
+from ..notifications import agency_staff, notify
 from ..policy import Action, NotFoundError, PermissionDenied, require
 from ..policy.fields import consent_for
 from ..security.case_crypto import seal
-from ..services import daily_stats
-from ..services.notifications import agency_staff, notify
+from ..stats import daily_stats
 from . import sla
 from .definition import BOUNCED_STATES, OPEN_STATES, TRANSITIONS, Transition
 from .errors import ConcurrentUpdate, GuardFailed, InvalidTransition, StaleVersion, WorkflowError  # noqa: F401 (its callers catch it here)

@@ -6,7 +6,7 @@ import pytest
 from flask_babel import force_locale
 
 from referral.api.errors import TITLES
-from referral.web.messages import CASE_ERRORS
+from referral.services.errors import MESSAGES
 from tests.api.conftest import PROBLEM, assert_problem, bearer, token_for
 
 
@@ -32,10 +32,10 @@ def test_titles_and_messages_follow_accept_language(client, world, language):
                            headers=bearer(token, **{"Accept-Language": f"{language},en;q=0.5"}))
     body = assert_problem(response, 422, "invalid-input")
     with force_locale(language):
-        expected_message = str(CASE_ERRORS["invalid_phone"])
+        expected_message = str(MESSAGES["invalid_phone"])
         expected_title = str(TITLES["invalid-input"])
     with force_locale("en"):
-        english = str(CASE_ERRORS["invalid_phone"])
+        english = str(MESSAGES["invalid_phone"])
     assert expected_message != english  # the catalogue translates it: the test can tell
     assert body["errors"][0]["message"] == expected_message
     assert body["title"] == expected_title
@@ -72,4 +72,4 @@ def test_schema_errors_have_codes_and_translated_messages(client, world):
     errors = {e["field"]: e for e in assert_problem(response, 422)["errors"]}
     assert errors["full_name"]["code"] == "required" and errors["surprise"]["code"] == "unknown_field"
     with force_locale("fr"):
-        assert errors["full_name"]["message"] == str(CASE_ERRORS["required"])
+        assert errors["full_name"]["message"] == str(MESSAGES["required"])

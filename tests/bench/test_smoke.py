@@ -155,7 +155,7 @@ def test_quick_measurements_run_and_report(generated, app, database_url):
 
 
 def test_generated_referrals_are_in_the_dashboard_statistics(generated):
-    from referral.services import daily_stats
+    from referral.stats import daily_stats
 
     connection = db.session.connection()
     stored = daily_stats.stored(connection)

@@ -7,7 +7,7 @@ import pytest
 from referral.extensions import db
 from referral.models import AuditEvent
 from referral.services import cases
-from referral.services.cases import CaseInputError
+from referral.services.errors import InputError
 from tests.factories import as_user, make_case
 
 
@@ -40,7 +40,7 @@ def test_search_is_logged_without_the_value(world):
 
 
 def test_invalid_phone_is_an_input_error(world):
-    with pytest.raises(CaseInputError) as caught, as_user(world.cw_a):
+    with pytest.raises(InputError) as caught, as_user(world.cw_a):
         cases.search(world.cw_a, "phone", "not a phone")
     assert caught.value.field == "value"
 

@@ -14,8 +14,8 @@ from referral.models import AuditEvent, Service
 from referral.models.vocab import ServiceCategory
 from referral.services import directory_admin
 from referral.services.capacity import set_capacity
-from referral.services.cases import CaseInputError
 from referral.services.directory import find_services
+from referral.services.errors import InputError
 from tests.api.conftest import assert_problem, bearer, token_for
 from tests.factories import csrf_token, login
 
@@ -63,7 +63,7 @@ def test_languages_keep_their_order_and_drop_duplicates(world):
 
 def test_an_unknown_language_is_refused_by_the_service_layer(world):
     service = world.service(world.assoc_a, ServiceCategory.PSYCHOSOCIAL)
-    with pytest.raises(CaseInputError) as refused:
+    with pytest.raises(InputError) as refused:
         directory_admin.save_service(world.coordinator, service, world.assoc_a,
                                      {"category": "psychosocial", "languages": ["klingon"]}, [world.r1.id])
     assert refused.value.field == "languages"

@@ -11,8 +11,8 @@ from referral.extensions import db
 from referral.models import AuditEvent, Case, CaseGoal, Referral
 from referral.models.vocab import CaseStatus, ServiceCategory
 from referral.services import plan
-from referral.services.cases import CaseInputError
 from referral.services.erasure import shred_case
+from referral.services.errors import InputError
 from referral.workflows.engine import fire
 from tests.factories import as_user, consent_and_refer, csrf_token, login, make_case
 
@@ -66,7 +66,7 @@ def test_a_goal_served_by_a_referral_names_one_of_her_own_referrals(client, worl
     assert _add(client, case, by_whom="referral", referral_id="").status_code == 422
     # Another file's referral is not in the list she may choose from.
     assert _add(client, case, by_whom="referral", referral_id=str(foreign.id)).status_code == 422
-    with as_user(world.cw_a), pytest.raises(CaseInputError) as refused:
+    with as_user(world.cw_a), pytest.raises(InputError) as refused:
         plan.add_goal(world.cw_a, case, {**GOAL, "target_on": None, "by_whom": "referral", "referral_id": foreign.id})
     assert refused.value.field == "referral_id"
     db.session.rollback()

@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 from referral.extensions import db
 from referral.models import Referral
 from referral.models.vocab import ServiceCategory as C
-from referral.services.cases import CaseInputError
+from referral.services.errors import InputError
 from referral.services.referrals import create_referral
 from referral.workflows.engine import fire
 from tests.factories import as_user, consent_and_refer, csrf_token, login, make_case
@@ -59,7 +59,7 @@ def test_only_a_referral_that_came_back_of_the_same_file_can_be_replaced(world):
     other_case = make_case(world.cw_a)
     before = _count()
     for target, replaced, code in ((case, open_one, "not_bounced"), (other_case, declined, "unknown_referral")):
-        with as_user(world.cw_a), pytest.raises(CaseInputError) as refused:
+        with as_user(world.cw_a), pytest.raises(InputError) as refused:
             create_referral(world.cw_a, target, service=world.service(world.hospital, C.MEDICAL),
                             urgency="urgent", shared_fields=["name"], replaces=replaced)
         assert (refused.value.field, refused.value.code) == ("replaces", code)

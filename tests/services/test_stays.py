@@ -15,7 +15,7 @@ from referral.models.vocab import Role, ServiceCategory
 from referral.policy import PermissionDenied
 from referral.services import capacity as places
 from referral.services import stays
-from referral.services.cases import CaseInputError
+from referral.services.errors import InputError
 from referral.workflows import engine
 from tests.factories import as_user, consent_and_refer, csrf_token, login, make_agency, make_case, make_user, race
 
@@ -71,13 +71,13 @@ def test_admission_and_exit_move_the_places_and_start_care(world):
 def test_no_admission_beyond_the_places(world):
     service = _shelter(world, beds=1, children=1)
     referral = _accepted(world, service)
-    with as_user(world.cw_b), pytest.raises(CaseInputError) as refused:
+    with as_user(world.cw_b), pytest.raises(InputError) as refused:
         stays.admit(world.cw_b, referral, admitted_on=utcnow().date(), children=2)
     assert refused.value.code == "no_child_place"
     db.session.rollback()
     _admit(world, referral, children=1)
     other = _accepted(world, service)
-    with as_user(world.cw_b), pytest.raises(CaseInputError) as refused:
+    with as_user(world.cw_b), pytest.raises(InputError) as refused:
         stays.admit(world.cw_b, other, admitted_on=utcnow().date())
     assert refused.value.code == "no_bed"
 
@@ -104,7 +104,7 @@ def test_an_extension_needs_a_second_person(world):
     with as_user(second):
         stays.decide_extension(second, extension, approve=True)
         db.session.commit()
-        with pytest.raises(CaseInputError):
+        with pytest.raises(InputError):
             stays.decide_extension(second, extension, approve=False)  # decided once
     db.session.rollback()
     assert db.session.get(Stay, stay.id).ends_on == ends + timedelta(days=15)
@@ -216,7 +216,7 @@ def test_two_admissions_into_the_last_bed_one_wins(app, world):
                         stays.admit(user, db.session.get(Referral, referral_id), admitted_on=utcnow().date())
                         db.session.commit()
                     return "won"
-                except CaseInputError as exc:
+                except InputError as exc:
                     db.session.rollback()
                     return exc.code
         return run

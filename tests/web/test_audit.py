@@ -17,7 +17,8 @@ from referral.models import AuditCheckpoint, AuditEvent
 from referral.models.base import utcnow
 from referral.models.vocab import Role
 from referral.services import audit_queries
-from referral.services.cases import CaseInputError, read_identity
+from referral.services.cases import read_identity
+from referral.services.errors import InputError
 from tests.factories import IDENTITY, as_user, csrf_token, insider_sql, login, make_case, make_user
 
 OTHER_IDENTITY = {"full_name": "خديجة العلوي", "phone": "0677889900", "national_id": "AB998877",
@@ -207,7 +208,7 @@ def test_csv_export_reads_in_batches_and_misses_nothing(client, world, log, monk
 def test_an_emergency_reason_is_a_code_never_free_text(world, log):
     # Staff would write names and places: free text would stand in clear in the log and its exports.
     case_a, _ = log
-    with as_user(world.cw_b), pytest.raises(CaseInputError):
+    with as_user(world.cw_b), pytest.raises(InputError):
         read_identity(world.cw_b, case_a, break_glass_reason="Her husband Karim is at the door")
     db.session.rollback()
     assert db.session.execute(select(AuditEvent).where(

@@ -144,12 +144,12 @@ def test_no_send_without_consent_covering_the_recipient(world):
 
 
 def test_post_rape_care_carries_clinical_deadlines_and_is_never_standard(world):
-    from referral.services.cases import CaseInputError
+    from referral.services.errors import InputError
 
     case = make_case(world.cw_a)
     service = world.service(world.hospital, ServiceCategory.POST_RAPE_CARE)
     assault = utcnow() - timedelta(hours=10)
-    with pytest.raises(CaseInputError):
+    with pytest.raises(InputError):
         consent_and_refer(world.cw_a, case, service, urgency="standard", assault_at=assault)
     db.session.rollback()
     referral = consent_and_refer(world.cw_a, case, service, urgency="emergency", assault_at=assault)

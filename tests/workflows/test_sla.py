@@ -20,7 +20,7 @@ from referral.jobs.sweep import run_sla_sweep
 from referral.models import Breach, Holiday, Referral, Service, SlaPolicy, SlaTimer
 from referral.models.base import utcnow
 from referral.models.vocab import ServiceCategory, TimerKind, Urgency
-from referral.services.cases import CaseInputError
+from referral.services.errors import InputError
 from referral.workflows import engine
 from referral.workflows.calendar import BusinessCalendar, business_minutes_between
 from referral.workflows.sla import recompute_open_timers
@@ -296,7 +296,7 @@ def test_a_deadline_already_past_at_sending_is_breached_at_the_next_sweep(world)
     ("emergency", casa(2027, 1, 9, 3, 0), "assault_at", "in_future"),
 ])
 def test_post_rape_referrals_are_never_standard_and_need_a_past_assault_time(world, urgency, assault, field, code):
-    with pytest.raises(CaseInputError) as error:
+    with pytest.raises(InputError) as error:
         post_rape(world, urgency=urgency, at=casa(2027, 1, 9, 2, 0), assault_at=assault)
     assert (error.value.field, error.value.code) == (field, code)
 

@@ -18,7 +18,7 @@ from referral.jobs.sweep import run_sla_sweep
 from referral.models import referral_daily_stats, referral_weekly_stats
 from referral.models.stats import BUCKETS
 from referral.models.vocab import ServiceCategory as C
-from referral.services import daily_stats
+from referral.stats import daily_stats
 from referral.workflows.engine import fire
 from tests.factories import as_user, consent_and_refer, make_case
 

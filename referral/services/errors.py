@@ -1,10 +1,26 @@
-"""Translated messages for the stable error codes services raise."""
+"""How a use case refuses what it was given, in the words both faces show.
+
+A use case raises `InputError(field, code)` before it writes anything: `field` names the input (a
+form field, an API body field), `code` is stable. The pages put `input_error_message(code)` at the
+field and answer 422 with what was typed; the API answers a problem document naming the field with
+the same message. The workflow engine's refusals (workflows/errors.py) use the same codes.
+"""
 
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 
-CASE_ERRORS = {
+
+class InputError(ValueError):
+    """A use case refused an input; nothing was written."""
+
+    def __init__(self, field: str, code: str):
+        super().__init__(f"{field}: {code}")
+        self.field = field
+        self.code = code
+
+
+MESSAGES = {
     "required": _l("This field is required."),
     "unknown_value": _l("Choose a value from the list."),
     "bad_hours": _l("Write opening hours like 08:30-12:00, 14:00-16:30, each interval ending after it starts."),
@@ -81,5 +97,5 @@ CASE_ERRORS = {
 }
 
 
-def case_error_message(code: str) -> str:
-    return str(CASE_ERRORS.get(code, _l("The request could not be completed.")))
+def input_error_message(code: str) -> str:
+    return str(MESSAGES.get(code, _l("The request could not be completed.")))

@@ -1,0 +1,16 @@
+"""Which casework steps of an association need a supervisor's approval (its own choice)."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from ..extensions import db
+from ..models import Case, CaseworkStep
+
+
+def steps_of(agency_id: int) -> set[str]:
+    return set(db.session.execute(select(CaseworkStep.step).where(CaseworkStep.agency_id == agency_id)).scalars())
+
+
+def needs_approval(case: Case, step: str) -> bool:
+    return step in steps_of(case.owner_agency_id)
