@@ -18,8 +18,9 @@ import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from sqlalchemy import create_engine, func, insert, select, text
+from sqlalchemy import func, insert, select, text
 from sqlalchemy.engine import make_url
+from sqlalchemy_utils import create_database, database_exists, drop_database
 
 from .files import MAX_REFERRALS, Plan, first_index_by_year, init_worker, make_chunk
 from .network import build_network
@@ -48,16 +49,10 @@ def ensure_database(url: str, *, replace: bool = False) -> None:
     name = parsed.database
     if replace and "bench" not in name:
         raise GeneratorError(f"refusing to drop {name!r}: --replace only drops databases named *bench*")
-    admin = create_engine(parsed.set(database="postgres"), isolation_level="AUTOCOMMIT")
-    try:
-        with admin.connect() as conn:
-            if replace:
-                conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-            exists = conn.execute(text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": name}).scalar()
-            if not exists:
-                conn.execute(text(f'CREATE DATABASE "{name}"'))
-    finally:
-        admin.dispose()
+    if replace and database_exists(parsed):
+        drop_database(parsed)  # its open connections are ended first
+    if not database_exists(parsed):
+        create_database(parsed)
 
 
 def bench_app(url: str, overrides: dict | None = None):

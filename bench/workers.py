@@ -21,7 +21,7 @@ import time
 from datetime import date
 from pathlib import Path
 
-from sqlalchemy import create_engine, text
+from sqlalchemy_utils import create_database, database_exists, drop_database
 
 from .load import _free_port, get, run_python
 
@@ -35,12 +35,10 @@ def _percentile(ordered: list[float], p: float) -> float:
 
 
 def _fresh_database(admin_url: str, name: str) -> str:
-    admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    admin.dispose()
     url = admin_url.rsplit("/", 1)[0] + "/" + name
+    if database_exists(url):
+        drop_database(url)
+    create_database(url)
     flask = str(Path(sys.executable).with_name("flask"))
     subprocess.run([flask, "--app", "wsgi", "db", "upgrade"], cwd=ROOT, check=True,  # noqa: S603
                    env=dict(os.environ, DATABASE_URL=url), capture_output=True)

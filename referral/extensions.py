@@ -5,6 +5,7 @@ import logging
 from flask_babel import Babel
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
+from flask_login import LoginManager
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
 from flask_wtf.csrf import CSRFProtect
@@ -26,6 +27,8 @@ db = SQLAlchemy(metadata=MetaData(naming_convention=NAMING_CONVENTION))
 migrate = Migrate(render_as_batch=True, compare_type=True)
 babel = Babel()
 csrf = CSRFProtect()
+#: Who is logged in, read from the server-side session row (lifecycle.py); never a remember cookie.
+login_manager = LoginManager()
 limiter = Limiter(key_func=get_remote_address, default_limits=[])
 
 #: Where `hit` counts while the shared storage (Redis) cannot be reached: this process's memory.

@@ -11,12 +11,13 @@ refusal's message survives the rollback.
 from __future__ import annotations
 
 from flask import Flask, g, redirect, request, session, url_for
+from flask_login import current_user
 from sqlalchemy.exc import DBAPIError
 
 from .audit import deferred
 from .audit.context import Actor, reset_actor, set_actor
 from .audit.deferred import keep_disclosures
-from .extensions import db
+from .extensions import db, login_manager
 from .faults import database_fault, unavailable_response
 from .models import User
 from .security.proxies import client_ip
@@ -49,7 +50,11 @@ OUTAGE_ENDPOINTS = frozenset({"static", "health.live"})
 PASSWORD_CHANGE_ENDPOINTS = frozenset({"auth.change_password", "auth.logout", "i18n.set_language", "static"})
 
 
-def _load_user() -> User | None:
+def user_of_the_session_row(*_ignored) -> User | None:
+    """Flask-Login's loader, for the session key, a remember cookie and the request alike: the user
+    of the server-side session row, whatever id they name. The row is the one source of truth:
+    it has a user only once both factors passed, and the session interface has already refused a
+    revoked, idle or expired row (security/sessions.py). A disabled account has no user."""
     user_id = getattr(session, "user_id", None)
     if user_id is None:
         return None
@@ -59,6 +64,26 @@ def _load_user() -> User | None:
     return user
 
 
+def _not_logged_in():
+    """Flask-Login's answer to a page that needs a login: back to the login page, saying when her
+    session had ended rather than never begun."""
+    expired = 1 if getattr(session, "expired", False) else None
+    return redirect(url_for("auth.login", next=request.full_path if request.method == "GET" else None,
+                            expired=expired))
+
+
+def init_login(app: Flask) -> None:
+    login_manager.init_app(app)
+    # The server-side session is bound, revocable and rotated at login: Flask-Login's own session
+    # protection would only write keys into it. Remember-me stays off: no remember cookie is ever
+    # set, and one sent anyway identifies nobody (the loader reads the row, not the cookie).
+    login_manager.session_protection = None
+    app.config["REMEMBER_COOKIE_DURATION"] = 0
+    login_manager.user_loader(user_of_the_session_row)
+    login_manager.request_loader(user_of_the_session_row)
+    login_manager.unauthorized_handler(_not_logged_in)
+
+
 def refuse() -> None:
     """The request was refused: roll back everything it did, even if it answers with a redirect
     (a refusal told by a flash message on the page it goes back to)."""
@@ -66,6 +91,8 @@ def refuse() -> None:
 
 
 def init_lifecycle(app: Flask) -> None:
+    init_login(app)
+
     @app.before_request
     def load_user_and_deny_by_default():
         if g.get("db_fault") and request.endpoint not in OUTAGE_ENDPOINTS:
@@ -75,16 +102,16 @@ def init_lifecycle(app: Flask) -> None:
             g.user = None  # even a logged-in caseworker reporting from her phone is anonymous here
             g.actor_token = set_actor(Actor(channel="public"))
             return None
-        g.user = _load_user()
-        g.actor_token = set_actor(actor_for(g.user, channel="web"))
         if endpoint.startswith("api."):
-            return None  # the API authenticates with bearer tokens (its own check)
+            g.user = None  # the API authenticates with bearer tokens (its own check), never a cookie
+            g.actor_token = set_actor(actor_for(None, channel="web"))
+            return None
+        # Views and services take the user as an argument: g.user is Flask-Login's current_user, the
+        # object itself (not its proxy), or None.
+        g.user = current_user._get_current_object() if current_user.is_authenticated else None
+        g.actor_token = set_actor(actor_for(g.user, channel="web"))
         if g.user is None:
-            if endpoint in PUBLIC_ENDPOINTS:
-                return None
-            expired = 1 if getattr(session, "expired", False) else None
-            return redirect(url_for("auth.login", next=request.full_path if request.method == "GET" else None,
-                                    expired=expired))
+            return None if endpoint in PUBLIC_ENDPOINTS else login_manager.unauthorized()
         if g.user.must_change_password and endpoint not in PASSWORD_CHANGE_ENDPOINTS:
             return redirect(url_for("auth.change_password"))
         return None

@@ -10,6 +10,7 @@ import uuid
 
 import pytest
 from sqlalchemy import create_engine, text
+from sqlalchemy_utils import create_database, drop_database
 
 from referral import create_app
 from referral.backup import structure_counts
@@ -37,12 +38,12 @@ def empty_database(database_urls):
     """A new database owned by the owner role, as an operator creates one to restore into."""
     name = f"masar_restored_{uuid.uuid4().hex[:8]}"
     owner = database_urls.owner.rsplit("/", 1)[0].split("://", 1)[1].split("@", 1)[0]
-    admin = create_engine(database_urls.admin, isolation_level="AUTOCOMMIT")
     app_role = database_urls.app.split("://", 1)[1].split("@", 1)[0]
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}" OWNER "{owner}"'))
-    in_new = create_engine(database_urls.admin.rsplit("/", 1)[0] + f"/{name}", isolation_level="AUTOCOMMIT")
+    new_database = database_urls.admin.rsplit("/", 1)[0] + f"/{name}"
+    create_database(new_database)
+    in_new = create_engine(new_database, isolation_level="AUTOCOMMIT")
     with in_new.connect() as conn:
+        conn.execute(text(f'ALTER DATABASE "{name}" OWNER TO "{owner}"'))
         conn.execute(text(f'GRANT USAGE ON SCHEMA public TO "{app_role}"'))
         conn.execute(text(f'GRANT CREATE ON SCHEMA public TO "{owner}"'))
     in_new.dispose()
@@ -51,9 +52,7 @@ def empty_database(database_urls):
         return getattr(database_urls, kind).rsplit("/", 1)[0] + f"/{name}"
 
     yield url
-    with admin.connect() as conn:
-        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    admin.dispose()
+    drop_database(new_database)  # its open connections are ended first
 
 
 def test_a_restored_system_is_whole_decrypts_and_verifies(app, owner_app, world, tmp_path, empty_database):

@@ -52,6 +52,17 @@ class User(db.Model):
     def has_role(self, *roles: Role) -> bool:
         return bool(self.roles.intersection(roles))
 
+    # Flask-Login's interface (lifecycle.py loads only an active account with a session row).
+    is_authenticated = True
+    is_anonymous = False
+
+    @property
+    def is_active(self) -> bool:
+        return bool(self.active)
+
+    def get_id(self) -> str:
+        return str(self.id)
+
 
 class UserRole(db.Model):
     __tablename__ = "user_roles"

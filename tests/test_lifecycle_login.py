@@ -1,0 +1,66 @@
+"""Flask-Login says who is logged in, on top of the server-side sessions: the session row is the one
+source of truth, remember-me stays off, and a forged or stale remember cookie names nobody."""
+
+from __future__ import annotations
+
+from flask_login import current_user
+from flask_login.utils import encode_cookie
+
+from referral.extensions import db
+from tests.factories import PASSWORD, csrf_token, login
+
+REMEMBER = "remember_token"  # Flask-Login's cookie name
+
+
+def _cookies_set(response) -> list[str]:
+    return [value.split("=", 1)[0] for value in response.headers.getlist("Set-Cookie")]
+
+
+def test_logging_in_sets_no_remember_cookie(client, world):
+    response = login(client, world.cw_b)
+    assert REMEMBER not in _cookies_set(response)
+    assert client.get_cookie(REMEMBER) is None
+    assert client.get("/").status_code == 200
+
+
+def test_a_remember_cookie_names_nobody(app, client, world):
+    """Even one signed with the app's key (as Flask-Login would have): no session row, no user."""
+    with app.test_request_context():
+        forged = encode_cookie(str(world.admin.id))
+    client.set_cookie(REMEMBER, forged)
+    response = client.get("/")
+    assert response.status_code == 302 and "/login" in response.headers["Location"]
+
+
+def test_a_remember_cookie_does_not_change_who_she_is(app, client, world):
+    login(client, world.cw_a)
+    with app.test_request_context():
+        forged = encode_cookie(str(world.admin.id))
+    client.set_cookie(REMEMBER, forged)
+    assert client.get("/admin/users").status_code == 403  # still the caseworker, not the admin
+    assert world.cw_a.display_name in client.get("/").get_data(as_text=True)
+
+
+def test_a_revoked_session_row_has_no_user(client, other_client, world):
+    login(client, world.cw_a)
+    login(other_client, world.cw_a)
+    assert client.get("/cases/").status_code == 200
+    other_client.post("/logout/everywhere", data={"csrf_token": csrf_token(other_client, "/account")})
+    db.session.expire_all()
+    refused = client.get("/cases/")
+    assert refused.status_code == 302 and "/login" in refused.headers["Location"]
+
+
+def test_half_logged_in_is_not_logged_in(client, world):
+    """After the password, before the second factor: the session row has no user yet."""
+    token = csrf_token(client)
+    response = client.post("/login", data={"username": world.cw_a.username, "password": PASSWORD,
+                                           "csrf_token": token})
+    assert response.status_code == 302 and "/login/verify" in response.headers["Location"]
+    page = client.get("/cases/")
+    assert page.status_code == 302 and "/login" in page.headers["Location"]
+
+
+def test_current_user_is_anonymous_outside_a_session(app):
+    with app.test_request_context("/"):
+        assert not current_user.is_authenticated
