@@ -15,7 +15,6 @@ FACES = ("web", "api")
 #: Face modules that may touch the session, and why.
 SESSION_ALLOWED = {
     "web/refusals.py": "drops a refused use case's writes before the page is drawn again",
-    "web/auth.py": "signing in and out (being moved behind Flask-Login)",
 }
 
 

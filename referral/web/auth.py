@@ -9,7 +9,7 @@ from flask_babel import gettext as _
 
 from ..audit.context import set_actor
 from ..audit.log import record
-from ..extensions import db, limiter
+from ..extensions import limiter
 from ..lifecycle import actor_for
 from ..models import User
 from ..models.base import utcnow
@@ -19,6 +19,7 @@ from ..security.sessions import end_session, start_authenticated_session
 from ..security.tokens import token_digest
 from ..services import accounts, credentials
 from ..services.accounts import LoginStatus, PasswordRejected
+from ..services.records import get_record
 from .forms.auth import ChangePasswordForm, ConfirmForm, EnrolForm, LoginForm, SecondFactorForm
 from .redirects import local_path
 from .refusals import form_page, refused_redirect
@@ -52,7 +53,7 @@ def _pending_user() -> User | None:
     if utcnow().timestamp() - started > PENDING_LOGIN_TTL.total_seconds():
         session.pop("pending_login", None)
         return None
-    user = db.session.get(User, pending.get("user_id"))
+    user = get_record(User, pending.get("user_id"))
     return user if user is not None and user.active else None
 
 
