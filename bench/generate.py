@@ -50,7 +50,7 @@ def ensure_database(url: str, *, replace: bool = False) -> None:
     if replace and "bench" not in name:
         raise GeneratorError(f"refusing to drop {name!r}: --replace only drops databases named *bench*")
     if replace and database_exists(parsed):
-        drop_database(parsed)  # its open connections are ended first
+        drop_database(parsed)  # refused while another process is connected to it
     if not database_exists(parsed):
         create_database(parsed)
 

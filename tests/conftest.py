@@ -20,7 +20,6 @@ import time_machine
 from argon2 import PasswordHasher
 from flask.testing import FlaskClient
 from sqlalchemy import create_engine, text
-from sqlalchemy_utils import drop_database
 
 from referral.security import passwords
 from tests.clock import start_instant
@@ -82,8 +81,10 @@ def database_urls(tmp_path_factory):
     user_at = base.split("://", 1)[1].split("@", 1)[-1]
     yield DatabaseUrls(app=f"postgresql://{app_role}@{user_at}/{name}", owner=f"postgresql://{owner}@{user_at}/{name}",
                        admin=f"{base}/{name}")
-    drop_database(f"{base}/{name}")  # its open connections are ended first
     with admin.connect() as conn:
+        # FORCE: the session's app engines may still hold connections (SQLAlchemy-Utils's
+        # drop_database would wait for them to go).
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
         conn.execute(text(f'DROP ROLE IF EXISTS "{app_role}"'))
         conn.execute(text(f'DROP ROLE IF EXISTS "{owner}"'))
     admin.dispose()

@@ -10,7 +10,7 @@ import uuid
 
 import pytest
 from sqlalchemy import create_engine, text
-from sqlalchemy_utils import create_database, drop_database
+from sqlalchemy_utils import create_database
 
 from referral import create_app
 from referral.backup import structure_counts
@@ -52,7 +52,10 @@ def empty_database(database_urls):
         return getattr(database_urls, kind).rsplit("/", 1)[0] + f"/{name}"
 
     yield url
-    drop_database(new_database)  # its open connections are ended first
+    admin = create_engine(database_urls.admin, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:  # FORCE: the restored app's engine may still hold a connection
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    admin.dispose()
 
 
 def test_a_restored_system_is_whole_decrypts_and_verifies(app, owner_app, world, tmp_path, empty_database):
