@@ -24,7 +24,7 @@ from ..extensions import db
 from ..models import Agency, AuditEvent, Breach, Case, Escalation, JobLock, Referral, SlaPolicy, SlaTimer, User
 from ..models.base import utcnow
 from ..models.vocab import Role, Urgency
-from ..notifications import notify, staff_of_agencies
+from ..notifications import notify, notify_batch, staff_of_agencies
 from ..stats import daily_stats
 from .locks import SCHEDULER_ACTOR, JobLease
 
@@ -120,10 +120,13 @@ def _breach_batch(now: datetime, size: int, report: SweepReport) -> int:
     # The referring side: who sent it, and the file's caseworker if someone else now holds it.
     sender_ids = {r.id: [r.created_by_id, caseworkers[r.id]] for r in referrals.values()}
     senders = _users({uid for ids in sender_ids.values() for uid in ids if uid})
-    for referral_id, timer_kinds in kinds.items():
-        referral = referrals[referral_id]
-        people = staff.get(referral.to_agency_id, []) + [senders[u] for u in sender_ids[referral_id] if u in senders]
-        notify(people, "referral.breach", referral=referral, params={"timers": sorted(timer_kinds)})
+    def told(referral_id) -> list[User]:
+        """The receiving agency's staff and the referring side."""
+        return staff.get(referrals[referral_id].to_agency_id, []) + [
+            senders[u] for u in sender_ids[referral_id] if u in senders]
+
+    notify_batch("referral.breach", [(referrals[referral_id], told(referral_id), {"timers": sorted(timer_kinds)})
+                                     for referral_id, timer_kinds in kinds.items()])
     report.breaches += len(claimed)
     return len(claimed)
 
@@ -195,10 +198,10 @@ def _escalation_batch(now: datetime, size: int, report: SweepReport) -> int:
                details={"reference": referral.reference, "timer": row.kind.value, "breach_id": row.id,
                         "coordinators": len(people)})
         kinds[row.referral_id].append(row.kind.value)
-    for referral_id, timer_kinds in kinds.items():
-        referral = referrals[referral_id]
-        people = national + regional.get(regions.get(referral.to_agency_id), [])
-        notify(people, "referral.escalation", referral=referral, params={"timers": sorted(timer_kinds)})
+    notify_batch("referral.escalation", [
+        (referrals[referral_id], national + regional.get(regions.get(referrals[referral_id].to_agency_id), []),
+         {"timers": sorted(timer_kinds)})
+        for referral_id, timer_kinds in kinds.items()])
     report.escalations += len(claimed)
     return len(claimed)
 

@@ -35,6 +35,10 @@ def notification_text(kind: str, params: dict) -> str:
         "referral.breach": lambda: _("Referral %(ref)s is overdue.", ref=ref),
         "referral.message": lambda: _("New message about referral %(ref)s.", ref=ref),
         "referral.escalation": lambda: _("Referral %(ref)s is still overdue and was escalated.", ref=ref),
+        "referral.breach_digest": lambda: _("%(count)s referrals are overdue: %(refs)s.",
+                                            count=params.get("count", ""), refs=_references(params)),
+        "referral.escalation_digest": lambda: _("%(count)s referrals are still overdue and were escalated: "
+                                                "%(refs)s.", count=params.get("count", ""), refs=_references(params)),
         "referral.reminder": lambda: _("A coordinator sent a reminder about referral %(ref)s.", ref=ref),
         "referral.reassign": lambda: _("Declined referral %(previous)s was sent on as %(ref)s.",
                                        previous=params.get("previous", ""), ref=ref),
@@ -92,6 +96,12 @@ def notification_text(kind: str, params: dict) -> str:
                                             change=account_change_label(params.get("change", "")), ref=ref),
     }
     return texts.get(kind, lambda: _("Update on %(ref)s.", ref=ref))()
+
+
+def _references(params: dict) -> str:
+    """The references a digest names, and an ellipsis when it names only the first of them."""
+    shown = list(params.get("references") or [])
+    return ", ".join(shown) + (", …" if int(params.get("count") or 0) > len(shown) else "")
 
 
 def emergency_reason_label(code: str) -> str:
@@ -175,6 +185,34 @@ def notify(users: Iterable[User], kind: str, *, referral: Referral | None = None
                         "information on purpose.", text=text, link=link))
             subject, body = letters[locale]
             db.session.add(OutboxEmail(to_address=user.email, subject=subject, body=body))
+
+
+#: A digest names this many references; the rest are counted.
+DIGEST_REFERENCES = 10
+
+
+def notify_batch(kind: str, news: Iterable[tuple[Referral, Iterable[User], dict]]) -> None:
+    """The same news about several referrals at once (a sweep batch): whoever hears of one referral
+    gets the usual notification, whoever hears of several gets one digest naming them (`kind` +
+    "_digest"), in the app and by email: after a day without a sweep an officer gets one message,
+    not one per overdue referral."""
+    per_user: dict[int, tuple[User, list[tuple[Referral, dict]]]] = {}
+    for referral, users, params in news:
+        for user in users:
+            items = per_user.setdefault(user.id, (user, []))[1]
+            if all(r.id != referral.id for r, _ in items):
+                items.append((referral, params))
+    for user, items in per_user.values():
+        if len(items) == 1:
+            referral, params = items[0]
+            notify([user], kind, referral=referral, params=params)
+        else:
+            named = sorted(items, key=lambda item: item[0].reference)[:DIGEST_REFERENCES]
+            references = [r.reference for r, _ in named]
+            notify([user], f"{kind}_digest", params={
+                "count": len(items), "reference": references[0], "references": references,
+                # What each named referral's own notice said (its time limits), for the record.
+                "details": {r.reference: params for r, params in named}}, path="/notifications?group=overdue")
 
 
 def _link(referral: Referral | None, case=None, path: str | None = None) -> str:

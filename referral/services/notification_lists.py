@@ -22,7 +22,7 @@ GROUPS: dict[str, tuple[str, ...]] = {
                   "referral.info_provided", "referral.reassign", "referral.reminder"),
     "messages": ("referral.message",),
     "tasks": ("task.due", "supervision.requested", "supervision.decided", "erasure.requested"),
-    "overdue": ("referral.breach", "referral.escalation"),
+    "overdue": ("referral.breach", "referral.escalation", "referral.breach_digest", "referral.escalation_digest"),
     "stalled": (STALLED,),
     "emergency": ("break_glass.read", "break_glass.over_limit", "break_glass.approved", "break_glass.rules_changed"),
     "duplicates": ("case.possible_duplicate", "case.duplicate_burst"),

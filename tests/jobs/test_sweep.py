@@ -400,3 +400,54 @@ def test_the_escalation_query_reads_only_the_breaches_awaiting_escalation():
 
     plan = _plan(breaches_to_escalate(datetime(2027, 1, 5, tzinfo=UTC), 500))
     assert "ix_breaches_awaiting_escalation" in plan, plan
+
+
+# --- digests -------------------------------------------------------------------------------
+
+
+def _emails_to(user) -> list[str]:
+    return db.session.execute(select(OutboxEmail.subject).where(OutboxEmail.to_address == user.email)).scalars().all()
+
+
+def test_a_backlog_tells_each_person_once_with_a_digest_not_once_per_referral(world):
+    """After a day without a sweep, five referrals to the police are overdue at once: each person is
+    told once, in the app and by email, naming them; one overdue referral alone is told as itself."""
+    referrals = sorted((refer(world) for _ in range(5)), key=lambda r: r.reference)
+    emails_before = len(_emails_to(world.officer_police))
+    run_sla_sweep(now=DECIDE_DUE)  # acknowledge and decide both overdue, for all five
+    assert notified("referral.breach") == []
+    digests = db.session.execute(select(Notification).where(Notification.kind == "referral.breach_digest")
+                                 ).scalars().all()
+    told = sorted(n.user_id for n in digests)
+    assert told == sorted({world.officer_police.id, world.cw_a.id})  # the police's officer, the sender
+    for digest in digests:
+        assert digest.params["count"] == 5 and digest.referral_id is None
+        assert digest.params["references"] == [r.reference for r in referrals]
+        assert digest.params["details"][referrals[0].reference] == {"timers": ["acknowledge", "decide"]}
+    assert len(_emails_to(world.officer_police)) == emails_before + 1
+
+    lone = refer(world, at=DECIDE_DUE)  # sent later: only its own time limit comes due
+    run_sla_sweep(now=DECIDE_DUE + timedelta(days=2))
+    assert [k for _, k in notified("referral.breach", lone)] == ["referral.breach"] * len(told)
+
+
+def test_escalations_of_a_backlog_reach_the_coordinator_as_one_digest(world):
+    for _ in range(3):
+        refer(world)
+    run_sla_sweep(now=ACK_DUE)
+    run_sla_sweep(now=ACK_DUE + timedelta(hours=5))
+    assert notified("referral.escalation") == []
+    assert notified("referral.escalation_digest") == [(world.coordinator.id, "referral.escalation_digest")]
+    assert db.session.execute(select(func.count()).select_from(Escalation)).scalar() == 3  # each still recorded
+
+
+def test_a_digest_counts_and_names_the_first_ten(app):
+    from flask_babel import force_locale
+
+    from referral.notifications import notification_text
+
+    params = {"count": 12, "reference": "REF-1", "references": [f"REF-{n}" for n in range(1, 11)]}
+    with app.test_request_context(), force_locale("en"):
+        text = notification_text("referral.breach_digest", params)
+        assert text.startswith("12 referrals") and "REF-10, …" in text
+        assert "…" not in notification_text("referral.breach_digest", {**params, "count": 10})
