@@ -109,17 +109,20 @@ def open_referral_count(case: Case) -> int:
     ).scalar_one()
 
 
-def what_recipients_see(case: Case, referrals: list[Referral], *, without: Consent | None = None) -> dict:
+def what_recipients_see(case: Case, referrals: list[Referral], *, without: Consent | None = None,
+                        consents: list[Consent] | None = None) -> dict:
     """For the owner's file page: what each receiving agency still reads through each sent referral
     (a RecipientAccess per referral id; drafts are nobody's but hers). With `without`, what they
-    would read once that consent is withdrawn: the confirmation before a withdrawal."""
+    would read once that consent is withdrawn: the confirmation before a withdrawal. `consents`:
+    the file's consents if the page has read them already (withdrawn ones are left out here)."""
     sent = [r for r in referrals if r.status != ReferralStatus.DRAFT]
     if not sent:
         return {}
     # Each agency's services decide which consents cover it: loaded for all of them in one query.
     db.session.execute(select(Agency).where(Agency.id.in_({r.to_agency_id for r in sent}))
                        .options(selectinload(Agency.services))).scalars().all()
-    consents = [c for c in active_consents(case) if without is None or c.id != without.id]
+    in_force = active_consents(case) if consents is None else [c for c in consents if c.withdrawn_at is None]
+    consents = [c for c in in_force if without is None or c.id != without.id]
     return {r.id: recipient_access(case, r, consents=consents) for r in sent}
 
 
