@@ -5,7 +5,8 @@ from __future__ import annotations
 from flask import Blueprint, g, render_template
 
 from ..models.base import utcnow
-from ..services.home import home_panels, unread_notifications
+from ..services.home import home_panels
+from .nav import unread_count
 
 bp = Blueprint("home", __name__)
 
@@ -14,4 +15,4 @@ bp = Blueprint("home", __name__)
 def index():
     now = utcnow()
     return render_template("home/index.html", panels=home_panels(g.user, now), now=now,
-                           unread=unread_notifications(g.user))
+                           unread=unread_count(g.user))

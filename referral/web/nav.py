@@ -56,7 +56,7 @@ def nav_items() -> list[NavItem]:
             continue
         if endpoint == "cases.emergency_access" and not _may_ask_emergency_access(user):
             continue  # only agencies that answer emergencies may ask: the page would refuse her
-        badge = _unread(user) if endpoint == "notifications.index" else 0
+        badge = unread_count(user) if endpoint == "notifications.index" else 0
         if endpoint == "approvals.index":
             badge = _waiting_approvals(user)
         if endpoint == "supervision.index":
@@ -83,11 +83,14 @@ def _waiting_casework(user) -> int:
     return len(waiting_for(user))
 
 
-def _unread(user) -> int:
-    """Unread notifications (one indexed count: ix_notifications_user_unread)."""
-    from ..services.home import unread_notifications
+def unread_count(user) -> int:
+    """Unread notifications (one indexed count: ix_notifications_user_unread), counted once per
+    request: the menu's badge and the home page's notice show the same number."""
+    if "unread_count" not in g:
+        from ..services.home import unread_notifications
 
-    return unread_notifications(user)
+        g.unread_count = unread_notifications(user)
+    return g.unread_count
 
 
 def _is_current(endpoint: str) -> bool:
