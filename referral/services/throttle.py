@@ -110,7 +110,7 @@ def claim_login_attempt(username: str, ip: str | None) -> bool:
             keys = [pair_key(username, ip)]
             if not _is_known(conn, username, ip):
                 keys.append(username_key(username))
-            for key in keys:
+            for key in sorted(keys):  # every writer locks the rows in one order: no deadlock
                 if not _bump(conn, key, only_below_threshold=True):
                     raise _Refused
     except _Refused:
@@ -122,12 +122,11 @@ def release_login_attempt(username: str, ip: str | None) -> None:
     """Give back the slots of an attempt that succeeded (a right password: only guesses count).
     In its own transaction, before the request writes anything (SQLite has one writer)."""
     with db.engine.begin() as conn:
-        conn.execute(
-            update(LoginThrottle)
-            .where(LoginThrottle.key.in_([pair_key(username, ip), username_key(username)]),
-                   LoginThrottle.failures > 0)
-            .values(failures=LoginThrottle.failures - 1)
-        )
+        # One row at a time, in the order the claims lock them: a single UPDATE of both rows locks
+        # them in whatever order PostgreSQL scans, and deadlocked with a concurrent claim.
+        for key in sorted([pair_key(username, ip), username_key(username)]):
+            conn.execute(update(LoginThrottle).where(LoginThrottle.key == key, LoginThrottle.failures > 0)
+                         .values(failures=LoginThrottle.failures - 1))
 
 
 def claim_slot(key: str, *, threshold: int, window: timedelta) -> bool:
@@ -140,7 +139,7 @@ def claim_slot(key: str, *, threshold: int, window: timedelta) -> bool:
 def register_failure(*keys: str) -> None:
     """Count a failure on keys that were not claimed beforehand (the address)."""
     with db.engine.begin() as conn:
-        for key in keys:
+        for key in sorted(keys):
             _bump(conn, key, only_below_threshold=False)
 
 
