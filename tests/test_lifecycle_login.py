@@ -16,6 +16,16 @@ def _cookies_set(response) -> list[str]:
     return [value.split("=", 1)[0] for value in response.headers.getlist("Set-Cookie")]
 
 
+def _send_remember_cookie(app, client, user) -> str:
+    """A remember cookie naming `user`, signed with the app's key as Flask-Login would have signed it,
+    for the app's own host: one for another host (the test client's default, localhost) is never
+    sent, and a test with it would prove nothing."""
+    with app.test_request_context():
+        forged = encode_cookie(str(user.id))
+    client.set_cookie(REMEMBER, forged, domain=app.config["SERVER_NAME"])
+    return forged
+
+
 def test_logging_in_sets_no_remember_cookie(client, world):
     response = login(client, world.cw_b)
     assert REMEMBER not in _cookies_set(response)
@@ -25,19 +35,18 @@ def test_logging_in_sets_no_remember_cookie(client, world):
 
 def test_a_remember_cookie_names_nobody(app, client, world):
     """Even one signed with the app's key (as Flask-Login would have): no session row, no user."""
-    with app.test_request_context():
-        forged = encode_cookie(str(world.admin.id))
-    client.set_cookie(REMEMBER, forged)
+    forged = _send_remember_cookie(app, client, world.admin)
     response = client.get("/")
+    assert response.request.cookies.get(REMEMBER) == forged  # the app did receive it
     assert response.status_code == 302 and "/login" in response.headers["Location"]
 
 
 def test_a_remember_cookie_does_not_change_who_she_is(app, client, world):
     login(client, world.cw_a)
-    with app.test_request_context():
-        forged = encode_cookie(str(world.admin.id))
-    client.set_cookie(REMEMBER, forged)
-    assert client.get("/admin/users").status_code == 403  # still the caseworker, not the admin
+    forged = _send_remember_cookie(app, client, world.admin)
+    refused = client.get("/admin/users")
+    assert refused.request.cookies.get(REMEMBER) == forged  # the app did receive it
+    assert refused.status_code == 403  # still the caseworker, not the admin
     assert world.cw_a.display_name in client.get("/").get_data(as_text=True)
 
 
