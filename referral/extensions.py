@@ -2,6 +2,7 @@
 
 import logging
 
+from flask import request
 from flask_babel import Babel
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
@@ -27,8 +28,22 @@ db = SQLAlchemy(metadata=MetaData(naming_convention=NAMING_CONVENTION))
 migrate = Migrate(render_as_batch=True, compare_type=True)
 babel = Babel()
 csrf = CSRFProtect()
+
+
+class SessionRowLoginManager(LoginManager):
+    """Flask-Login asking only its request loader, which reads the server-side session row
+    (lifecycle.py). Its own way first reads its `_user_id` session key, then a remember cookie, and
+    a remember cookie signed with the app's key makes it write `_user_id` and `_fresh` into the
+    session: a second answer to "who is this" kept in her row, or a new row for a visitor. The
+    loader ignored them; now nothing is written. (Private names of Flask-Login 0.6, pinned;
+    tests/test_lifecycle_login.py fails if an upgrade changes them.)"""
+
+    def _load_user(self):
+        return self._update_request_context_with_user(self._request_callback(request))
+
+
 #: Who is logged in, read from the server-side session row (lifecycle.py); never a remember cookie.
-login_manager = LoginManager()
+login_manager = SessionRowLoginManager()
 limiter = Limiter(key_func=get_remote_address, default_limits=[])
 
 #: Where `hit` counts while the shared storage (Redis) cannot be reached: this process's memory.

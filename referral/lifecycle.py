@@ -50,11 +50,11 @@ OUTAGE_ENDPOINTS = frozenset({"static", "health.live"})
 PASSWORD_CHANGE_ENDPOINTS = frozenset({"auth.change_password", "auth.logout", "i18n.set_language", "static"})
 
 
-def user_of_the_session_row(*_ignored) -> User | None:
-    """Flask-Login's loader, for the session key, a remember cookie and the request alike: the user
-    of the server-side session row, whatever id they name. The row is the one source of truth:
-    it has a user only once both factors passed, and the session interface has already refused a
-    revoked, idle or expired row (security/sessions.py). A disabled account has no user."""
+def user_of_the_session_row(_request=None) -> User | None:
+    """Flask-Login's one loader (extensions.SessionRowLoginManager): the user of the server-side
+    session row. The row is the one source of truth: it has a user only once both factors passed,
+    and the session interface has already refused a revoked, idle or expired row
+    (security/sessions.py). A disabled account has no user."""
     user_id = getattr(session, "user_id", None)
     if user_id is None:
         return None
@@ -76,10 +76,9 @@ def init_login(app: Flask) -> None:
     login_manager.init_app(app)
     # The server-side session is bound, revocable and rotated at login: Flask-Login's own session
     # protection would only write keys into it. Remember-me stays off: no remember cookie is ever
-    # set, and one sent anyway identifies nobody (the loader reads the row, not the cookie).
+    # set, and one sent anyway is not read (the loader reads the row, nothing else).
     login_manager.session_protection = None
     app.config["REMEMBER_COOKIE_DURATION"] = 0
-    login_manager.user_loader(user_of_the_session_row)
     login_manager.request_loader(user_of_the_session_row)
     login_manager.unauthorized_handler(_not_logged_in)
 

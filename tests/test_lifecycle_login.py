@@ -5,11 +5,15 @@ from __future__ import annotations
 
 from flask_login import current_user
 from flask_login.utils import encode_cookie
+from sqlalchemy import func, select
 
 from referral.extensions import db
+from referral.models import UserSession
 from tests.factories import PASSWORD, csrf_token, login
 
 REMEMBER = "remember_token"  # Flask-Login's cookie name
+#: What Flask-Login keeps in the session when it reads a remember cookie or logs someone in itself.
+FLASK_LOGIN_KEYS = {"_user_id", "_fresh", "_id", "_remember", "_remember_seconds"}
 
 
 def _cookies_set(response) -> list[str]:
@@ -48,6 +52,27 @@ def test_a_remember_cookie_does_not_change_who_she_is(app, client, world):
     assert refused.request.cookies.get(REMEMBER) == forged  # the app did receive it
     assert refused.status_code == 403  # still the caseworker, not the admin
     assert world.cw_a.display_name in client.get("/").get_data(as_text=True)
+
+
+def test_a_remember_cookie_writes_nothing_into_her_session_row(app, client, world):
+    """Flask-Login's keys (who the cookie names, its freshness) would be a second, wrong answer to
+    "who is this" kept in the row."""
+    login(client, world.cw_a)
+    _send_remember_cookie(app, client, world.admin)
+    assert client.get("/").status_code == 200
+    rows = db.session.scalars(select(UserSession).where(UserSession.user_id == world.cw_a.id,
+                                                        UserSession.revoked_at.is_(None))).all()
+    assert len(rows) == 1
+    assert not FLASK_LOGIN_KEYS & set(rows[0].data)
+
+
+def test_a_remember_cookie_opens_no_session_row_for_a_visitor(app, client, world):
+    """A visitor's session is a signed cookie and writes nothing to the database; a remember cookie
+    does not change that."""
+    _send_remember_cookie(app, client, world.admin)
+    assert client.get("/login").status_code == 200
+    assert client.get("/cases/").status_code == 302
+    assert db.session.scalar(select(func.count()).select_from(UserSession)) == 0
 
 
 def test_a_revoked_session_row_has_no_user(client, other_client, world):
