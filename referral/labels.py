@@ -69,6 +69,9 @@ LABELS = {
     "psychological_abuse": _l("Psychological or emotional abuse"),
     "flag_economic": _l("Economic violence"),
     "flag_digital": _l("Digital violence"),
+    # Consent for reporting (observatory statistics)
+    "consent_yes": _l("Yes, she agrees"),
+    "consent_no": _l("No, she refuses"),
     # Risk levels
     "risk_standard": _l("Standard risk"),
     "risk_medium": _l("Medium risk"),

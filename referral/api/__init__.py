@@ -20,6 +20,7 @@ from . import (  # noqa: F401
     hsds,
     metrics,
     notifications,
+    observatory,
     referrals,
     reports,
     risk,
@@ -32,7 +33,7 @@ from .bodies import check_body_type
 from .errors import http_problem, register_error_handlers
 
 RESOURCES = (auth.bp, cases.bp, consents.bp, risk.bp, referrals.bp, services.bp, notifications.bp,
-             metrics.bp, audit.bp, reports.bp, stays.bp, casework.bp, hsds.bp)
+             metrics.bp, audit.bp, reports.bp, stays.bp, casework.bp, hsds.bp, observatory.bp)
 
 # Nesting happens once, at import: a blueprint cannot change after an app registered it.
 for _resource in RESOURCES:

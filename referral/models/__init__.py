@@ -9,6 +9,7 @@ from .health import ReadinessProbe
 from .library import LibraryItem
 from .note import Attachment, Note
 from .notification import Notification, OutboxEmail
+from .observatory import Indicator, IndicatorSet
 from .partner import PartnerLink
 from .plan import CaseGoal
 from .public_report import PublicReport, PublicReportKey, PublicReportMessage
@@ -31,5 +32,5 @@ __all__ = [
     "UserRole", "UserSession", "referral_daily_stats", "referral_weekly_stats",
     "service_regions", "EssentialService", "ShelterCapacity", "Stay", "StayExtension", "StayService",
     "StayServiceDue", "CaseTask", "LibraryItem", "ServiceLanguage", "CaseGoal", "CaseworkApproval", "CaseworkStep",
-    "PartnerLink",
+    "PartnerLink", "Indicator", "IndicatorSet",
 ]

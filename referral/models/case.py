@@ -28,6 +28,7 @@ from .vocab import (
     IntakeChannel,
     PerpetratorRelationship,
     RiskLevel,
+    StatisticsConsent,
     ViolenceType,
     enum_column,
 )
@@ -84,6 +85,10 @@ class Case(db.Model):
     incident_date: Mapped[date | None] = mapped_column(Date)
     incident_place: Mapped[IncidentPlace | None] = mapped_column(enum_column(IncidentPlace, "incident_place"))
     risk_level: Mapped[RiskLevel | None] = mapped_column(enum_column(RiskLevel, "risk_level"))
+    #: Consent for reporting (GBVIMS): only "yes" counts her file in the observatory; NULL: not asked.
+    statistics_consent: Mapped[StatisticsConsent | None] = mapped_column(
+        enum_column(StatisticsConsent, "statistics_consent")
+    )
 
     # Identity and narrative: AES-256-GCM under the file's data key, bound to table/column/row.
     full_name_ct: Mapped[bytes | None] = mapped_column(LargeBinary)

@@ -139,6 +139,14 @@ class SharedField(enum.StrEnum):
     RISK_ASSESSMENT = "risk_assessment"
 
 
+class StatisticsConsent(enum.StrEnum):
+    """The GBVIMS data-sharing protocol's "consent for reporting": may the file's non-identifying
+    facts count in the observatory's statistics? No answer (NULL) means she was not asked yet."""
+
+    YES = "yes"
+    NO = "no"
+
+
 class ClosureReason(enum.StrEnum):
     NEEDS_MET = "needs_met"
     SURVIVOR_WITHDREW = "survivor_withdrew"

@@ -36,6 +36,8 @@ class Action(enum.StrEnum):
     OCCUPANCY_READ = "occupancy:read"
     # Network oversight.
     DASHBOARD_READ = "dashboard:read"
+    OBSERVATORY_READ = "observatory:read"  # the observatory's reports (a region's, for a regional coordinator)
+    OBSERVATORY_MANAGE = "observatory:manage"  # new versions of the unified form's indicators
     SLA_MANAGE = "sla:manage"
     DIRECTORY_READ = "directory:read"
     DIRECTORY_MANAGE = "directory:manage"
@@ -71,6 +73,8 @@ ACTIONS: dict[Action, frozenset[Role]] = {
     Action.STAY_MANAGE: frozenset({Role.CASEWORKER, Role.OFFICER}),
     Action.OCCUPANCY_READ: frozenset({Role.COORDINATOR}),
     Action.DASHBOARD_READ: frozenset({Role.COORDINATOR}),
+    Action.OBSERVATORY_READ: frozenset({Role.COORDINATOR}),
+    Action.OBSERVATORY_MANAGE: frozenset({Role.COORDINATOR, Role.ADMIN}),
     Action.SLA_MANAGE: frozenset({Role.COORDINATOR, Role.ADMIN}),
     Action.DIRECTORY_READ: frozenset({Role.CASEWORKER, Role.OFFICER, Role.COORDINATOR, Role.ADMIN}),
     Action.DIRECTORY_MANAGE: frozenset({Role.COORDINATOR, Role.ADMIN}),

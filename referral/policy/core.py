@@ -8,7 +8,19 @@ from flask import g, has_app_context
 from sqlalchemy import event, select
 
 from ..extensions import db
-from ..models import AccountApproval, Agency, Case, Consent, PublicReport, Referral, Service, Stay, StayExtension, User
+from ..models import (
+    AccountApproval,
+    Agency,
+    Case,
+    Consent,
+    PublicReport,
+    Referral,
+    Region,
+    Service,
+    Stay,
+    StayExtension,
+    User,
+)
 from ..models.vocab import ReferralStatus, Role
 from .actions import ACTIONS, NO_IDENTITY_ROLES, Action
 from .fields import active_consents
@@ -87,6 +99,8 @@ def require(user: User | None, action: Action | str, record: object = None) -> D
             return _require_stay(user, action, record)
         if isinstance(record, StayExtension):
             return _require_extension(user, action, record)
+        if isinstance(record, Region):
+            return _require_region(user, action, record)
     except PolicyError as exc:
         exc.record = exc.record or record
         raise
@@ -241,6 +255,15 @@ def _require_referral(user: User, action: Action, referral: Referral) -> Decisio
     if action == Action.REFERRAL_NUDGE and oversees:
         return Decision(True, "oversight")
     raise PermissionDenied(action, "wrong side of the referral")
+
+
+def _require_region(user: User, action: Action, region: Region) -> Decision:
+    """A region's statistics: a national coordinator sees every region, a regional one only hers."""
+    if not has_role_for(user, action):
+        raise PermissionDenied(action, "role")
+    if user.region_id is not None and user.region_id != region.id:
+        raise NotFoundError(action, "region outside scope")
+    return Decision(True, "oversight")
 
 
 def _in_region(user: User, referral: Referral) -> bool:

@@ -23,6 +23,7 @@ from ..models.vocab import (
     IntakeChannel,
     PerpetratorRelationship,
     ServiceCategory,
+    StatisticsConsent,
     ViolenceFlag,
     ViolenceType,
 )
@@ -46,7 +47,7 @@ EMERGENCY_REASONS = ("danger_now", "medical_emergency", "shelter_admission", "mi
 #: Statistics fields a caseworker sets in clear.
 DETAIL_FIELDS = (
     "region_id", "age_band", "disability", "violence_type", "violence_flags", "perpetrator_relationship",
-    "incident_date", "incident_place", "channel",
+    "incident_date", "incident_place", "channel", "statistics_consent",
 )
 
 
@@ -112,7 +113,7 @@ def open_anonymous_case(user: User, details: dict, *, at: datetime | None = None
 
 DETAIL_ENUMS = {
     "age_band": AgeBand, "violence_type": ViolenceType, "perpetrator_relationship": PerpetratorRelationship,
-    "incident_place": IncidentPlace, "channel": IntakeChannel,
+    "incident_place": IncidentPlace, "channel": IntakeChannel, "statistics_consent": StatisticsConsent,
 }
 
 

@@ -58,6 +58,10 @@ MESSAGES = {
     "no_goal": _l("Her plan has no goal in progress to approve."),
     "plan_changed": _l("Her plan changed since it was sent for approval: return it, and she sends it again."),
     "already_erased": _l("This file was already erased."),
+    # The observatory
+    "invalid_period": _l("Write a period as a year (2027), a quarter (2027-Q2) or a month (2027-05)."),
+    "invalid_key": _l("Write a short code in lower-case letters, digits and underscores."),
+    "national_only": _l("Only a national coordinator or an administrator changes the observatory's form."),
     "confirm_number": _l("Type the file's number exactly, to confirm."),
     # Partners outside Masar
     "not_external": _l("This agency has accounts in Masar: it answers in its inbox."),

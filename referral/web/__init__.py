@@ -36,6 +36,7 @@ def register_web(app: Flask) -> None:
     from .formatting import init_formatting
     from .mail_admin import bp as mail_admin_bp
     from .nav import init_nav
+    from .observatory import bp as observatory_bp
     from .sla_policies import bp as sla_bp
 
     init_nav(app)
@@ -65,5 +66,6 @@ def register_web(app: Flask) -> None:
     app.register_blueprint(emergency_rules_bp)
     app.register_blueprint(audit.bp)
     app.register_blueprint(dashboard_bp)
+    app.register_blueprint(observatory_bp)
     app.register_blueprint(sla_bp)
     errors.register_error_pages(app)

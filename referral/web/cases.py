@@ -57,7 +57,8 @@ bp = Blueprint("cases", __name__, url_prefix="/cases")
 
 IDENTITY_FORM_FIELDS = tuple(IDENTITY_COLUMNS)
 DETAIL_FORM_FIELDS = ("region_id", "age_band", "disability", "violence_type", "violence_flags",
-                      "perpetrator_relationship", "incident_date", "incident_place", "channel")
+                      "perpetrator_relationship", "incident_date", "incident_place", "channel",
+                      "statistics_consent")
 
 
 def _identity_from(form) -> dict:

@@ -17,6 +17,7 @@ MENU = (
     ("referrals.outbox", _l("Sent referrals"), Action.REFERRAL_SEND),
     ("reports.index", _l("Public reports"), Action.REPORT_READ),
     ("dashboard.index", _l("Response times"), Action.DASHBOARD_READ),
+    ("observatory.index", _l("Observatory"), Action.OBSERVATORY_READ),
     ("sla.index", _l("Time-limit settings"), Action.SLA_MANAGE),
     ("directory.index", _l("Service directory"), Action.DIRECTORY_READ),
     ("library.manage", _l("Awareness library"), Action.LIBRARY_MANAGE),

@@ -31,9 +31,11 @@ ROLE_ACTIONS = {
                 A.DIRECTORY_READ, A.CAPACITY_READ, A.STAY_READ, A.STAY_MANAGE},
     # Coordinators see places and occupancy (numbers, never who is in a shelter).
     "coordinator": {A.REFERRAL_READ, A.REFERRAL_NUDGE, A.DASHBOARD_READ, A.SLA_MANAGE, A.DIRECTORY_READ,
-                    A.DIRECTORY_MANAGE, A.CAPACITY_READ, A.OCCUPANCY_READ, A.LIBRARY_MANAGE},
+                    A.DIRECTORY_MANAGE, A.CAPACITY_READ, A.OCCUPANCY_READ, A.LIBRARY_MANAGE,
+                    A.OBSERVATORY_READ, A.OBSERVATORY_MANAGE},
     "auditor": {A.AUDIT_READ, A.AUDIT_EXPORT},
-    "admin": {A.CASE_ERASE, A.SLA_MANAGE, A.DIRECTORY_READ, A.DIRECTORY_MANAGE, A.USERS_MANAGE, A.KEYS_MANAGE},
+    "admin": {A.CASE_ERASE, A.SLA_MANAGE, A.DIRECTORY_READ, A.DIRECTORY_MANAGE, A.USERS_MANAGE, A.KEYS_MANAGE,
+              A.OBSERVATORY_MANAGE},
 }
 ACTORS = {"caseworker": "cw_a", "officer": "officer_police", "coordinator": "coordinator", "auditor": "auditor",
           "admin": "admin"}

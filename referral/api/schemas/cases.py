@@ -16,6 +16,7 @@ from ...models.vocab import (
     RiskLevel,
     ServiceCategory,
     SharedField,
+    StatisticsConsent,
     ViolenceFlag,
     ViolenceType,
 )
@@ -46,6 +47,9 @@ class CaseInputSchema(ma.Schema):
     incident_date = fields.Date(allow_none=True)
     incident_place = choice(IncidentPlace, allow_none=True)
     channel = choice(IntakeChannel)
+    statistics_consent = choice(StatisticsConsent, allow_none=True, metadata={
+        "description": "Consent for reporting (GBVIMS): only \"yes\" counts the file in the observatory; "
+                       "null: not asked yet."})
 
     @validates("region_id")
     def _known_region(self, value, **kwargs):
@@ -90,6 +94,7 @@ class CaseSchema(ma.Schema):
     incident_date = fields.Date(required=True, allow_none=True)
     incident_place = fields.String(required=True, allow_none=True)
     risk_level = fields.String(required=True, allow_none=True)
+    statistics_consent = fields.String(required=True, allow_none=True)
     shredded = fields.Boolean(required=True, metadata={"description": "The file's key was destroyed."})
 
 

@@ -29,6 +29,7 @@ from ...models.vocab import (
     RiskLevel,
     ServiceCategory,
     SharedField,
+    StatisticsConsent,
     ViolenceFlag,
     ViolenceType,
 )
@@ -79,6 +80,10 @@ class DetailsMixin:
                                  validators=[Optional()])
     channel = SelectField(_l("How she reached us"), choices=_choices(IntakeChannel, blank=False),
                           default=IntakeChannel.WALK_IN.value)
+    statistics_consent = SelectField(
+        _l("She agrees that her file counts in the observatory's statistics"), validators=[Optional()],
+        choices=options([("", _l("Not asked yet")),
+                         *((m.value, lazy_label(m.value, "consent_")) for m in StatisticsConsent)]))
 
 
 class CaseForm(FlaskForm, IdentityMixin, DetailsMixin):
