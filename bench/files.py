@@ -42,6 +42,9 @@ STRIDES = {"case_blind_indexes": 4, "case_events": 48, "consents": 16, "risk_ass
            "referral_events": 128, "sla_timers": 64, "breaches": 64, "escalations": 128, "notifications": 512}
 MAX_REFERRALS = 10
 #: Referrals per file: about five on average.
+#: Consent for reporting (the observatory's statistics): most survivors agree, some refuse, a few
+#: were never asked.
+STATISTICS_CONSENT = Weighted(("yes", 80), ("no", 12), (None, 8))
 REFERRAL_COUNTS = Weighted((1, 6), (2, 9), (3, 12), (4, 15), (5, 16), (6, 14), (7, 11), (8, 8), (9, 5), (10, 4))
 NEEDS = Weighted(("psychosocial", 18), ("legal", 18), ("medical", 14), ("police_protection", 14), ("prosecution", 10),
                  ("shelter", 8), ("economic", 7), ("social", 6), ("post_rape_care", 5))
@@ -249,7 +252,8 @@ class Chunk:
             seal("cases", "national_id", case_id, identity["national_id"]),
             seal("cases", "date_of_birth", case_id, identity["date_of_birth"]),
             seal("cases", "narrative", case_id, identity["narrative"]),
-            None,
+            None, STATISTICS_CONSENT.pick(rng),
+            sorted({r["need"] for r in referrals if r["status"] == "completed"}) if closed_at else None,
         ])
 
     def _identity(self, owner: int) -> dict:

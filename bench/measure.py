@@ -369,6 +369,10 @@ def add_bare_route(app: Flask) -> None:
     app.add_url_rule("/_bench/bare/<referral_id>", BARE_ENDPOINT, bench_bare)
 
 
+#: The last second-factor code each user logged in with (the app refuses a code used twice).
+_codes_used: dict[int, str] = {}
+
+
 def login(client, app: Flask, user_id: int) -> None:
     """The real two-step login through the pages (password, then a TOTP code).
 
@@ -390,7 +394,12 @@ def login(client, app: Flask, user_id: int) -> None:
     if response.status_code != 302:
         raise RuntimeError(f"login of {username} failed at the password step ({response.status_code})")
     token = _csrf(client.get("/login/verify").get_data(as_text=True))
-    response = client.post("/login/verify", data={"code": pyotp.TOTP(secret).now(), "csrf_token": token})
+    code = pyotp.TOTP(secret).now()
+    while code == _codes_used.get(user_id):  # a code is single-use: a second login waits for the next
+        time.sleep(1)
+        code = pyotp.TOTP(secret).now()
+    _codes_used[user_id] = code
+    response = client.post("/login/verify", data={"code": code, "csrf_token": token})
     if response.status_code != 302:
         raise RuntimeError(f"login of {username} failed at the second factor ({response.status_code})")
 
@@ -635,3 +644,54 @@ def _time_raw(sql: str, params: dict, samples: int) -> dict:
     finally:
         raw.close()
     return summary(times)
+
+
+# -- observatory -------------------------------------------------------------------------------------------------
+#: The floor of the observatory's yearly report: one grouped count of the year's files by region
+#: and one fact, the least a report by region can ask of the database.
+YEAR_FILES_BY_REGION_SQL = """
+SELECT c.region_id, c.violence_type, count(*) FROM cases c
+WHERE c.opened_at >= %(since)s AND c.opened_at < %(until)s GROUP BY c.region_id, c.violence_type
+"""
+
+
+def measure_observatory(app: Flask, client=None, samples: int = 5) -> dict:
+    """The national yearly observatory report of the last whole year: the service
+    (`observatory_report.report`, this year and the previous one, every indicator, suppression) and
+    the page (with its charts), for the national coordinator, beside the floor above."""
+    from referral.services.observatory import Period
+    from referral.services.observatory_report import report
+
+    timezone = app.config.get("DEFAULT_TIMEZONE", "Africa/Casablanca")
+    period = Period.last_complete("year", datetime.now(UTC), timezone)
+    since, until = period.bounds(timezone)
+    result: dict = {"period": period.code}
+    with app.app_context():
+        coordinator_id = db.session.execute(
+            select(User.id).join(UserRole, UserRole.user_id == User.id)
+            .where(UserRole.role == Role.COORDINATOR, User.region_id.is_(None)).limit(1)).scalar_one()
+        result["files_opened_in_year"] = db.session.execute(
+            select(func.count()).select_from(Case).where(Case.opened_at >= since, Case.opened_at < until)
+        ).scalar_one()
+        if db.engine.dialect.name == "postgresql":
+            result["floor_year_files_by_region_sql"] = _time_raw(
+                YEAR_FILES_BY_REGION_SQL, {"since": since, "until": until}, samples)
+        user = db.session.get(User, coordinator_id)
+        times = []
+        with acting_as(actor_for(user)):
+            for _ in range(samples):
+                started = time.perf_counter()
+                made = report(user, period, timezone=timezone)
+                times.append(time.perf_counter() - started)
+                db.session.rollback()  # the audit event of each reading is not kept
+        result["service"] = {"time": summary(times), "files_counted": made.files, "excluded": made.excluded}
+        with app.test_request_context():
+            url = url_for("observatory.index", period=period.code)
+    client = client or app.test_client()
+    login(client, app, coordinator_id)
+    result["page"] = _measure_urls(app, client, [url] * samples)
+    result["page"]["url"] = url
+    floor = result.get("floor_year_files_by_region_sql", {}).get("p50_ms")
+    result["service"]["ratio_p50"] = ratio(result["service"]["time"].get("p50_ms"), floor)
+    result["ratio_p50"] = ratio(result["page"]["time"].get("p50_ms"), floor)
+    return result

@@ -27,7 +27,7 @@ QUICK_FILES = 2_000
 #: The planner settings of a PostgreSQL tuned for the data (BENCHMARKS.md), set per connection with
 #: ``--planner tuned``: the same server then answers as stock and as tuned, in two runs side by side.
 TUNED_PLANNER = {"random_page_cost": "1.1", "effective_cache_size": "16GB", "work_mem": "16MB"}
-ALL = ("crypto", "sweep", "search", "pages", "dashboard", "load", "experiments")
+ALL = ("crypto", "sweep", "search", "pages", "dashboard", "observatory", "load", "experiments")
 
 
 def machine() -> dict:
@@ -130,6 +130,11 @@ def targets(results: dict) -> list[dict]:
             f"median error {estimates['p50']['median_rel_error']:.1%}, max {estimates['p50']['max_rel_error']:.1%}"
             f" (p90 max {estimates['p90']['max_rel_error']:.1%})",
             max(estimates["p50"]["max_rel_error"], estimates["p90"]["max_rel_error"]) <= 0.1)
+    observatory = results.get("observatory", {})
+    for part in ("service", "page"):
+        if observatory.get(part, {}).get("time", {}).get("p50_ms") is not None:
+            p50 = observatory[part]["time"]["p50_ms"]
+            add(f"observatory, national year ({part})", "< 2 s", f"p50 {p50} ms", p50 < 2000)
     crypto = results.get("crypto", {})
     if crypto:
         add("encryption vs raw AES-GCM", "within 3x", f"worst {crypto['worst_ratio']}x", crypto["worst_ratio"] <= 3)
@@ -194,6 +199,7 @@ def main(argv: list[str] | None = None) -> int:
         "search": lambda: measure.measure_search(app, samples),
         "pages": lambda: measure.measure_pages(app, samples),
         "dashboard": lambda: measure.measure_dashboard(app, samples=3 if args.quick else 10),
+        "observatory": lambda: measure.measure_observatory(app, samples=3 if args.quick else 10),
         "load": lambda: _load(app, args, load_seconds),
         "experiments": lambda: _experiments(app, 2 if args.quick else 5),
     }

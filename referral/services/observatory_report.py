@@ -19,11 +19,12 @@ reading is audited (`observatory.report` / `observatory.export`).
 
 from __future__ import annotations
 
+import json
 from collections import Counter
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import Text, and_, cast, func, or_, select, tuple_
 
 from ..audit.log import record
 from ..extensions import db
@@ -38,8 +39,8 @@ from .observatory import SOURCES, Period, get_set
 NOT_RECORDED = "_not_recorded"
 #: A recorded value the version's categories do not name (a value added after the version).
 OTHER = "_other"
-FACT_COLUMNS = ("region_id", "violence_type", "age_band", "perpetrator_relationship", "incident_place",
-                "disability", "violence_flags", "services_received", "closure_reason", "channel", "risk_level")
+#: Columns holding a JSON list, grouped by their text.
+JSON_COLUMNS = ("violence_flags", "services_received")
 
 
 @dataclass(frozen=True)
@@ -110,15 +111,28 @@ def _plain(value):
     return getattr(value, "value", value)
 
 
-def _facts(source: str, row) -> list[str | None]:
-    """The recorded values of one file for `source` (several for services received)."""
+def _column_of(source: str) -> str:
+    """The column of `cases` a source reads."""
+    return "violence_flags" if source.startswith("violence_flag.") else source
+
+
+def _facts(source: str, value) -> list[str | None]:
+    """The recorded values for `source` of a file whose column holds `value` (several for services
+    received)."""
     if source == "disability":
-        return [None if row.disability is None else ("yes" if row.disability else "no")]
+        return [None if value is None else ("yes" if value else "no")]
     if source.startswith("violence_flag."):
-        return ["yes" if source.split(".", 1)[1] in (row.violence_flags or []) else "no"]
+        return ["yes" if source.split(".", 1)[1] in (_json_list(value)) else "no"]
     if source == "services_received":
-        return list(row.services_received or []) or [None]
-    return [_plain(getattr(row, source))]
+        return list(_json_list(value)) or [None]
+    return [_plain(value)]
+
+
+def _json_list(value) -> list:
+    """A JSON list column as the grouped query returns it: text (grouped as text), or NULL."""
+    if value is None:
+        return []
+    return json.loads(value) if isinstance(value, str) else list(value)
 
 
 def _columns(indicator: Indicator, locale: str, seen_other: bool) -> list[tuple[str, str]]:
@@ -144,20 +158,53 @@ class _Counts:
 
 
 def _count(indicator_set: IndicatorSet, start: datetime, end: datetime) -> _Counts:
+    """One period's counts, added up by the database: one row per region and recorded value of each
+    column the form reads, so the work done here is proportional to the categories, not the files."""
     condition = _in_period(start, end)
-    rows = db.session.execute(select(*(getattr(Case, c) for c in FACT_COLUMNS)).where(condition, _counted())).all()
+    columns = list(dict.fromkeys(_column_of(i.source) for i in indicator_set.indicators))
+    groups = _grouped(columns, and_(condition, _counted()))
     excluded = dict(db.session.execute(select(Case.region_id, func.count()).where(condition, _left_out())
                                        .group_by(Case.region_id)).all())
     tables: dict[str, Counter] = {}
     for indicator in indicator_set.indicators:
         category = {source: v["code"] for v in indicator.values for source in v.get("from", [])}
         counts = tables[indicator.key] = Counter()
-        for row in rows:
-            for fact in _facts(indicator.source, row):
-                counts[(row.region_id, NOT_RECORDED if fact is None else category.get(fact, OTHER))] += 1
-    files = Counter(row.region_id for row in rows)
+        for region_id, value, files in groups[_column_of(indicator.source)]:
+            for fact in _facts(indicator.source, value):
+                counts[(region_id, NOT_RECORDED if fact is None else category.get(fact, OTHER))] += files
+    files = Counter()
+    for region_id, _value, count in groups[columns[0]] if columns else ():
+        files[region_id] += count
     regions = set(files) | set(excluded)
     return _Counts(sorted(regions, key=lambda r: (r is None, r or 0)), tables, excluded, files)
+
+
+def _grouped(columns: list[str], condition) -> dict[str, list[tuple]]:
+    """(region, value, files) for each column: on PostgreSQL one scan with grouping sets, elsewhere
+    one grouped query per column. JSON lists are grouped by their text."""
+    def expression(column: str):
+        value = getattr(Case, column)
+        return cast(value, Text) if column in JSON_COLUMNS else value
+
+    result: dict[str, list[tuple]] = {column: [] for column in columns}
+    if not columns:
+        return result
+    if db.session.get_bind().dialect.name == "postgresql":
+        expressions = [expression(column) for column in columns]
+        marker = func.grouping(*expressions)
+        query = (select(Case.region_id, marker, func.count(), *expressions).where(condition)
+                 .group_by(func.grouping_sets(*(tuple_(Case.region_id, e) for e in expressions))))
+        width = len(columns)
+        for region_id, bits, files, *values in db.session.execute(query):
+            # grouping() sets the bit of every column left out of the row's grouping set.
+            position = next(i for i in range(width) if not bits & (1 << (width - 1 - i)))
+            result[columns[position]].append((region_id, values[position], files))
+        return result
+    for column in columns:
+        query = select(Case.region_id, expression(column), func.count()).where(condition).group_by(
+            Case.region_id, expression(column))
+        result[column] = [tuple(row) for row in db.session.execute(query)]
+    return result
 
 
 def _grids(indicator_set: IndicatorSet, counts: _Counts, regions: list[int | None], locale: str

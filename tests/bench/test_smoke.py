@@ -150,6 +150,10 @@ def test_quick_measurements_run_and_report(generated, app, database_url):
 
     dashboard = measure.measure_dashboard(fresh, samples=1)
     assert dashboard.get("page") is None or dashboard["page"]["statuses"] == {"200": 1}
+    observatory = measure.measure_observatory(fresh, samples=1)
+    assert observatory["page"]["statuses"] == {"200": 1}
+    counted, excluded = observatory["service"]["files_counted"], observatory["service"]["excluded"]
+    assert counted > 0 and counted + (excluded or 0) <= observatory["files_opened_in_year"]
     with fresh.app_context():
         db.engine.dispose()
 

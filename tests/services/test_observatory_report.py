@@ -214,3 +214,28 @@ def test_periods_are_local_calendar_periods():
     for bad in ("2027-Q5", "2027-13", "27", "", "2027-1"):
         with pytest.raises(InputError):
             Period.parse(bad)
+
+
+def test_flags_and_services_received_are_counted_per_file_and_per_service(world):
+    """Lists are counted in the database by their recorded value: a file with both flags counts
+    once under each, a file that received two services counts once in each service's column."""
+    both = open_files(world.cw_a, 5, region=world.r1, violence_flags=["digital", "economic"])
+    open_files(world.cw_a, 6, region=world.r1, violence_flags=["economic"])
+    open_files(world.cw_a, 7, region=world.r1, violence_flags=[])
+    with as_user(world.cw_a):
+        for case in both:
+            close_case(world.cw_a, case, ClosureReason.NEEDS_MET, services_received=["legal", "medical"])
+        db.session.commit()
+
+    result = report(world.coordinator, last_quarter())
+
+    economic, digital = table(result, "economic_violence"), table(result, "digital_violence")
+    assert economic.totals.cells[column(economic, "yes")] == 11
+    assert economic.totals.cells[column(economic, "no")] == 7
+    assert digital.totals.cells[column(digital, "yes")] == 5
+    assert digital.totals.cells[column(digital, "no")] == 13
+    services = table(result, "services_received")
+    assert services.totals.cells[column(services, "legal")] == 5
+    assert services.totals.cells[column(services, "medical")] == 5
+    assert services.totals.cells[column(services, NOT_RECORDED)] == 13
+    assert result.files == 18
