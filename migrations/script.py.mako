@@ -8,7 +8,6 @@ Create Date: ${create_date}
 import sqlalchemy as sa
 from alembic import op
 
-import referral.models.base
 ${imports if imports else ""}
 
 # revision identifiers, used by Alembic.

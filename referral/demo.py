@@ -17,11 +17,12 @@ from sqlalchemy import func, select
 from . import demo_data as data
 from .audit.context import Actor, acting_as
 from .extensions import db
-from .models import Agency, Holiday, LibraryItem, Region, Service, SlaPolicy, User
+from .models import Agency, Case, Holiday, LibraryItem, Region, Service, SlaPolicy, User
 from .models.base import utcnow
 from .models.vocab import (
     AgeBand,
     AgencyKind,
+    CaseStatus,
     IncidentPlace,
     IntakeChannel,
     PerpetratorRelationship,
@@ -32,7 +33,7 @@ from .models.vocab import (
     Urgency,
     ViolenceType,
 )
-from .services import accounts, admin
+from .services import accounts, admin, hot_cases
 from .services.assessments import assess_risk
 from .services.cases import open_case
 from .services.consents import record_consent
@@ -69,6 +70,7 @@ def seed_demo(*, files: int = 200, if_empty: bool = False, seed: int = 2026) -> 
     _library(people[admin.NETWORK_AGENCY_CODE][0])
     db.session.commit()
     counts = _files(files, agencies, people, rng)
+    _hot_cases(people, rng)
     _partner_outside_masar(regions)
     db.session.commit()
     path = Path(current_app.instance_path) / "demo-accounts.json"
@@ -239,6 +241,28 @@ def _files(count: int, agencies: dict[str, Agency], people: dict[str, list[User]
         if index % 25 == 24:
             db.session.commit()
     return counts
+
+
+def _hot_cases(people: dict[str, list[User]], rng: random.Random) -> None:
+    """A few files their caseworkers asked their governorate's coalition to follow, one with a
+    decision already, so that the coordinators' hot-case pages show something."""
+    reasons = ("high_risk", "repeated_violence", "service_failure")
+    comments = ("Threatened again after the complaint was filed", "Third report this year from the same household",
+                "Turned away at the police station without a record")
+    for position, (code, *_) in enumerate(data.ASSOCIATIONS[:3]):
+        caseworker = people[code][0]
+        case = db.session.execute(select(Case).where(Case.owner_agency_id == caseworker.agency_id,
+                                                     Case.status == CaseStatus.OPEN).limit(1)).scalar_one_or_none()
+        if case is None:
+            continue
+        index = rng.randrange(len(reasons))
+        with acting_as(_actor(caseworker)):
+            hot = hot_cases.flag_file(caseworker, case, reasons[index], comments[index], rng.choice((7, 14)))
+        coordinators = hot_cases.coordinators_of(hot.region_id)
+        if coordinators and position == 0:
+            with acting_as(_actor(coordinators[0])):
+                hot_cases.decide(coordinators[0], hot, "follow_up", "Ask the prosecutor for a protection order",
+                                 expected_version=hot.version)
 
 
 def _sent_time(state: ReferralStatus, now: datetime, rng: random.Random) -> datetime:

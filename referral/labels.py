@@ -93,6 +93,13 @@ LABELS = {
     # Intake channel
     "walk_in": _l("She came to us"),
     # Follow-ups of a file (models/task.py).
+    # Hot cases: why a file is followed by the governorate's coalition, and what was decided
+    "hot_high_risk": _l("High risk"),
+    "hot_repeated_violence": _l("Repeated violence"),
+    "hot_service_failure": _l("A public service failed her"),
+    "hot_decision_follow_up": _l("Follow-up decision"),
+    "hot_decision_review": _l("Review (schedules the next one)"),
+    "hot_decision_close": _l("Close the hot case"),
     "task_call_back": _l("Call her back"),
     "task_accompany": _l("Accompany her"),
     "task_appointment": _l("Appointment"),
@@ -161,6 +168,8 @@ LABELS = {
     "step_case_plan": _l("Her plan"),
     "event_goal_added": _l("Goal added to her plan"),
     "event_goal_updated": _l("Goal of her plan changed"),
+    "event_hot_case_flagged": _l("Flagged as a hot case for the governorate's coalition"),
+    "event_hot_case_closed": _l("The coalition closed the hot case"),
     "event_goal_achieved": _l("Goal achieved"),
     "event_goal_dropped": _l("Goal dropped"),
     # The case plan

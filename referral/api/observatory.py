@@ -7,18 +7,26 @@ from flask import Response, current_app, g
 
 from ..models import Region
 from ..models.base import utcnow
-from ..services import observatory, observatory_export
+from ..services import hot_cases, observatory, observatory_export
 from ..services.errors import InputError
 from ..services.observatory import LOCALES, Period
 from ..services.observatory_report import report
 from ..services.records import get_record
 from .base import ApiBlueprint
 from .locale import api_locale
-from .schemas.observatory import IndicatorSetSchema, ReportArgsSchema, ReportSchema
+from .schemas.observatory import (
+    HotCaseArgsSchema,
+    HotCaseDetailSchema,
+    HotCaseSchema,
+    IndicatorSetSchema,
+    ReportArgsSchema,
+    ReportSchema,
+)
 
 bp = ApiBlueprint("observatory", __name__, url_prefix="/v1/observatory", tag="observatory",
-                  description="The national observatory's periodic report and its form's versions (coordinators); "
-                              "counts under 5, and those that would reveal them, are null.")
+                  description="The national observatory's periodic report and its form's versions, and the hot "
+                              "cases a governorate's coalition follows (coordinators); counts under 5, and those "
+                              "that would reveal them, are null.")
 
 
 def _report(args, export: str | None = None):
@@ -78,3 +86,52 @@ def indicator_sets():
                                              "labels": {k: v.get(k, "") for k in LOCALES}} for v in i.values]}
                             for i in s.indicators]}
             for s in observatory.all_sets(g.user)]
+
+
+def _hot_case(hot, *, violence_type, age_band, risk_level, open_referrals, overdue_steps, review_due) -> dict:
+    return {"id": hot.id, "number": hot.number, "region_id": hot.region_id, "reason": hot.reason,
+            "flagged_at": hot.flagged_at, "review_every_days": hot.review_every_days,
+            "next_review_at": hot.next_review_at, "review_due": review_due, "closed_at": hot.closed_at,
+            "version": hot.version, "violence_type": violence_type, "age_band": age_band, "risk_level": risk_level,
+            "open_referrals": open_referrals, "overdue_steps": overdue_steps}
+
+
+@bp.route("/hot-cases", methods=["GET"])
+@bp.arguments(HotCaseArgsSchema, location="query")
+@bp.response(200, HotCaseSchema(many=True))
+@bp.problems(401, 403, 422)
+def list_hot_cases(args):
+    """The hot cases of her governorate (every one for a national coordinator), without identity"""
+    return [_hot_case(row.hot_case, violence_type=row.violence_type, age_band=row.age_band,
+                      risk_level=row.risk_level, open_referrals=row.open_referrals,
+                      overdue_steps=row.overdue_steps, review_due=row.review_due)
+            for row in hot_cases.hot_cases(g.user, closed=args["closed"])]
+
+
+@bp.route("/hot-cases/<int:hot_case_id>", methods=["GET"])
+@bp.response(200, HotCaseDetailSchema)
+@bp.problems(401, 403, 404)
+def get_hot_case(hot_case_id):
+    """One hot case: her referrals' steps and what is overdue, the coalition's decisions"""
+    view = hot_cases.hot_case_view(g.user, hot_cases.get_hot_case(g.user, hot_case_id), locale=api_locale())
+    open_referrals = sum(1 for line in view.referrals if line.referral.is_open)
+    body = _hot_case(view.hot_case, **view.facts_for_list(), open_referrals=open_referrals,
+                     overdue_steps=sum(len(line.overdue) for line in view.referrals), review_due=view.review_due)
+    body.update(comment=view.comment, referrals=[_hot_referral(line) for line in view.referrals], decisions=[
+        {"kind": d.kind, "text": text, "decided_at": d.decided_at, "decided_by": who,
+         "next_review_at": d.next_review_at} for d, text, who in view.decisions])
+    return body
+
+
+def _code(value):
+    return getattr(value, "value", value)
+
+
+def _hot_referral(line) -> dict:
+    referral = line.referral
+    return {"reference": referral.reference, "need": _code(referral.need), "from_agency": line.from_agency,
+            "to_agency": line.to_agency, "status": _code(referral.status),
+            "next_due_at": referral.next_due_at if referral.is_open else None,
+            "steps": [{"action": _code(e.action), "to_status": _code(e.to_status), "occurred_at": e.occurred_at}
+                      for e in line.events],
+            "overdue": [{"step": _code(b.kind), "due_at": b.due_at} for b in line.overdue]}

@@ -52,6 +52,12 @@ def task_reminders_job():
     return send_reminders()
 
 
+def hot_case_reviews_job():
+    from ..services.hot_cases import send_review_reminders
+
+    return send_review_reminders()
+
+
 def email_outbox_job():
     from .outbox import deliver_outbox
 
@@ -108,6 +114,7 @@ JOBS: dict[str, tuple[Callable[[], object], str, int]] = {
     "sla_sweep": (sla_sweep_job, "SLA_SWEEP_SECONDS", 60),
     "stay_service_sweep": (stay_sweep_job, "STAY_SWEEP_SECONDS", 3600),
     "task_reminders": (task_reminders_job, "TASK_REMINDER_SECONDS", 300),
+    "hot_case_reviews": (hot_case_reviews_job, "HOT_CASE_REVIEW_SECONDS", 900),
     "email_outbox": (email_outbox_job, "OUTBOX_SECONDS", 30),
     "session_cleanup": (cleanup_sessions, "SESSION_CLEANUP_SECONDS", 3600),
     "audit_sign": (sign_audit_head, "AUDIT_SIGN_SECONDS", 900),

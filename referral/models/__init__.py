@@ -6,6 +6,7 @@ from .audit import AuditChainHead, AuditCheckpoint, AuditEvent
 from .case import Case, CaseBlindIndex, CaseEvent, CaseKey
 from .consent import Consent
 from .health import ReadinessProbe
+from .hot_case import HotCase, HotCaseDecision
 from .library import LibraryItem
 from .note import Attachment, Note
 from .notification import Notification, OutboxEmail
@@ -32,5 +33,5 @@ __all__ = [
     "UserRole", "UserSession", "referral_daily_stats", "referral_weekly_stats",
     "service_regions", "EssentialService", "ShelterCapacity", "Stay", "StayExtension", "StayService",
     "StayServiceDue", "CaseTask", "LibraryItem", "ServiceLanguage", "CaseGoal", "CaseworkApproval", "CaseworkStep",
-    "PartnerLink", "Indicator", "IndicatorSet",
+    "PartnerLink", "Indicator", "IndicatorSet", "HotCase", "HotCaseDecision",
 ]

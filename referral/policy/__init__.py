@@ -12,13 +12,14 @@ from .core import (
     PermissionDenied,
     can,
     case_access,
+    has_role_for,
     require,
     visible_case_fields,
 )
 from .queries import cases_query, inbox_query, outbox_query, referrals_of_case_query
 
 __all__ = [
-    "ACTIONS", "Action", "Decision", "NotFoundError", "PermissionDenied", "can", "case_access",
+    "ACTIONS", "Action", "Decision", "NotFoundError", "PermissionDenied", "can", "case_access", "has_role_for",
     "cases_query", "inbox_query", "outbox_query", "referrals_of_case_query",
     "require", "visible_case_fields",
 ]

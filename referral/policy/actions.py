@@ -38,6 +38,9 @@ class Action(enum.StrEnum):
     DASHBOARD_READ = "dashboard:read"
     OBSERVATORY_READ = "observatory:read"  # the observatory's reports (a region's, for a regional coordinator)
     OBSERVATORY_MANAGE = "observatory:manage"  # new versions of the unified form's indicators
+    HOT_CASE_FLAG = "hot_case:flag"  # her own file (caseworker), a referral she oversees (coordinator)
+    HOT_CASE_READ = "hot_case:read"  # the governorate's hot cases, without identity
+    HOT_CASE_DECIDE = "hot_case:decide"  # follow-up decisions, reviews, closing
     SLA_MANAGE = "sla:manage"
     DIRECTORY_READ = "directory:read"
     DIRECTORY_MANAGE = "directory:manage"
@@ -75,6 +78,9 @@ ACTIONS: dict[Action, frozenset[Role]] = {
     Action.DASHBOARD_READ: frozenset({Role.COORDINATOR}),
     Action.OBSERVATORY_READ: frozenset({Role.COORDINATOR}),
     Action.OBSERVATORY_MANAGE: frozenset({Role.COORDINATOR, Role.ADMIN}),
+    Action.HOT_CASE_FLAG: frozenset({Role.CASEWORKER, Role.COORDINATOR}),
+    Action.HOT_CASE_READ: frozenset({Role.COORDINATOR}),
+    Action.HOT_CASE_DECIDE: frozenset({Role.COORDINATOR}),
     Action.SLA_MANAGE: frozenset({Role.COORDINATOR, Role.ADMIN}),
     Action.DIRECTORY_READ: frozenset({Role.CASEWORKER, Role.OFFICER, Role.COORDINATOR, Role.ADMIN}),
     Action.DIRECTORY_MANAGE: frozenset({Role.COORDINATOR, Role.ADMIN}),

@@ -13,6 +13,7 @@ from ..models import (
     Agency,
     Case,
     Consent,
+    HotCase,
     PublicReport,
     Referral,
     Region,
@@ -101,6 +102,8 @@ def require(user: User | None, action: Action | str, record: object = None) -> D
             return _require_extension(user, action, record)
         if isinstance(record, Region):
             return _require_region(user, action, record)
+        if isinstance(record, HotCase):
+            return _require_hot_case(user, action, record)
     except PolicyError as exc:
         exc.record = exc.record or record
         raise
@@ -263,6 +266,18 @@ def _require_region(user: User, action: Action, region: Region) -> Decision:
         raise PermissionDenied(action, "role")
     if user.region_id is not None and user.region_id != region.id:
         raise NotFoundError(action, "region outside scope")
+    return Decision(True, "oversight")
+
+
+def _require_hot_case(user: User, action: Action, hot_case: HotCase) -> Decision:
+    """A hot case belongs to its governorate's coalition: a national coordinator sees every one, a
+    regional coordinator those of her governorate; for anyone else it does not exist."""
+    if not user.roles & ACTIONS[Action.HOT_CASE_READ]:
+        raise NotFoundError(action, "hot case outside role")
+    if user.region_id is not None and user.region_id != hot_case.region_id:
+        raise NotFoundError(action, "hot case outside region")
+    if not has_role_for(user, action):
+        raise PermissionDenied(action, "role")
     return Decision(True, "oversight")
 
 

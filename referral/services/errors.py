@@ -63,6 +63,12 @@ MESSAGES = {
     "invalid_key": _l("Write a short code in lower-case letters, digits and underscores."),
     "national_only": _l("Only a national coordinator or an administrator changes the observatory's form."),
     "confirm_number": _l("Type the file's number exactly, to confirm."),
+    # Hot cases
+    "already_hot": _l("This file is already followed as a hot case."),
+    "unknown_reference": _l("No referral you oversee has this reference."),
+    "review_days": _l("Choose a review interval between 1 and 90 days."),
+    "stale_hot_case": _l("Someone else added a decision since you opened this hot case. Nothing was saved: "
+                         "read it, then try again."),
     # Partners outside Masar
     "not_external": _l("This agency has accounts in Masar: it answers in its inbox."),
     # The awareness library

@@ -34,6 +34,7 @@ def register_web(app: Flask) -> None:
     from .dashboard import bp as dashboard_bp
     from .emergency_rules import bp as emergency_rules_bp
     from .formatting import init_formatting
+    from .hot_cases import bp as hot_cases_bp
     from .mail_admin import bp as mail_admin_bp
     from .nav import init_nav
     from .observatory import bp as observatory_bp
@@ -67,5 +68,6 @@ def register_web(app: Flask) -> None:
     app.register_blueprint(audit.bp)
     app.register_blueprint(dashboard_bp)
     app.register_blueprint(observatory_bp)
+    app.register_blueprint(hot_cases_bp)
     app.register_blueprint(sla_bp)
     errors.register_error_pages(app)

@@ -51,7 +51,7 @@ from .forms.cases import (
     TaskForm,
 )
 from .forms.supervision import DecisionForm, ErasureRequestForm
-from .refusals import REFUSED, discard_refused_changes, form_page, refused_redirect
+from .refusals import REFUSED, attach_input_error, discard_refused_changes, form_page, refused_redirect
 
 bp = Blueprint("cases", __name__, url_prefix="/cases")
 
@@ -74,15 +74,6 @@ def _details_from(form) -> dict:
         "violence_flags": form.violence_flags.data or [], "disability": bool(form.disability.data)}
 
 
-def _attach_error(form, exc: InputError) -> None:
-    field = getattr(form, exc.field, None)
-    message = input_error_message(exc.code)
-    if field is not None:
-        field.errors = list(field.errors) + [message]
-    else:
-        flash(message, "error")
-
-
 @bp.route("/", methods=["GET", "POST"])
 def index():
     guard(Action.CASE_LIST)
@@ -94,7 +85,7 @@ def index():
         try:
             matches = cases.search(g.user, search.column.data, search.q.data)
         except InputError as exc:
-            _attach_error(search, InputError("q", exc.code))
+            attach_input_error(search, InputError("q", exc.code))
             matches = []
     elif request.method == "POST":
         matches = []
@@ -121,7 +112,7 @@ def new():
         try:
             case, duplicates = cases.open_case(g.user, _identity_from(form), _details_from(form))
         except InputError as exc:
-            _attach_error(form, exc)
+            attach_input_error(form, exc)
         else:
             flash(_("File %(number)s opened.", number=case.case_number), "success")
             if duplicates:
@@ -138,7 +129,7 @@ def new_anonymous():
         try:
             case = cases.open_anonymous_case(g.user, _details_from(form))
         except InputError as exc:
-            _attach_error(form, exc)
+            attach_input_error(form, exc)
         else:
             flash(_("Anonymous case %(number)s recorded.", number=case.case_number), "success")
             return redirect(url_for("cases.show", case_id=case.id))
@@ -256,7 +247,7 @@ def edit(case_id):
                     "they are still in the form below. Reload the file to see the latest version."), "error")
             return render_template("cases/form.html", form=form, case=case), 409
         except InputError as exc:
-            _attach_error(form, exc)
+            attach_input_error(form, exc)
         else:
             flash(_("File updated."), "success")
             return redirect(url_for("cases.show", case_id=case.id))
@@ -276,7 +267,7 @@ def add_consent(case_id):
         consents.record_consent(g.user, case, fields=form.fields.data or [], agency_id=scope_agency,
                                 service_category=scope_category, note=form.note.data or None)
     except InputError as exc:
-        _attach_error(form, exc)
+        attach_input_error(form, exc)
         return _refused_on_file_page(case, access, consent_form=form)
     flash(_("Consent recorded."), "success")
     return redirect(back)
@@ -315,7 +306,7 @@ def risk(case_id):
             assessment = assessments.assess_risk(g.user, case, answers, judged_level=form.judged_level.data or None,
                                                  judgement=form.judgement.data or None)
         except InputError as exc:
-            _attach_error(form, exc)
+            attach_input_error(form, exc)
         else:
             flash(_("Risk assessed: score %(score)d of 24.", score=assessment.score), "success")
             return redirect(url_for("cases.show", case_id=case.id))
@@ -338,7 +329,7 @@ def close(case_id):
             cases.close_case(g.user, case, form.reason.data, form.comment.data or None,
                              services_received=form.services_received.data or [])
     except InputError as exc:
-        _attach_error(form, exc)
+        attach_input_error(form, exc)
         return _refused_on_file_page(case, access, close_form=form)
     flash(_("Sent to your supervisor: the file closes when she approves, and stays open meanwhile.") if approval
           else _("File closed."), "success")
@@ -385,7 +376,7 @@ def reopen(case_id):
     try:
         cases.reopen_case(g.user, case, form.comment.data)
     except InputError as exc:
-        _attach_error(form, exc)
+        attach_input_error(form, exc)
         return _refused_on_file_page(case, access, reopen_form=form)
     flash(_("File reopened."), "success")
     return redirect(back)
@@ -401,7 +392,7 @@ def add_goal(case_id):
     try:
         plan.add_goal(g.user, case, _goal_values(form))
     except InputError as exc:
-        _attach_error(form, exc)
+        attach_input_error(form, exc)
         return _refused_on_file_page(case, access, goal_form=form)
     flash(_("Goal added to her plan."), "success")
     return redirect(url_for("cases.show", case_id=case.id) + "#plan")
@@ -433,7 +424,7 @@ def edit_goal(case_id, goal_id):
             form.version.data = str(get_record(CaseGoal, goal_id).version)  # she may save again, knowingly
             status = 409
         except InputError as exc:
-            _attach_error(form, exc)
+            attach_input_error(form, exc)
         else:
             flash(_("Goal updated."), "success")
             return redirect(url_for("cases.show", case_id=case.id) + "#plan")
@@ -489,7 +480,7 @@ def add_task(case_id):
         tasks.add_task(g.user, case, kind=form.kind.data, due_local=form.due_at.data,
                        assignee_id=form.assignee_id.data, note=form.note.data or None)
     except InputError as exc:
-        _attach_error(form, exc)
+        attach_input_error(form, exc)
         return _refused_on_file_page(case, access, task_form=form)
     flash(_("Follow-up planned."), "success")
     return redirect(url_for("cases.show", case_id=case.id) + "#tasks")

@@ -12,9 +12,9 @@ from ..services import break_glass
 from ..services.cases import get_case
 from ..services.errors import InputError
 from .access import guard
-from .cases import _attach_error, bp
+from .cases import bp
 from .forms.cases import BreakGlassForm, ConfirmForm
-from .refusals import form_page
+from .refusals import attach_input_error, form_page
 
 
 @bp.app_context_processor
@@ -39,7 +39,7 @@ def emergency_access():
             outcome = break_glass.request_access(g.user, form.column.data, form.value.data, form.full_name.data,
                                                  form.reason.data, form.note.data)
         except InputError as exc:
-            _attach_error(form, exc)
+            attach_input_error(form, exc)
         else:
             if outcome.granted:
                 return redirect(url_for("cases.emergency_view", case_id=outcome.case.id))

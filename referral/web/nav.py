@@ -18,6 +18,7 @@ MENU = (
     ("reports.index", _l("Public reports"), Action.REPORT_READ),
     ("dashboard.index", _l("Response times"), Action.DASHBOARD_READ),
     ("observatory.index", _l("Observatory"), Action.OBSERVATORY_READ),
+    ("hot_cases.index", _l("Hot cases"), Action.HOT_CASE_READ),
     ("sla.index", _l("Time-limit settings"), Action.SLA_MANAGE),
     ("directory.index", _l("Service directory"), Action.DIRECTORY_READ),
     ("library.manage", _l("Awareness library"), Action.LIBRARY_MANAGE),

@@ -55,6 +55,8 @@ def open_one(notification_id):
         return redirect(url_for("referrals.show", referral_id=notification.referral_id))
     if notification.case_id:
         return redirect(url_for("cases.show", case_id=notification.case_id))
+    if notification.kind.startswith("hot_case.") and (notification.params or {}).get("hot_case_id"):
+        return redirect(url_for("hot_cases.show", hot_case_id=notification.params["hot_case_id"]))
     if notification.kind == "account.approval_needed":
         return redirect(url_for("approvals.index"))
     return redirect(url_for("notifications.index"))

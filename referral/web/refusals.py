@@ -36,3 +36,16 @@ def refused_redirect(location: str, message: str | None = None):
     if message:
         flash(message, "error")
     return redirect(location)
+
+
+def attach_input_error(form, exc) -> None:
+    """Show a use case's InputError at the field it names (or, for a field the form lacks, as a
+    message at the top), so the page drawn again says what to fix beside what was typed."""
+    from ..services.errors import input_error_message
+
+    field = getattr(form, exc.field, None)
+    message = input_error_message(exc.code)
+    if field is not None:
+        field.errors = list(field.errors) + [message]
+    else:
+        flash(message, "error")

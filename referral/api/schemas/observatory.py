@@ -78,3 +78,66 @@ class IndicatorSetSchema(ma.Schema):
     created_at = fields.DateTime(required=True)
     note = fields.String(required=True, allow_none=True)
     indicators = fields.List(fields.Nested(IndicatorSchema), required=True)
+
+
+class HotCaseArgsSchema(ma.Schema):
+    class Meta:
+        unknown = ma.EXCLUDE
+
+    closed = fields.Boolean(load_default=False, metadata={"description": "The closed hot cases instead of the open."})
+
+
+class HotCaseSchema(ma.Schema):
+    """A hot case as the governorate's coalition sees it: no name, no file number."""
+
+    id = fields.Integer(required=True)
+    number = fields.String(required=True, metadata={"description": "HC-00012: the hot case's own number."})
+    region_id = fields.Integer(required=True, allow_none=True)
+    reason = fields.String(required=True, metadata={"description": "high_risk, repeated_violence or service_failure."})
+    flagged_at = fields.DateTime(required=True)
+    review_every_days = fields.Integer(required=True)
+    next_review_at = fields.DateTime(required=True)
+    review_due = fields.Boolean(required=True)
+    closed_at = fields.DateTime(required=True, allow_none=True)
+    version = fields.Integer(required=True)
+    violence_type = fields.String(required=True, allow_none=True)
+    age_band = fields.String(required=True, allow_none=True)
+    risk_level = fields.String(required=True, allow_none=True)
+    open_referrals = fields.Integer(required=True)
+    overdue_steps = fields.Integer(required=True)
+
+
+class HotCaseStepSchema(ma.Schema):
+    action = fields.String(required=True)
+    to_status = fields.String(required=True, allow_none=True)
+    occurred_at = fields.DateTime(required=True)
+
+
+class HotCaseOverdueSchema(ma.Schema):
+    step = fields.String(required=True)
+    due_at = fields.DateTime(required=True)
+
+
+class HotCaseReferralSchema(ma.Schema):
+    reference = fields.String(required=True)
+    need = fields.String(required=True)
+    from_agency = fields.String(required=True)
+    to_agency = fields.String(required=True)
+    status = fields.String(required=True)
+    next_due_at = fields.DateTime(required=True, allow_none=True)
+    steps = fields.List(fields.Nested(HotCaseStepSchema), required=True)
+    overdue = fields.List(fields.Nested(HotCaseOverdueSchema), required=True)
+
+
+class HotCaseDecisionSchema(ma.Schema):
+    kind = fields.String(required=True)
+    text = fields.String(required=True, allow_none=True)
+    decided_at = fields.DateTime(required=True)
+    decided_by = fields.String(required=True)
+    next_review_at = fields.DateTime(required=True, allow_none=True)
+
+
+class HotCaseDetailSchema(HotCaseSchema):
+    comment = fields.String(required=True, allow_none=True)
+    referrals = fields.List(fields.Nested(HotCaseReferralSchema), required=True)
+    decisions = fields.List(fields.Nested(HotCaseDecisionSchema), required=True)
