@@ -278,7 +278,7 @@ def measure_load(app, database_url: str, *, seconds: int = 20, workers: int = 4,
     scenarios = build_scenarios(app)
     tool = run_wrk if shutil.which("wrk") else run_python
     with app.test_request_context():
-        health = url_for("health.health")
+        health = url_for("health.ready")
     server = Server(database_url, workers, health)
     results = {"gunicorn_workers": workers, "scenarios": {}}
     try:
