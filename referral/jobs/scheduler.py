@@ -53,7 +53,7 @@ def task_reminders_job():
 
 
 def hot_case_reviews_job():
-    from ..services.hot_cases import send_review_reminders
+    from .hot_case_reviews import send_review_reminders
 
     return send_review_reminders()
 

@@ -10,7 +10,8 @@ Who does what:
   read one with its referrals' timeline and overdue steps, add follow-up decisions, review it (the
   next review then falls after the set interval) and close it. Decisions carry the version the
   coordinator read: a decision written on an older one is refused, and two at once cannot both pass.
-- the reminder job tells the governorate's coordinators once when a review falls due.
+- the reminder job (jobs/hot_case_reviews.py) tells the governorate's coordinators once when a
+  review falls due.
 
 Nothing here shows who she is: no name, no file number (a hot case has its own, HC-00012), only the
 non-identifying facts the observatory counts. What people write is sealed under the file's key.
@@ -40,8 +41,6 @@ from .timeline import add_case_event
 TEXT_MAX = 2000
 DEFAULT_REVIEW_DAYS = 14
 REVIEW_DAYS = range(1, 91)
-#: The reminder job claims at most this many due reviews per run.
-REMIND_BATCH = 500
 
 
 class StaleHotCase(ValueError):
@@ -310,30 +309,12 @@ def coordinators_of(region_id: int | None) -> list[User]:
     return regional or list(db.session.execute(query.where(User.region_id.is_(None))).scalars())
 
 
+def notify_coalition(kind: str, hot: HotCase) -> None:
+    """Tell the governorate's coordinators about the hot case (its number and a link, nothing of her)."""
+    _notify(coordinators_of(hot.region_id), kind, hot)
+
+
 def _notify(users: list[User], kind: str, hot: HotCase) -> None:
     from ..notifications import notify
 
     notify(users, kind, params={"hot_case": hot.number, "hot_case_id": hot.id}, path=f"/hot-cases/{hot.id}")
-
-
-def send_review_reminders(now: datetime | None = None) -> int:
-    """Remind the governorate's coordinators once of each review that fell due. Safe to re-run, and
-    in two processes: a hot case is claimed by the statement that marks it reminded."""
-    from ..audit.context import acting_as
-    from ..jobs.locks import SCHEDULER_ACTOR
-
-    now = now or utcnow()
-    with acting_as(SCHEDULER_ACTOR):
-        claimed = db.session.execute(
-            update(HotCase).where(HotCase.id.in_(
-                select(HotCase.id).where(HotCase.closed_at.is_(None), HotCase.reminded_at.is_(None),
-                                         HotCase.next_review_at <= now).limit(REMIND_BATCH).scalar_subquery()),
-                HotCase.reminded_at.is_(None), HotCase.closed_at.is_(None))
-            .values(reminded_at=now).returning(HotCase.id).execution_options(synchronize_session=False)
-        ).scalars().all()
-        for hot in db.session.execute(select(HotCase).where(HotCase.id.in_(claimed))).scalars():
-            _notify(coordinators_of(hot.region_id), "hot_case.review_due", hot)
-            record("hot_case.remind", object_type="hot_case", object_id=hot.id,
-                   details={"next_review_at": hot.next_review_at.isoformat()})
-        db.session.commit()
-    return len(claimed)

@@ -252,7 +252,8 @@ def test_the_scheduler_runs_its_jobs_at_their_periods(app, monkeypatch):
     periods = {job.id: job.trigger.interval for job in jobs}
     assert periods == {"sla_sweep": timedelta(minutes=2), "email_outbox": timedelta(seconds=30),
                        "session_cleanup": timedelta(hours=1), "audit_sign": timedelta(minutes=15),
-                       "stay_service_sweep": timedelta(hours=1), "task_reminders": timedelta(minutes=5)}
+                       "stay_service_sweep": timedelta(hours=1), "task_reminders": timedelta(minutes=5),
+                       "hot_case_reviews": timedelta(minutes=15)}
     # A slow run is never doubled inside one process; missed runs collapse into one.
     assert all(job.max_instances == 1 and job.coalesce for job in jobs)
 

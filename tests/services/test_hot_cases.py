@@ -10,11 +10,11 @@ from sqlalchemy import func, select
 
 from referral.extensions import db
 from referral.models import AuditEvent, Case, CaseEvent, HotCase, HotCaseDecision, Notification
-from referral.models.vocab import Role, ServiceCategory, TimerKind
+from referral.models.vocab import ServiceCategory, TimerKind
 from referral.policy import NotFoundError, PermissionDenied
 from referral.services import hot_cases
 from referral.services.errors import InputError
-from tests.factories import as_user, consent_and_refer, make_case, make_user, race, record_breach
+from tests.factories import as_user, consent_and_refer, make_case, race, record_breach
 
 
 def flag(user, case, reason="high_risk", comment="Threatened again after the police visit", days=14):
@@ -213,23 +213,6 @@ def test_a_regional_coordinator_decides_only_in_her_governorate(world):
         hot_cases.decide(world.regional_coordinator, hot, "follow_up", "not mine", expected_version=1)
     db.session.rollback()
     assert count(HotCaseDecision) == 0
-
-
-def test_a_due_review_is_reminded_once_to_the_governorates_coordinators(world, clock):
-    r1_coordinator = make_user("coord.r1", world.network, Role.COORDINATOR, region=world.r1)
-    db.session.commit()
-    hot = flag(world.cw_a, make_case(world.cw_a), days=7)
-    assert hot_cases.send_review_reminders() == 0
-
-    clock.shift(timedelta(days=7, minutes=1))
-    assert hot_cases.send_review_reminders() == 1
-    assert hot_cases.send_review_reminders() == 0  # once
-    reminded = db.session.execute(select(Notification).where(Notification.kind == "hot_case.review_due")).scalars()
-    assert [(n.user_id, n.params["hot_case"]) for n in reminded] == [(r1_coordinator.id, hot.number)]
-
-    decide(r1_coordinator, db.session.get(HotCase, hot.id), "review", "Reviewed with the police")
-    clock.shift(timedelta(days=7, minutes=1))
-    assert hot_cases.send_review_reminders() == 1  # the next review is reminded in its turn
 
 
 def test_two_decisions_on_the_same_version_released_together_one_passes(world, app):

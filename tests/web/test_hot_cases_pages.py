@@ -10,8 +10,8 @@ import pytest
 from sqlalchemy import func, select
 
 from referral.extensions import db
+from referral.jobs.hot_case_reviews import send_review_reminders
 from referral.models import HotCase, HotCaseDecision, Notification
-from referral.services import hot_cases
 from tests.factories import csrf_token, login, make_case
 from tests.web.test_observatory_pages import english
 
@@ -109,7 +109,7 @@ def test_a_coordinator_flags_a_referral_by_reference_on_the_list_page(client, wo
 
 def test_the_review_reminder_leads_to_the_hot_case(client, world, hot, clock):
     clock.shift(timedelta(days=15))
-    assert hot_cases.send_review_reminders() == 1
+    assert send_review_reminders() == 1
     english(client, world.coordinator)
     notification = db.session.execute(
         select(Notification).where(Notification.kind == "hot_case.review_due")).scalar_one()
