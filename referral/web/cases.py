@@ -8,6 +8,7 @@ from datetime import date
 from flask import Blueprint, abort, flash, g, redirect, render_template, request, send_file, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 
 from ..models import Case, CaseGoal, Referral
 from ..models.base import utcnow
@@ -160,22 +161,50 @@ def _file_page(case: Case, access, *, purpose: str = "view", **forms) -> dict:
             next_steps=case_views.next_steps(case, consents_of_case, assessment, referrals),
             notes=notes.visible_notes(g.user, case),
             attachments=attachments.list_attachments(g.user, case), attachment_form=AttachmentForm(),
-            consent_form=_consent_form(case), close_form=CloseForm(), reopen_form=ReopenForm(),
+            # The secondary forms are drawn when she opens them (cases.file_form), or when refused.
+            consent_form=None if consents_of_case else _consent_form(case), task_form=None, goal_form=None,
+            erasure_form=None, close_form=CloseForm(), reopen_form=ReopenForm(),
             confirm_form=ConfirmForm(),
             recipients_see=case_views.what_recipients_see(case, referrals, consents=consents_of_case),
             emergency_reads=break_glass.accesses_to(g.user, case),
-            tasks=tasks.tasks_of_case(g.user, case), task_form=_task_form(case),
+            tasks=tasks.tasks_of_case(g.user, case),
             zone=tasks.agency_zone(case.owner_agency),
-            goals=plan.goals_of_case(g.user, case), goal_form=_goal_form(case, referrals),
+            goals=plan.goals_of_case(g.user, case),
             goal_close_form=GoalCloseForm(formdata=None),
             approvals=[(a, *supervision.comments_of(a)) for a in supervision.recent_of_case(case)],
             approval_steps=supervision.steps_of(case.owner_agency_id), decision_form=DecisionForm(formdata=None),
-            may_decide=supervision.is_supervisor(g.user, case.owner_agency_id), erasure_form=ErasureRequestForm(),
+            may_decide=supervision.is_supervisor(g.user, case.owner_agency_id),
         )
         if "close_form" not in forms:
             context["close_form"] = _close_form(referrals)
     context.update(forms)
     return context
+
+
+#: The file page's secondary forms: name -> (title, template).
+ON_DEMAND_FORMS = {
+    "consent": (_l("Record consent"), "cases/_form_consent.html"),
+    "goal": (_l("Add a goal agreed with her"), "cases/_form_goal.html"),
+    "task": (_l("Plan a follow-up"), "cases/_form_task.html"),
+    "erasure": (_l("She asks that her file be erased"), "cases/_form_erasure.html"),
+}
+
+
+@bp.get("/<case_id>/forms/<any(consent, goal, task, erasure):name>")
+def file_form(case_id, name):
+    """One secondary form of the file page, blank: on a page of its own (a link, with JavaScript
+    off), or as a fragment the page puts in place when she opens it (``?fragment=1``)."""
+    case, _access = load_case(case_id, Action.CASE_UPDATE)
+    plan.require_owner(g.user, case)
+    title, template = ON_DEMAND_FORMS[name]
+    forms = {"consent": lambda: {"consent_form": _consent_form(case)},
+             "goal": lambda: {"goal_form": _goal_form(case, _own_referrals(case))},
+             "task": lambda: {"task_form": _task_form(case)},
+             "erasure": lambda: {"erasure_form": ErasureRequestForm(),
+                                 "approval_steps": supervision.steps_of(case.owner_agency_id)}}[name]()
+    if request.args.get("fragment"):
+        return render_template(template, case=case, **forms)
+    return render_template("cases/form_only.html", case=case, title=title, template=template, **forms)
 
 
 def _goal_form(case: Case, referrals, formdata=None, obj=None) -> GoalForm:

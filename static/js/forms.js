@@ -2,7 +2,9 @@
    - a form is sent once per click: its submit buttons wait until the answer arrives;
    - two minutes before an idle session would end, a notice offers to stay signed in, so what she
      is typing is not lost to the login page;
-   - after a failed submit, focus moves to the summary of what to correct. */
+   - after a failed submit, focus moves to the summary of what to correct;
+   - a secondary form of a page (a <details data-form>) is fetched when she opens it; without a
+     script, or if the fetch fails, its link opens the form on a page of its own. */
 (function () {
   "use strict";
 
@@ -25,6 +27,24 @@
     document.querySelectorAll("button[aria-busy=true]").forEach(function (button) {
       button.disabled = false;
       button.removeAttribute("aria-busy");
+    });
+  });
+
+  document.querySelectorAll("details[data-form]").forEach(function (details) {
+    details.addEventListener("toggle", function () {
+      if (!details.open || details.getAttribute("data-loaded")) { return; }
+      details.setAttribute("data-loaded", "1");
+      var request = new XMLHttpRequest();
+      request.open("GET", details.getAttribute("data-form") + "?fragment=1");
+      request.onload = function () {
+        if (request.status !== 200) { details.removeAttribute("data-loaded"); return; }
+        var slot = details.querySelector("[data-form-slot]");
+        slot.innerHTML = request.responseText;  // the app's own markup, from the same origin
+        var first = slot.querySelector("input:not([type=hidden]), select, textarea");
+        if (first) { first.focus(); }
+      };
+      request.onerror = function () { details.removeAttribute("data-loaded"); };
+      request.send();
     });
   });
 

@@ -1,0 +1,59 @@
+"""The file page draws its secondary forms only when she opens them: each is one click away on a
+page of its own (JavaScript off) or as a fragment put in place; a refused form comes back drawn,
+with what she typed; nobody else reaches them."""
+
+from __future__ import annotations
+
+import pytest
+
+from referral.models.vocab import ServiceCategory
+from tests.factories import consent_and_refer, csrf_token, login, make_case
+from tests.web.test_observatory_pages import english
+
+
+@pytest.fixture
+def referred(world):
+    case = make_case(world.cw_a)
+    consent_and_refer(world.cw_a, case, world.service(world.police, ServiceCategory.POLICE_PROTECTION))
+    return case
+
+
+def test_the_file_page_links_its_secondary_forms_instead_of_drawing_them(client, world, referred):
+    english(client, world.cw_a)
+    page = client.get(f"/cases/{referred.id}").get_data(as_text=True)
+    for name in ("consent", "goal", "task", "erasure"):
+        assert f'data-form="/cases/{referred.id}/forms/{name}"' in page
+        assert f'href="/cases/{referred.id}/forms/{name}"' in page
+    assert 'name="assignee_id"' not in page and 'name="goal"' not in page and 'name="agency_id"' not in page
+
+
+def test_each_form_opens_on_its_own_page_and_as_a_fragment(client, world, referred):
+    english(client, world.cw_a)
+    for name, action, field in (("consent", "/consents", 'name="agency_id"'), ("goal", "/goals", 'name="goal"'),
+                                ("task", "/tasks", 'name="assignee_id"'), ("erasure", "/erasure", 'name="confirm"')):
+        page = client.get(f"/cases/{referred.id}/forms/{name}")
+        assert page.status_code == 200
+        html = page.get_data(as_text=True)
+        assert f'action="/cases/{referred.id}{action}"' in html and field in html and "<html" in html
+        assert referred.case_number in html  # she sees which file it is for
+        fragment = client.get(f"/cases/{referred.id}/forms/{name}", query_string={"fragment": "1"})
+        assert fragment.status_code == 200
+        assert "<html" not in fragment.get_data(as_text=True) and field in fragment.get_data(as_text=True)
+
+
+def test_a_refused_form_comes_back_drawn_with_what_she_typed(client, world, referred):
+    english(client, world.cw_a)
+    answer = client.post(f"/cases/{referred.id}/tasks", data={
+        "kind": "call_back", "due_at": "not a date", "assignee_id": str(world.cw_a.id), "note": "Call after 6 pm",
+        "csrf_token": csrf_token(client, f"/cases/{referred.id}")})
+    assert answer.status_code == 422
+    html = answer.get_data(as_text=True)
+    assert 'name="assignee_id"' in html and "Call after 6 pm" in html
+
+
+@pytest.mark.parametrize("who", ["cw_b", "officer_police"])
+def test_nobody_else_reaches_them(client, world, referred, who):
+    login(client, getattr(world, who))
+    for name in ("consent", "goal", "task", "erasure"):
+        assert client.get(f"/cases/{referred.id}/forms/{name}").status_code in (403, 404)
+    assert client.get(f"/cases/{referred.id}/forms/other").status_code == 404
