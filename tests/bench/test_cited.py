@@ -24,7 +24,7 @@ def test_a_misquoted_or_uncited_figure_is_found(tmp_path):
     assert any("cites '428.5 ms'" in p for p in cited.problems(doc=wrong))
     assert any("shows 275 without a citation" in p for p in cited.problems(doc=wrong))
     citations = json.loads((cited.ROOT / "bench" / "cited.json").read_text())
-    citations["search by phone"]["now"][0]["path"] = "search.full_name.app.p99_ms"  # another figure's value
+    citations["search by phone"]["2026-11-23"][0]["path"] = "search.full_name.app.p99_ms"  # another figure's value
     moved = tmp_path / "cited.json"
     moved.write_text(json.dumps(citations))
     assert any("quotes '10.6 ms'" in p for p in cited.problems(citations=moved))
