@@ -200,10 +200,12 @@ def notify_batch(kind: str, news: Iterable[tuple[Referral, Iterable[User], dict]
     "_digest"), in the app and by email: after a day without a sweep an officer gets one message,
     not one per overdue referral."""
     per_user: dict[int, tuple[User, list[tuple[Referral, dict]]]] = {}
+    told: set[tuple[int, object]] = set()  # (user, referral): each referral named once per person
     for referral, users, params in news:
         for user in users:
             items = per_user.setdefault(user.id, (user, []))[1]
-            if all(r.id != referral.id for r, _ in items):
+            if (user.id, referral.id) not in told:
+                told.add((user.id, referral.id))
                 items.append((referral, params))
     for user, items in per_user.values():
         if len(items) == 1:

@@ -193,11 +193,14 @@ def _upsert(table: Table, delta: Mapping[Key, Mapping[str, int]]) -> None:
             by_columns[tuple(sorted(counts))].append(
                 {period.name: key[0], "agency_id": key[1], "need": key[2], "urgency": key[3], **counts})
     for columns, rows in sorted(by_columns.items()):
-        statement = upsert(table).values(rows)
+        # One statement per set of columns, its rows as parameters: SQLAlchemy compiles it once
+        # (a cached statement) and sends the rows in multi-row batches, instead of compiling a
+        # VALUES clause of every row each time.
+        statement = upsert(table)
         db.session.execute(statement.on_conflict_do_update(
             index_elements=[period, table.c.agency_id, table.c.need, table.c.urgency],
             set_={column: table.c[column] + statement.excluded[column] for column in columns},
-        ))
+        ), rows)
 
 
 def _dialect_insert():
