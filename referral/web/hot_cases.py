@@ -28,7 +28,9 @@ def _list_page(flag_form, status: int = 200):
 @bp.get("")
 def index():
     guard(Action.HOT_CASE_READ)
-    return _list_page(FlagReferralForm())
+    form = FlagReferralForm(formdata=None)
+    form.reference.data = (request.args.get("reference") or "")[:32]  # from a referral's page, ready to flag
+    return _list_page(form)
 
 
 @bp.post("/flag")

@@ -134,3 +134,17 @@ def test_a_reference_outside_her_governorate_reads_like_an_unknown_one_and_is_au
     assert db.session.execute(select(func.count()).select_from(HotCase)).scalar_one() == 0
     denial = db.session.execute(select(AuditEvent).where(AuditEvent.action == "access.denied")).scalar_one()
     assert denial.details["answer"] == "not_found"
+
+
+def test_from_a_referral_she_oversees_the_coordinator_reaches_the_flag_form_filled_in(client, world):
+    from referral.models.vocab import ServiceCategory
+    from tests.factories import consent_and_refer
+
+    referral = consent_and_refer(world.cw_a, make_case(world.cw_a),
+                                 world.service(world.police, ServiceCategory.POLICE_PROTECTION))
+    english(client, world.coordinator)
+    page = client.get(f"/dashboard/referrals/{referral.id}").get_data(as_text=True)
+    link = f"/hot-cases?reference={referral.reference}#flag"
+    assert link in page.replace("&amp;", "&")
+    form = client.get(f"/hot-cases?reference={referral.reference}").get_data(as_text=True)
+    assert f'value="{referral.reference}"' in form
