@@ -73,17 +73,25 @@ def test_search_finds_a_generated_phone_number_and_name(generated):
     db.session.rollback()
 
 
-def test_an_officer_inbox_lists_generated_referrals(generated, app):
+def test_an_officer_inbox_lists_generated_referrals(generated, database_url):
     officer = db.session.execute(
         select(User).join(UserRole, UserRole.user_id == User.id).join(Agency, Agency.id == User.agency_id)
         .where(UserRole.role == Role.OFFICER, Agency.id.in_(
             select(Referral.to_agency_id).where(Referral.is_open.is_(True))))
         .limit(1)).scalar_one()
-    listed = db.session.execute(inbox_query(officer).limit(25)).scalars().all()
+    # The inbox opens on its "open" tab: callers of inbox_query filter on is_open, as the page does.
+    listed = db.session.execute(inbox_query(officer).where(Referral.is_open.is_(True)).limit(25)).scalars().all()
     assert listed and all(r.to_agency_id == officer.agency_id for r in listed)
-    client = app.test_client()
-    measure.login(client, app, officer.id)
+    from referral import create_app
+
+    # An app of its own: requests made inside the test's app context would share its `g`, where
+    # Flask-Login keeps the user of the first request (anonymous) for every later one.
+    fresh = create_app("test", {"SQLALCHEMY_DATABASE_URI": database_url, "SERVER_NAME": "masar.test"})
+    client = fresh.test_client()
+    measure.login(client, fresh, officer.id)
     page = client.get("/referrals/inbox").get_data(as_text=True)
+    with fresh.app_context():
+        db.engine.dispose()
     assert listed[0].reference in page
 
 
