@@ -20,6 +20,8 @@ from ..models import (
     CaseTask,
     CaseworkApproval,
     Consent,
+    HotCase,
+    HotCaseDecision,
     Note,
     PartnerLink,
     Referral,
@@ -61,6 +63,12 @@ def shred_case(case_number: str) -> Case:
         update(CaseTask).where(CaseTask.case_id == case.id).values(note_ct=None),
         update(CaseworkApproval).where(CaseworkApproval.case_id == case.id)
         .values(request_comment_ct=None, decision_comment_ct=None),
+        # Her hot case ends with her file: what was written about her goes, the counts stay.
+        update(HotCaseDecision).where(HotCaseDecision.hot_case_id.in_(
+            select(HotCase.id).where(HotCase.case_id == case.id).scalar_subquery())).values(text_ct=None),
+        update(HotCase).where(HotCase.case_id == case.id).values(comment_ct=None),
+        update(HotCase).where(HotCase.case_id == case.id, HotCase.closed_at.is_(None))
+        .values(closed_at=utcnow(), version=HotCase.version + 1),
         # A partner's letter address opens nothing of her any more.
         update(PartnerLink).where(PartnerLink.referral_id.in_(referral_ids), PartnerLink.revoked_at.is_(None))
         .values(revoked_at=utcnow()),

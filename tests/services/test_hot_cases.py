@@ -242,3 +242,23 @@ def test_two_decisions_on_the_same_version_released_together_one_passes(world, a
     assert sorted(results) == ["decided", "stale"]
     db.session.expire_all()  # this session still holds the hot case as it read it
     assert count(HotCaseDecision) == 1 and db.session.get(HotCase, hot_id).version == 2
+
+
+def test_erasing_her_file_erases_what_was_written_and_ends_the_hot_case(world):
+    from referral.services.erasure import shred_case
+
+    case = make_case(world.cw_a)
+    hot = flag(world.cw_a, case)
+    decide(world.coordinator, hot, text="Police to visit her at her sister's")
+    shred_case(case.case_number)
+    db.session.commit()
+    db.session.expire_all()
+
+    hot = db.session.get(HotCase, hot.id)
+    assert hot.closed_at is not None and hot.comment_ct is None
+    assert [d.text_ct for d in hot.decisions] == [None]
+    with as_user(world.coordinator):
+        view = hot_cases.hot_case_view(world.coordinator, hot)  # readable, with nothing of her left
+    assert view.comment is None and [text for _d, text, _who in view.decisions] == [None]
+    with pytest.raises(InputError), as_user(world.coordinator):
+        hot_cases.decide(world.coordinator, hot, "follow_up", "after the erasure", expected_version=hot.version)
