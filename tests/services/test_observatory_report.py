@@ -9,7 +9,6 @@ from sqlalchemy import select
 
 from referral.extensions import db
 from referral.models import AuditEvent
-from referral.models.base import utcnow
 from referral.models.vocab import ClosureReason
 from referral.policy import NotFoundError, PermissionDenied
 from referral.services import observatory
@@ -17,13 +16,15 @@ from referral.services.cases import close_case, open_anonymous_case, open_case
 from referral.services.errors import InputError
 from referral.services.observatory import Period
 from referral.services.observatory_report import NOT_RECORDED, report
+from tests.clock import start_instant
 from tests.factories import as_user
 
 TZ = "Africa/Casablanca"
 
 
 def last_quarter() -> Period:
-    return Period.last_complete("quarter", utcnow(), TZ)
+    """The quarter before the test clock's fixed start instant (tests/clock.py), not today's."""
+    return Period.last_complete("quarter", start_instant(), TZ)
 
 
 def in_period(period: Period, days: int = 10) -> datetime:
