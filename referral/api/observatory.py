@@ -7,6 +7,7 @@ from flask import Response, current_app, g
 
 from ..models import Region
 from ..models.base import utcnow
+from ..models.vocab import plain_value
 from ..services import hot_cases, observatory, observatory_export
 from ..services.errors import InputError
 from ..services.observatory import LOCALES, Period
@@ -123,15 +124,11 @@ def get_hot_case(hot_case_id):
     return body
 
 
-def _code(value):
-    return getattr(value, "value", value)
-
-
 def _hot_referral(line) -> dict:
     referral = line.referral
-    return {"reference": referral.reference, "need": _code(referral.need), "from_agency": line.from_agency,
-            "to_agency": line.to_agency, "status": _code(referral.status),
+    return {"reference": referral.reference, "need": plain_value(referral.need), "from_agency": line.from_agency,
+            "to_agency": line.to_agency, "status": plain_value(referral.status),
             "next_due_at": referral.next_due_at if referral.is_open else None,
-            "steps": [{"action": _code(e.action), "to_status": _code(e.to_status), "occurred_at": e.occurred_at}
-                      for e in line.events],
-            "overdue": [{"step": _code(b.kind), "due_at": b.due_at} for b in line.overdue]}
+            "steps": [{"action": plain_value(e.action), "to_status": plain_value(e.to_status),
+                       "occurred_at": e.occurred_at} for e in line.events],
+            "overdue": [{"step": plain_value(b.kind), "due_at": b.due_at} for b in line.overdue]}

@@ -203,6 +203,11 @@ class AuditOutcome(enum.StrEnum):
     FAILURE = "failure"
 
 
+def plain_value(value):
+    """A vocabulary member's stored string (the value itself if it is already plain, or None)."""
+    return getattr(value, "value", value)
+
+
 def enum_column(enum_cls: type[enum.StrEnum], name: str) -> Enum:
     """A VARCHAR with a CHECK constraint: portable, and Alembic sees every value change."""
     return Enum(

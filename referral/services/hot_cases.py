@@ -31,7 +31,7 @@ from ..extensions import db
 from ..models import Agency, Breach, Case, HotCase, HotCaseDecision, Referral, ReferralEvent, User, UserRole
 from ..models.base import utcnow
 from ..models.hot_case import DECISION_KINDS, HOT_CASE_REASONS
-from ..models.vocab import Role
+from ..models.vocab import Role, plain_value
 from ..policy import Action, NotFoundError, PermissionDenied, has_role_for, require
 from ..security.case_crypto import seal, unseal_text
 from .errors import InputError
@@ -167,14 +167,11 @@ def hot_cases(user: User, *, closed: bool = False, now: datetime | None = None) 
         .where(Referral.case_id.in_(case_ids), Breach.resolved_at.is_(None)).group_by(Referral.case_id)).all()
     ) if case_ids else {}
     record("hot_case.list", details={"closed": closed, "count": len(rows), "region_id": user.region_id})
-    return [HotCaseRow(row.HotCase, _plain(row.violence_type), _plain(row.age_band), _plain(row.risk_level),
-                       open_referrals.get(row.HotCase.case_id, 0), overdue.get(row.HotCase.case_id, 0),
+    return [HotCaseRow(row.HotCase, plain_value(row.violence_type), plain_value(row.age_band),
+                       plain_value(row.risk_level), open_referrals.get(row.HotCase.case_id, 0),
+                       overdue.get(row.HotCase.case_id, 0),
                        row.HotCase.closed_at is None and row.HotCase.next_review_at <= now)
             for row in rows]
-
-
-def _plain(value):
-    return getattr(value, "value", value)
 
 
 @dataclass
@@ -237,9 +234,9 @@ def hot_case_view(user: User, hot: HotCase, *, locale: str = "en", now: datetime
                   people.get(d.decided_by_id, "")) for d in hot.decisions]
     record("hot_case.read", object_type="hot_case", object_id=hot.id, case_id=case.id,
            details={"region_id": hot.region_id})
-    return HotCaseView(hot, {"violence_type": _plain(case.violence_type), "age_band": _plain(case.age_band),
-                             "risk_level": _plain(case.risk_level),
-                             "perpetrator_relationship": _plain(case.perpetrator_relationship)},
+    return HotCaseView(hot, {"violence_type": plain_value(case.violence_type), "age_band": plain_value(case.age_band),
+                             "risk_level": plain_value(case.risk_level),
+                             "perpetrator_relationship": plain_value(case.perpetrator_relationship)},
                        unseal_text(case.id, "hot_cases", "comment", hot.id, hot.comment_ct),
                        people.get(hot.flagged_by_id, ""), lines, decisions,
                        hot.closed_at is None and hot.next_review_at <= now)

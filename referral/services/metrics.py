@@ -36,7 +36,7 @@ from ..extensions import db
 from ..models import Agency, Referral, Region, User
 from ..models.base import utcnow
 from ..models.stats import HISTOGRAM_COLUMNS, period_column, referral_daily_stats, referral_weekly_stats
-from ..models.vocab import ReferralStatus, ServiceCategory, Urgency
+from ..models.vocab import ReferralStatus, ServiceCategory, Urgency, plain_value
 from ..policy import Action, require
 from ..stats import daily_stats
 from .paging import page_of
@@ -321,8 +321,9 @@ def _stored_sums(user: User, f: MetricsFilter, by: str | None) -> dict:
             if row[1] is None:
                 continue  # no row in the segment: SUM over nothing
             values = [int(v or 0) for v in row[1:]]
-            total = result.get(_plain(row[0]))
-            result[_plain(row[0])] = values if total is None else [a + b for a, b in zip(total, values, strict=True)]
+            key = plain_value(row[0])
+            total = result.get(key)
+            result[key] = values if total is None else [a + b for a, b in zip(total, values, strict=True)]
     return result
 
 
@@ -333,7 +334,7 @@ def _open_counts(user: User, f: MetricsFilter, by: str | None, now: datetime) ->
     query = query.where(*_conditions(user, f), Referral.is_open)  # plain, to match the partial index
     if by is not None:
         query = query.group_by(key)
-    return {_plain(row[0]): (row[1], row[2]) for row in db.session.execute(query) if row[1]}
+    return {plain_value(row[0]): (row[1], row[2]) for row in db.session.execute(query) if row[1]}
 
 
 def _exact_percentiles(user: User, f: MetricsFilter, by: str | None) -> dict:
@@ -351,12 +352,8 @@ def _exact_percentiles(user: User, f: MetricsFilter, by: str | None) -> dict:
     result = {}
     for row in db.session.execute(query):
         for i, step in enumerate(STEPS):
-            result[(_plain(row[0]), step)] = (row[1 + 2 * i], row[2 + 2 * i])
+            result[(plain_value(row[0]), step)] = (row[1 + 2 * i], row[2 + 2 * i])
     return result
-
-
-def _plain(value):
-    return getattr(value, "value", value)
 
 
 def _float(value) -> float | None:
@@ -391,7 +388,7 @@ def _sqlite_percentiles(user: User, f: MetricsFilter, by: str | None) -> dict:
         values[(row.key, row.step)][row.rn] = row.d
         sizes[(row.key, row.step)] = row.n
     return {
-        (_plain(key), step): tuple(_interpolate(values[(key, step)], sizes[(key, step)], p) for p in PERCENTILES)
+        (plain_value(key), step): tuple(_interpolate(values[(key, step)], sizes[(key, step)], p) for p in PERCENTILES)
         for key, step in values
     }
 
@@ -562,6 +559,6 @@ def export(user: User, f: MetricsFilter, by: str = "agency", *, lang: str = "en"
     result = overview(user, f, by, lang=lang, now=now, trend=False)
     record("dashboard.export", details={
         "by": by, "from": f.start.isoformat(), "to": f.end.isoformat(), "region_id": f.region_id,
-        "agency_id": f.agency_id, "category": _plain(f.category), "urgency": _plain(f.urgency),
+        "agency_id": f.agency_id, "category": plain_value(f.category), "urgency": plain_value(f.urgency),
         "groups": len(result.groups)})
     return result

@@ -31,7 +31,7 @@ from ..extensions import db
 from ..models import Case, Indicator, IndicatorSet, Region, User
 from ..models.base import utcnow
 from ..models.case import IDENTITY_COLUMNS
-from ..models.vocab import ClosureReason, StatisticsConsent
+from ..models.vocab import ClosureReason, StatisticsConsent, plain_value
 from ..policy import Action, require
 from ..stats.suppression import SUPPRESS_BELOW, Grid, line_pattern, suppress
 from .observatory import SOURCES, Period, get_set
@@ -102,10 +102,6 @@ def _in_period(start: datetime, end: datetime):
                 or_(Case.closure_reason.is_(None), Case.closure_reason != ClosureReason.DUPLICATE))
 
 
-def _plain(value):
-    return getattr(value, "value", value)
-
-
 def _column_of(source: str) -> str:
     """The column of `cases` a source reads."""
     return "violence_flags" if source.startswith("violence_flag.") else source
@@ -120,7 +116,7 @@ def _facts(source: str, value) -> list[str | None]:
         return ["yes" if source.split(".", 1)[1] in (_json_list(value)) else "no"]
     if source == "services_received":
         return list(_json_list(value)) or [None]
-    return [_plain(value)]
+    return [plain_value(value)]
 
 
 def _json_list(value) -> list:

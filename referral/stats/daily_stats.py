@@ -56,6 +56,7 @@ from ..models.stats import (
     referral_daily_stats,
     referral_weekly_stats,
 )
+from ..models.vocab import plain_value
 
 #: Growth of bucket edges: [r^(k-1), r^k) minutes for bucket k. 1.22^62 minutes is about 157 days:
 #: longer durations share the last bucket.
@@ -92,10 +93,6 @@ def bucket_bounds(bucket: int) -> tuple[float, float | None]:
     return RATIO ** (bucket - 1), high
 
 
-def _value(value) -> str:
-    return getattr(value, "value", value)
-
-
 def week_of(day: date) -> date:
     """The Monday starting the week of `day`."""
     return day - timedelta(days=day.weekday())
@@ -119,7 +116,7 @@ class Facts:
 
     @classmethod
     def of(cls, referral: Referral, first_breach_at: datetime | None = None) -> Facts:
-        return cls(referral.to_agency_id, _value(referral.need), _value(referral.urgency), referral.sent_at,
+        return cls(referral.to_agency_id, plain_value(referral.need), plain_value(referral.urgency), referral.sent_at,
                    tuple(getattr(referral, STEP_STAMPS[s]) for s in STAT_STEPS), first_breach_at)
 
 
@@ -232,7 +229,7 @@ def first_breaches(breached: Mapping, at: datetime) -> None:
         select(Referral.sent_at, Referral.to_agency_id, Referral.need, Referral.urgency)
         .where(Referral.id.in_(new), Referral.sent_at.is_not(None))
     ):
-        route = (row.to_agency_id, _value(row.need), _value(row.urgency))
+        route = (row.to_agency_id, plain_value(row.need), plain_value(row.urgency))
         delta[(_day(row.sent_at), *route)]["breached"] += 1
         delta[(_day(at), *route)]["overdue"] += 1
     apply_delta(delta)
@@ -427,7 +424,7 @@ def stored(connection: Connection, table: Table = referral_daily_stats) -> dict[
     for row in connection.execute(select(table)).mappings():
         values = [row[c] for c in COLUMNS]
         if any(values):
-            result[(row[period], row["agency_id"], _value(row["need"]), _value(row["urgency"]))] = values
+            result[(row[period], row["agency_id"], plain_value(row["need"]), plain_value(row["urgency"]))] = values
     return result
 
 
