@@ -107,6 +107,8 @@ def _flag(user: User, case: Case, referral: Referral | None, reason: str, commen
         raise InputError("reason", "unknown_value")
     days = _checked_days(review_every_days)
     comment = _checked_text("comment", comment, required=False)
+    if case.shredded_at is not None:  # nothing of her is left to follow, nor a key to seal with
+        raise InputError("reason", "already_erased")
     if open_hot_case_of(case) is not None:
         raise InputError("reason", "already_hot")
     now = utcnow()

@@ -262,3 +262,14 @@ def test_erasing_her_file_erases_what_was_written_and_ends_the_hot_case(world):
     assert view.comment is None and [text for _d, text, _who in view.decisions] == [None]
     with pytest.raises(InputError), as_user(world.coordinator):
         hot_cases.decide(world.coordinator, hot, "follow_up", "after the erasure", expected_version=hot.version)
+    db.session.rollback()
+    # Nor can it be flagged again, by her reference or otherwise: nothing of her is left to follow.
+    referral = consent_and_refer(world.cw_b, make_case(world.cw_b), world.service(world.police,
+                                                                                  ServiceCategory.POLICE_PROTECTION))
+    shred_case(referral.case.case_number)
+    db.session.commit()
+    with pytest.raises(InputError) as refused, as_user(world.coordinator):
+        hot_cases.flag_referral(world.coordinator, referral.reference, "service_failure", None, 7)
+    assert refused.value.code == "already_erased"
+    db.session.rollback()
+    assert db.session.execute(select(func.count()).select_from(HotCase)).scalar_one() == 1
