@@ -180,6 +180,8 @@ def load_config(name: str | None = None) -> dict:
         "OUTBOX_SECONDS": _env_int("MASAR_OUTBOX_SECONDS", 30),
         "SESSION_CLEANUP_SECONDS": _env_int("MASAR_SESSION_CLEANUP_SECONDS", 3600),
         "AUDIT_SIGN_SECONDS": _env_int("MASAR_AUDIT_SIGN_SECONDS", 900),
+        #: How often the sequencer links the events requests wrote into the access log's chain.
+        "AUDIT_CHAIN_SECONDS": _env_int("MASAR_AUDIT_CHAIN_SECONDS", 2),
         "HOT_CASE_REVIEW_SECONDS": _env_int("MASAR_HOT_CASE_REVIEW_SECONDS", 900),
         #: Run the SLA sweeps inside the web process (single-node installs).
         "SCHEDULER_IN_WEB": _env_bool("MASAR_SCHEDULER_IN_WEB", env == "development"),

@@ -3,11 +3,14 @@
 
 Each client is a process of its own (the app, its own connection), as app workers are. A client
 loops over one transaction: a small read, one access-log event (`audit.log.record`), COMMIT: the
-event is appended to the hash chain at commit, under the chain head's row lock. The floor is the
-same loop writing a row of the same size into a table with no chain (`bench_plain_events`, made and
-dropped by this script). If the chain serialises the network, the audited figure stops growing
-with clients while the floor grows (issue 16, part 4). Results go to
-`bench/results/<date>-audit-throughput.json`. PostgreSQL only.
+event is written sealed and unchained, with no lock (issue 16, part 4). Meanwhile the sequencer
+(`audit.sequencer.chain_pending`, here a thread of this process) links what was committed into the
+chain every `--chain-seconds`, as the scheduler's job does; the results say how many events it
+chained, how long its runs took, and how many still waited when the clients stopped (it keeps up
+if that is about one period's worth). The floor is the same loop writing a row of the same size
+into a table with no chain (`bench_plain_events`, made and dropped by this script). If the log
+serialised the network, the audited figure would stop growing with clients while the floor grows.
+Results go to `bench/results/<date>-audit-throughput.json`. PostgreSQL only.
 """
 
 from __future__ import annotations
@@ -17,6 +20,7 @@ import json
 import multiprocessing
 import os
 import sys
+import threading
 import time
 from datetime import UTC, datetime
 
@@ -59,7 +63,43 @@ def _client(args: tuple) -> int:
     return done
 
 
-def measure(url: str, clients: list[int], seconds: float, work_ms: float) -> dict:
+class _Sequencer(threading.Thread):
+    """The scheduler's audit_chain job, every `period` seconds, until stopped."""
+
+    def __init__(self, app, period: float):
+        super().__init__(daemon=True)
+        self.app, self.period = app, period
+        self.stop = threading.Event()
+        self.chained = 0
+        self.runs: list[float] = []
+
+    def run(self) -> None:
+        from referral.audit.sequencer import chain_pending
+        from referral.extensions import db
+
+        with self.app.app_context():
+            while not self.stop.wait(self.period):
+                started = time.perf_counter()
+                self.chained += chain_pending()
+                db.session.commit()
+                self.runs.append(time.perf_counter() - started)
+
+
+def _drain(app) -> dict:
+    """What still waits when the clients stop, then the time to chain it."""
+    from referral.audit.sequencer import chain_pending, waiting
+    from referral.extensions import db
+
+    with app.app_context():
+        backlog = waiting().count
+        db.session.rollback()
+        started = time.perf_counter()
+        chain_pending()
+        db.session.commit()
+        return {"waiting_when_clients_stopped": backlog, "drain_seconds": round(time.perf_counter() - started, 3)}
+
+
+def measure(url: str, clients: list[int], seconds: float, work_ms: float, chain_seconds: float = 2) -> dict:
     app = bench_app(url)
     migrate(app)
     from referral.extensions import db
@@ -76,11 +116,21 @@ def measure(url: str, clients: list[int], seconds: float, work_ms: float) -> dic
         for count in clients:
             for kind in ("plain", "audited"):
                 context = multiprocessing.get_context("spawn")
+                sequencer = _Sequencer(app, chain_seconds) if kind == "audited" else None
                 with context.Manager() as manager, context.Pool(count) as pool:
                     barrier = manager.Barrier(count)  # every client started and connected first
+                    if sequencer:
+                        sequencer.start()
                     done = pool.map(_client, [(url, kind, barrier, seconds, work_ms)] * count)
                 results.setdefault(str(count), {})[kind] = {
                     "transactions": sum(done), "per_second": round(sum(done) / seconds, 1)}
+                if sequencer:
+                    sequencer.stop.set()
+                    sequencer.join()
+                    runs = sorted(sequencer.runs) or [0.0]
+                    results[str(count)][kind]["sequencer"] = {
+                        "period_seconds": chain_seconds, "runs": len(sequencer.runs), "chained": sequencer.chained,
+                        "longest_run_seconds": round(runs[-1], 3), **_drain(app)}
                 print(f"  {count:>2} clients, {kind:<7}: {sum(done) / seconds:8.1f} transactions/s", file=sys.stderr)
             row = results[str(count)]
             row["audited_vs_plain"] = round(row["audited"]["per_second"] / row["plain"]["per_second"], 3)
@@ -97,6 +147,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--clients", type=int, nargs="+", default=[1, 4, 16])
     parser.add_argument("--seconds", type=float, default=10)
     parser.add_argument("--work-ms", type=float, default=0, help="each transaction's own work before its commit")
+    parser.add_argument("--chain-seconds", type=float, default=2,
+                        help="the sequencer's period (MASAR_AUDIT_CHAIN_SECONDS)")
     parser.add_argument("--output", default=None)
     args = parser.parse_args(argv)
     if not make_url(args.database_url).drivername.startswith("postgresql"):
@@ -106,7 +158,8 @@ def main(argv: list[str] | None = None) -> int:
     started = datetime.now(UTC)
     report = {"date": started.isoformat(timespec="seconds"), "database": make_url(args.database_url).database,
               "cpus": os.cpu_count(), "seconds": args.seconds,
-              "work_ms": args.work_ms, **measure(args.database_url, args.clients, args.seconds, args.work_ms)}
+              "work_ms": args.work_ms,
+              **measure(args.database_url, args.clients, args.seconds, args.work_ms, args.chain_seconds)}
     path = args.output or RESULTS / f"{started:%Y-%m-%d}-audit-throughput.json"
     with open(path, "w") as handle:
         handle.write(json.dumps(report, indent=2) + "\n")

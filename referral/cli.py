@@ -180,7 +180,9 @@ def audit_verify() -> None:
 
     result = verify_chain()
     if not result.valid:
-        click.echo(f"Access log BROKEN at event {result.first_invalid_event} ({result.problem}); "
+        where = (f"event {result.first_invalid_event}" if result.first_invalid_event is not None
+                 else f"the event with id {result.invalid_event_id}")
+        click.echo(f"Access log BROKEN at {where} ({result.problem}); "
                    f"{result.checked} events checked before it.", err=True)
         sys.exit(1)
     click.echo(f"Access log intact: {result.checked} events checked, "
@@ -199,6 +201,9 @@ def _finding_text(finding) -> str:
     if finding.kind == "app_role_can_rewrite":
         return ("the app's database role may UPDATE, DELETE or TRUNCATE the audit tables: run the app as a "
                 "role that does not own them (README, 'The two database roles').")
+    if finding.kind == "unchained":
+        return (f"{finding.count} events have waited {finding.minutes} minutes to be linked into the chain: "
+                f"is 'flask scheduler' running (job audit_chain)?")
     if finding.kind == "signing_gap":
         return (f"events {finding.from_event} to {finding.to_event} waited {finding.minutes} minutes for "
                 f"their signature, longer than the signing interval allows.")

@@ -190,7 +190,7 @@ def empty_database(db) -> None:
             for table in tables:
                 conn.execute(table.delete())
         # What the migrations seed, as a fresh install has it.
-        conn.execute(text("INSERT INTO audit_chain_head (id, last_event_id, last_hash) VALUES (1, 0, :h)"),
+        conn.execute(text("INSERT INTO audit_chain_head (id, last_position, last_hash) VALUES (1, 0, :h)"),
                      {"h": "0" * 64})
         from referral.models import EmergencyEligibility
         from referral.services.emergency_rules import DEFAULTS

@@ -52,6 +52,31 @@ def insider_sql(*statements, **params) -> None:
             conn.execute(text(statement), params)
 
 
+def chain_all() -> int:
+    """Commit, then link every committed event into the access log's chain, as the scheduler's
+    sequencer does every few seconds; how many were linked."""
+    from referral.audit.sequencer import chain_pending
+
+    db.session.commit()
+    chained = chain_pending()
+    db.session.commit()
+    return chained
+
+
+def keep_chaining(app, stop, errors: list) -> None:
+    """A thread's target: the sequencer run again and again until `stop` is set, as a busy
+    scheduler would; what it raises goes to `errors` (re-raised by the test)."""
+    from referral.audit.sequencer import chain_pending
+
+    try:
+        with app.app_context():
+            while not stop.is_set():
+                chain_pending()
+                db.session.commit()
+    except BaseException as exc:  # noqa: BLE001
+        errors.append(exc)
+
+
 def make_region(code="R1", name="Region one") -> Region:
     region = Region(code=code, name_ar=name, name_fr=name, name_en=name)
     db.session.add(region)

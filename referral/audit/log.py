@@ -1,33 +1,28 @@
 """Writing to the access log, in the same transaction as the access it records.
 
 `record` only stages the event in the session's transaction: no statement, no lock. The events a
-transaction staged are appended to the hash chain in one batch just before it commits (a
-``before_commit`` listener on every Session, after the transaction's own changes are flushed):
-one ``UPDATE ... RETURNING`` of the chain head reserves their ids and takes the head's row lock
-(PostgreSQL) or the write lock (SQLite), the hashes are computed here, one INSERT writes the
-events (an executemany that SQLAlchemy sends to PostgreSQL as one multi-row VALUES) and one UPDATE
-stores the head's new hash. Concurrent requests therefore queue on the head only for these three
-statements and their COMMIT, not for the rest of the request, and the chain stays linear: ids
-follow the order in which transactions commit.
+transaction staged are written in one batch just before it commits (a ``before_commit`` listener
+on every Session, after the transaction's own changes are flushed): their ids are drawn from a
+sequence, each is sealed (`chain.event_seal`, a keyed hash of its content) and one INSERT writes
+them. They are not chained yet: the sequencer (`sequencer.chain_pending`, a job every few seconds)
+links the committed events into the hash chain in batches, so no request waits for another's
+events, nor holds any lock for its own (issue 16, part 4). Events are chained in id order among
+those committed when the sequencer runs; one whose transaction commits later is chained later.
 
 The rules:
 
 - An event commits with the transaction that recorded it, or not at all. A rollback discards
-  what it staged (a savepoint's rollback, what was recorded inside it) and leaves no gap: ids
-  are taken under the head lock, in the transaction that commits them.
-- ``occurred_at`` is the time of the `record` call, so it can be a transaction's length out of
-  id order; ``id``, ``prev_hash`` and ``hash`` are set when the event is appended (the object
-  `record` returns has none before).
+  what it staged (a savepoint's rollback, what was recorded inside it). Ids may have gaps (a
+  rolled-back transaction drew some); chain positions never do.
+- ``occurred_at`` is the time of the `record` call; ``id`` and ``seal`` are set when the event is
+  written (the object `record` returns has neither before), ``chain_position``, ``prev_hash``
+  and ``hash`` only in the database, by the sequencer.
 - A transaction reads its own events: a statement run through the session that names
-  ``audit_events`` or ``audit_chain_head`` (ORM or Core, or SQL text naming them) first appends
-  what is staged, and the transaction then holds the head lock until it ends. Only code that
-  records and then reads the log in one transaction pays for that (an auditor's export, a
-  signature); the SLA sweep reads its "case.stalled" events in later batches, committed by then.
-  SQL sent past the session (``session.connection()``, ``db.engine``) is not seen: call
-  `flush_staged` before it.
+  ``audit_events`` or ``audit_chain_head`` (ORM or Core, or SQL text naming them) first writes
+  what is staged. SQL sent past the session (``session.connection()``, ``db.engine``) is not
+  seen: call `flush_staged` before it.
 - A read that needs only what other transactions committed (the owner's list of emergency reads
-  on her file page) says so with ``execution_options(**COMMITTED_LOG)``: it does not append, so the
-  page does not hold the head lock while it renders.
+  on her file page) says so with ``execution_options(**COMMITTED_LOG)``: it writes nothing early.
 - Events that must survive a rollback (denials, failures) go through `deferred.record_after`.
 """
 
@@ -37,7 +32,7 @@ import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from sqlalchemy import event, insert, select, update
+from sqlalchemy import Sequence, event, func, insert, select, update
 from sqlalchemy.orm import ORMExecuteState, Session, SessionTransaction
 from sqlalchemy.sql import visitors
 from sqlalchemy.sql.elements import TextClause
@@ -45,10 +40,11 @@ from sqlalchemy.sql.expression import TableClause
 
 from ..extensions import db
 from ..models import AuditChainHead, AuditEvent
+from ..models.audit import ID_SEQUENCE
 from ..models.base import utcnow
 from ..models.vocab import AuditOutcome
 from ..security.keys import app_keys
-from .chain import GENESIS_HASH, event_hash
+from .chain import GENESIS_HASH, event_seal
 from .context import Actor, current_actor
 
 HEAD_ID = 1
@@ -85,7 +81,7 @@ class _Staging:
 def ensure_chain_head() -> None:
     """Create the chain head row if the database has none (fresh schema)."""
     if db.session.get(AuditChainHead, HEAD_ID) is None:
-        db.session.add(AuditChainHead(id=HEAD_ID, last_event_id=0, last_hash=GENESIS_HASH))
+        db.session.add(AuditChainHead(id=HEAD_ID, last_position=0, last_hash=GENESIS_HASH))
         db.session.flush()
 
 
@@ -149,7 +145,7 @@ def take_disclosed() -> list[tuple[str, dict]]:
 
 
 def flush_staged() -> None:
-    """Append the events staged so far now (their transaction then holds the head lock)."""
+    """Write the events staged so far now (they commit or roll back with the transaction)."""
     _append_staged(db.session())
 
 
@@ -166,34 +162,25 @@ def _append_staged(session: Session) -> None:
 
 
 def _append(session: Session, events: list[AuditEvent]) -> None:
-    """Head, hashes, one INSERT, head: a constant number of statements however many events."""
-    last_event_id, prev_hash = _reserve(session, len(events))
+    """Ids, seals, one INSERT: two statements however many events, and no lock."""
     key = app_keys().audit_chain
     rows = []
-    for position, audit_event in enumerate(events, start=last_event_id - len(events) + 1):
-        audit_event.id = position
-        audit_event.prev_hash = prev_hash
-        audit_event.hash = prev_hash = event_hash(audit_event, key)
+    for audit_event, event_id in zip(events, _new_ids(session, len(events)), strict=True):
+        audit_event.id = event_id
+        audit_event.seal = event_seal(audit_event, key)
         rows.append({column.key: getattr(audit_event, column.key) for column in _EVENTS.columns})
     session.execute(insert(_EVENTS), rows)
-    session.execute(update(_HEAD).where(_HEAD.c.id == HEAD_ID).values(last_hash=prev_hash))
 
 
-def _reserve(session: Session, count: int) -> tuple[int, str]:
-    """Move the head `count` events on, which locks it until commit: (new last id, hash before)."""
-    bump = update(_HEAD).where(_HEAD.c.id == HEAD_ID).values(last_event_id=_HEAD.c.last_event_id + count)
-    if session.get_bind().dialect.update_returning:
-        # RETURNING gives the row as this statement left it: last_hash is still the old one.
-        row = session.execute(bump.returning(_HEAD.c.last_event_id, _HEAD.c.last_hash)).one_or_none()
-    else:
-        updated = session.execute(bump).rowcount == 1
-        row = session.execute(
-            select(_HEAD.c.last_event_id, _HEAD.c.last_hash).where(_HEAD.c.id == HEAD_ID)
-        ).one() if updated else None
-    if row is None:  # a fresh schema without its head row
-        session.execute(insert(_HEAD).values(id=HEAD_ID, last_event_id=0, last_hash=GENESIS_HASH))
-        return _reserve(session, count)
-    return row.last_event_id, row.last_hash
+def _new_ids(session: Session, count: int) -> list[int]:
+    if session.get_bind().dialect.name == "postgresql":
+        draws = select(Sequence(ID_SEQUENCE).next_value()).select_from(func.generate_series(1, count))
+        return list(session.execute(draws).scalars())
+    # SQLite has one writer at a time: once this transaction writes, max(id) stays its own until it
+    # commits. Writing the head row (unchanged) takes that lock first, as BEGIN IMMEDIATE would.
+    session.execute(update(_HEAD).where(_HEAD.c.id == HEAD_ID).values(id=_HEAD.c.id))
+    last = session.execute(select(func.max(_EVENTS.c.id))).scalar() or 0
+    return list(range(last + 1, last + count + 1))
 
 
 # --- the session's transaction lifecycle -----------------------------------------------------
@@ -204,7 +191,7 @@ def _reserve(session: Session, count: int) -> tuple[int, str]:
 def _append_before_commit(session: Session) -> None:
     staging = session.info.get(_STAGING)
     if staging is not None and staging.staged:
-        session.flush()  # the transaction's own changes first: the head stays locked only briefly
+        session.flush()  # the transaction's own changes first (SQLite: its write lock is taken later)
         _append_staged(session)
 
 
@@ -257,11 +244,11 @@ def _after_rollback(session: Session) -> None:
     forgotten = []
     for savepoint in [s for s in staging.appended_in if s not in live]:
         forgotten += staging.appended_in.pop(savepoint)
-    # In chain order; a batch whose append failed (no ids yet) was the savepoint's last.
+    # In id order; a batch whose write failed (no ids yet) was the savepoint's last.
     again = sorted((entry for entry in forgotten if entry[0] in live),
                    key=lambda entry: entry[1].id if entry[1].id is not None else float("inf"))
     for _, audit_event in again:
-        audit_event.id = audit_event.prev_hash = audit_event.hash = None
+        audit_event.id = audit_event.seal = None
     staging.staged = again + [entry for entry in staging.staged if entry[0] in live]
 
 

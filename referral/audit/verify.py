@@ -1,5 +1,9 @@
 """Verifying the access log: every keyed hash, every link, no gap, and the signed checkpoints, those in
-the database and the copies kept outside it (which a database administrator cannot cut or rewrite)."""
+the database and the copies kept outside it (which a database administrator cannot cut or rewrite).
+
+The chain is walked in chain position order (`AuditEvent.chain_position`); "event N" in a result is
+the event at position N. The events still waiting for the sequencer are checked too: a forged seal
+is tampering, a long wait is a finding."""
 
 from __future__ import annotations
 
@@ -16,6 +20,7 @@ from ..models.base import utcnow
 from ..security.keys import app_keys
 from . import external
 from .chain import GENESIS_HASH, event_hash
+from .sequencer import Waiting, chain_pending, stale_after, waiting
 
 BATCH = 2000
 
@@ -26,33 +31,42 @@ class Finding:
 
     kind: "no_external_checkpoint" (events, and no checkpoint outside the database), "signing_gap"
     (events from_event..to_event waited longer than allowed for their signature), "unsigned_tail"
-    (events from from_event on are still unsigned after longer than allowed) or "app_role_can_rewrite"
-    (on PostgreSQL, the app's own role may change or delete audit rows: the two roles are not split)."""
+    (events from from_event on are still unsigned after longer than allowed), "unchained" (`count`
+    events wait for the sequencer, the oldest for `minutes`) or "app_role_can_rewrite" (on
+    PostgreSQL, the app's own role may change or delete audit rows: the two roles are not split)."""
 
     kind: str
     from_event: int | None = None
     to_event: int | None = None
     #: How long the events waited, in whole minutes.
     minutes: int | None = None
+    #: How many events ("unchained").
+    count: int | None = None
 
 
 @dataclass(frozen=True)
 class VerificationResult:
     valid: bool
     checked: int
+    #: The chain position where the log stops being valid ("event N" on the auditor's page).
     first_invalid_event: int | None = None
     #: "altered", "broken_link", "missing", "inserted", "truncated", "bad_signature", "checkpoint_mismatch",
     #: "checkpoint_missing" (a checkpoint kept outside the database is gone from it),
-    #: "external_unreadable" (a file of the checkpoint directory is not a signed checkpoint).
+    #: "external_unreadable" (a file of the checkpoint directory is not a signed checkpoint),
+    #: "forged" (an event waiting to be chained carries no valid seal: it has no position, only an id).
     problem: str | None = None
     #: Signed checkpoints verified with the current key (0 means only the links were checked).
     checkpoints: int = 0
     #: Of them, kept outside the database too.
     external_checkpoints: int = 0
     findings: tuple[Finding, ...] = ()
+    #: The id of the event found invalid, when there is one (not for a removed event or a cut tail):
+    #: where the auditor finds it in the log's list.
+    invalid_event_id: int | None = None
 
     def as_dict(self) -> dict:
         return {"valid": self.valid, "first_invalid_event": self.first_invalid_event,
+                "invalid_event_id": self.invalid_event_id,
                 "checked": self.checked, "problem": self.problem, "checkpoints": self.checkpoints,
                 "external_checkpoints": self.external_checkpoints,
                 "findings": [vars(finding) for finding in self.findings]}
@@ -62,7 +76,10 @@ class ChainBroken(RuntimeError):
     """`sign_head` refuses to sign a chain that does not verify since its last checkpoint."""
 
     def __init__(self, result: VerificationResult):
-        super().__init__(f"the access log is broken at event {result.first_invalid_event} ({result.problem})")
+        where = result.first_invalid_event
+        if where is None:
+            where = f"id {result.invalid_event_id}"
+        super().__init__(f"the access log is broken at event {where} ({result.problem})")
         self.result = result
 
 
@@ -73,20 +90,27 @@ def checkpoint_message(event_id: int, event_hash_hex: str) -> bytes:
 _EVENTS = AuditEvent.__table__
 
 
-def _event_rows(from_id: int, to_id: int) -> list[dict]:
+_POSITION = _EVENTS.c.chain_position
+
+
+def _event_rows(from_position: int, to_position: int) -> list[dict]:
     # Plain rows, not ORM objects: the caller's session (a request, with its user loaded) is left
     # alone, and what is checked is what the database holds now, never a cached copy.
     rows = db.session.execute(
-        select(_EVENTS).where(_EVENTS.c.id >= from_id, _EVENTS.c.id <= to_id).order_by(_EVENTS.c.id).limit(BATCH)
+        select(_EVENTS).where(from_position <= _POSITION, to_position >= _POSITION).order_by(_POSITION).limit(BATCH)
     ).mappings().all()
     return [dict(row) for row in rows]
 
 
 def _head() -> tuple[int, str] | None:
     row = db.session.execute(
-        select(AuditChainHead.last_event_id, AuditChainHead.last_hash).where(AuditChainHead.id == 1)
+        select(AuditChainHead.last_position, AuditChainHead.last_hash).where(AuditChainHead.id == 1)
     ).one_or_none()
-    return None if row is None else (row.last_event_id, row.last_hash)
+    return None if row is None else (row.last_position, row.last_hash)
+
+
+def _hash_at(position: int) -> str | None:
+    return db.session.execute(select(_EVENTS.c.hash).where(position == _POSITION)).scalar()
 
 
 #: A signature may come this many signing intervals after the events it covers (one late run is
@@ -105,14 +129,15 @@ class _Walk:
 
 def _walk(after_id: int, after_hash: str, head: tuple[int, str], *, expected: dict[int, str],
           wanted: set[int], checked_before: int = 0) -> _Walk:
-    """Check events after_id+1 .. head: ids without gaps, links, keyed hashes, and the hashes that
+    """Check positions after_id+1 .. head: no gaps, links, keyed hashes, and the hashes that
     external checkpoints fixed (`expected`), then that the head and the table end where the walk did."""
     key = app_keys().audit_chain
     walk = _Walk(checked=checked_before, last_hash=after_hash)
     expected_id = after_id + 1
 
-    def broken(event_id: int, problem: str) -> _Walk:
-        walk.failure = VerificationResult(False, walk.checked, event_id, problem)
+    def broken(position: int, problem: str, event: dict | None = None) -> _Walk:
+        walk.failure = VerificationResult(False, walk.checked, position, problem,
+                                          invalid_event_id=event["id"] if event else None)
         return walk
 
     while expected_id <= head[0]:
@@ -120,23 +145,24 @@ def _walk(after_id: int, after_hash: str, head: tuple[int, str], *, expected: di
         if not events:
             break
         for event in events:
-            if event["id"] != expected_id:
+            position = event["chain_position"]
+            if position != expected_id:
                 return broken(expected_id, "missing")  # the event expected here was removed
             if event["prev_hash"] != walk.last_hash:
-                return broken(event["id"], "broken_link")
+                return broken(position, "broken_link", event)
             if event_hash(event, key) != event["hash"]:
-                return broken(event["id"], "altered")  # changed, or rehashed without the key
-            if expected.get(event["id"], event["hash"]) != event["hash"]:
-                return broken(event["id"], "checkpoint_mismatch")  # rebuilt after it was signed
-            if event["id"] in wanted:
-                walk.occurred[event["id"]] = event["occurred_at"]
+                return broken(position, "altered", event)  # changed, or rehashed without the key
+            if expected.get(position, event["hash"]) != event["hash"]:
+                return broken(position, "checkpoint_mismatch", event)  # rebuilt after it was signed
+            if position in wanted:
+                walk.occurred[position] = event["occurred_at"]
             walk.last_hash = event["hash"]
             expected_id += 1
             walk.checked += 1
     if expected_id <= head[0] or walk.last_hash != head[1]:
         # The head knows of later events than the table holds: the tail was cut off.
         return broken(expected_id, "truncated")
-    beyond = db.session.execute(select(func.max(_EVENTS.c.id))).scalar() or 0
+    beyond = db.session.execute(select(func.max(_POSITION))).scalar() or 0
     later_head = _head()
     if beyond > (later_head[0] if later_head else 0):
         # Events past every head the writers committed: added behind the app's back.
@@ -166,7 +192,7 @@ def verify_chain(now: datetime | None = None) -> VerificationResult:
     tail cut off or a checkpoint removed (seen against the copies outside the database), and, as
     findings, events left unsigned longer than the signing interval allows.
 
-    Writers append while this runs. Every writer moves the head in the transaction that adds its
+    The sequencer chains while this runs. It moves the head in the transaction that links its
     events, so: the head is read first and the walk stops at it (every event up to it is committed
     and visible); events beyond it are legitimate only if a head read after them covers them."""
     outside, failure = _external_checkpoints()
@@ -183,7 +209,13 @@ def verify_chain(now: datetime | None = None) -> VerificationResult:
     result = _verify_checkpoints(walk.checked, outside)
     if not result.valid:
         return result
-    findings = _findings(outside, walk.occurred, head[0], now or utcnow()) + _role_findings()
+    now = now or utcnow()
+    still_waiting = waiting()
+    if still_waiting.forged:
+        # Inserted behind the app's back, by someone without the key: the sequencer leaves it out.
+        return VerificationResult(False, walk.checked, None, "forged", invalid_event_id=still_waiting.forged[0])
+    findings = (_findings(outside, walk.occurred, head[0], now) + _waiting_findings(still_waiting, now)
+                + _role_findings())
     return VerificationResult(True, walk.checked, checkpoints=result.checkpoints,
                               external_checkpoints=len(outside), findings=findings)
 
@@ -206,7 +238,7 @@ def _verify_checkpoints(checked: int, outside: list[external.ExternalCheckpoint]
             return VerificationResult(False, checked, checkpoint.event_id, "bad_signature")
         if checkpoint.event_id > checked:
             return VerificationResult(False, checked, checked + 1, "truncated")
-        stored = db.session.execute(select(_EVENTS.c.hash).where(_EVENTS.c.id == checkpoint.event_id)).scalar()
+        stored = _hash_at(checkpoint.event_id)
         if stored != checkpoint.event_hash:
             # The chain was rebuilt after this point was signed: history was rewritten.
             return VerificationResult(False, checked, checkpoint.event_id, "checkpoint_mismatch")
@@ -239,6 +271,15 @@ def _findings(outside: list[external.ExternalCheckpoint], occurred: dict[int, da
         if waited > allowed:
             findings.append(Finding("unsigned_tail", previous.event_id + 1, head_id, _minutes(waited)))
     return tuple(findings)
+
+
+def _waiting_findings(still_waiting: Waiting, now: datetime) -> tuple[Finding, ...]:
+    if not still_waiting.count:
+        return ()
+    waited = now - still_waiting.oldest
+    if waited <= stale_after():
+        return ()
+    return (Finding("unchained", minutes=_minutes(waited), count=still_waiting.count),)
 
 
 def _role_findings() -> tuple[Finding, ...]:
@@ -279,7 +320,7 @@ def _verify_since_last_checkpoint(head: tuple[int, str]) -> VerificationResult:
     if start[0] > head[0]:
         return VerificationResult(False, 0, head[0] + 1, "truncated")
     if start[0]:
-        stored = db.session.execute(select(_EVENTS.c.hash).where(_EVENTS.c.id == start[0])).scalar()
+        stored = _hash_at(start[0])
         if stored is None:
             return VerificationResult(False, 0, start[0], "missing")
         if stored != start[1]:
@@ -297,28 +338,31 @@ def _latest_checkpoint(fingerprint: str) -> AuditCheckpoint | None:
 
 def sign_head() -> AuditCheckpoint | None:
     """Sign the current chain head with the Ed25519 key kept outside the database, in the database
-    and in the checkpoint directory. The chain since the last checkpoint is verified first: a
-    broken chain is never signed (`ChainBroken`), so a signature never blesses a forger's work."""
-    head = _head()  # as committed now, not a copy cached in the session
+    and in the checkpoint directory. What waits is chained first (the head stays locked until the
+    caller commits, so the sequencer waits: requests do not). The chain since the last checkpoint
+    is verified first: a broken chain is never signed (`ChainBroken`), so a signature never
+    blesses a forger's work."""
+    chain_pending()
+    head = _head()  # as this transaction left it, not a copy cached in the session
     if head is None or head[0] == 0:
         return None
-    last_event_id, last_hash = head
+    last_position, last_hash = head
     keys = app_keys()
     fingerprint = keys.audit_key_fingerprint()
     latest = _latest_checkpoint(fingerprint)
-    if latest is not None and latest.event_id == last_event_id:
+    if latest is not None and latest.event_id == last_position:
         return latest
     result = _verify_since_last_checkpoint(head)
     if not result.valid:
         raise ChainBroken(result)
     signed_at = utcnow()
-    signature = keys.audit_signing.sign(checkpoint_message(last_event_id, last_hash))
+    signature = keys.audit_signing.sign(checkpoint_message(last_position, last_hash))
     # Outside first: if the database then fails, the file still tells a true head.
     external.write(external.ExternalCheckpoint(
-        event_id=last_event_id, event_hash=last_hash, signed_at=signed_at, key_fingerprint=fingerprint,
-        signature=signature, name=external.file_name(last_event_id, fingerprint),
+        event_id=last_position, event_hash=last_hash, signed_at=signed_at, key_fingerprint=fingerprint,
+        signature=signature, name=external.file_name(last_position, fingerprint),
     ))
-    checkpoint = AuditCheckpoint(event_id=last_event_id, event_hash=last_hash, signed_at=signed_at,
+    checkpoint = AuditCheckpoint(event_id=last_position, event_hash=last_hash, signed_at=signed_at,
                                  key_fingerprint=fingerprint, signature=signature)
     db.session.add(checkpoint)
     return checkpoint

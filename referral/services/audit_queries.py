@@ -15,6 +15,7 @@ from sqlalchemy import Row, Select, false, select
 from ..audit import external
 from ..audit.external import ExternalCheckpoint
 from ..audit.log import record
+from ..audit.sequencer import waiting
 from ..audit.verify import VerificationResult, sign_head, verify_chain
 from ..extensions import db
 from ..models import Agency, AuditChainHead, AuditCheckpoint, AuditEvent, Case, User
@@ -31,7 +32,7 @@ EVENT_COLUMNS = (
     AuditEvent.actor_user_id, AuditEvent.actor_username, AuditEvent.actor_agency_id, AuditEvent.actor_roles,
     AuditEvent.session_ref, AuditEvent.object_type, AuditEvent.object_id, AuditEvent.case_id,
     AuditEvent.fields, AuditEvent.ip_address, AuditEvent.purpose, AuditEvent.break_glass_reason,
-    AuditEvent.details, AuditEvent.prev_hash, AuditEvent.hash,
+    AuditEvent.details, AuditEvent.chain_position, AuditEvent.prev_hash, AuditEvent.hash,
     Agency.code.label("agency_code"), Case.case_number.label("case_number"),
 )
 
@@ -138,25 +139,28 @@ def _batches(filters: AuditFilters, batch: int) -> Iterator[Row]:
 @dataclass(frozen=True)
 class ChainStatus:
     result: VerificationResult
-    head_event_id: int
+    #: The chain position of the last event linked into the chain.
+    head_position: int
     latest_checkpoint: AuditCheckpoint | None
     #: The signing key's public half (hex of the raw Ed25519 key, also the checkpoints' key
     #: fingerprint): auditors verify the outside copies of the checkpoints with it, without the app.
     public_key: str
     #: The latest checkpoint kept outside the database, if any.
     latest_external: ExternalCheckpoint | None
+    #: Events written and not linked into the chain yet (the sequencer runs every few seconds).
+    waiting: int = 0
 
 
 def chain_status(user: User) -> ChainStatus:
     require(user, Action.AUDIT_READ)
     result = verify_chain()
-    head = db.session.execute(select(AuditChainHead.last_event_id).where(AuditChainHead.id == 1)).scalar()
+    head = db.session.execute(select(AuditChainHead.last_position).where(AuditChainHead.id == 1)).scalar()
     latest = db.session.execute(
         select(AuditCheckpoint).order_by(AuditCheckpoint.event_id.desc()).limit(1)
     ).scalar_one_or_none()
     outside, _ = external.read_all()
     return ChainStatus(result, head or 0, latest, app_keys().audit_key_fingerprint(),
-                       outside[-1] if outside else None)
+                       outside[-1] if outside else None, waiting().count)
 
 
 def sign_now(user: User) -> AuditCheckpoint | None:

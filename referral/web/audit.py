@@ -10,6 +10,7 @@ from collections.abc import Iterable, Iterator
 from flask import Blueprint, Response, abort, flash, g, redirect, render_template, request, stream_with_context, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from flask_babel import ngettext
 
 from ..audit import deferred
 from ..audit import labels as audit_labels
@@ -29,7 +30,7 @@ bp = Blueprint("audit", __name__, url_prefix="/audit")
 CSV_HEADER = (
     "id", "occurred_at_utc", "action", "outcome", "actor_username", "actor_user_id", "actor_agency_code",
     "actor_roles", "session_ref", "object_type", "object_id", "case_number", "fields", "ip_address", "purpose",
-    "break_glass_reason", "details", "prev_hash", "hash",
+    "break_glass_reason", "details", "chain_position", "prev_hash", "hash",
 )
 #: Flush the CSV to the client every this many characters.
 CSV_CHUNK = 64 * 1024
@@ -45,6 +46,8 @@ PROBLEMS = {
     "checkpoint_mismatch": _l("The log was rewritten after this event was signed."),
     "checkpoint_missing": _l("The checkpoint signed at this event, kept outside the database, is gone from it."),
     "external_unreadable": _l("A file of the checkpoint directory outside the database is not a signed checkpoint."),
+    "forged": _l("An event waiting to be linked into the chain was not written by Masar: its seal is false. "
+                 "It was inserted into the database directly, and is left out of the chain."),
 }
 
 
@@ -102,7 +105,8 @@ def _csv_cells(row) -> list:
         row.id, row.occurred_at.isoformat(), row.action, row.outcome.value, row.actor_username, row.actor_user_id,
         row.agency_code, row.actor_roles, row.session_ref, row.object_type, row.object_id, row.case_number,
         ";".join(row.fields or []), row.ip_address, row.purpose, row.break_glass_reason,
-        json.dumps(row.details or {}, ensure_ascii=False, sort_keys=True), row.prev_hash, row.hash,
+        json.dumps(row.details or {}, ensure_ascii=False, sort_keys=True), row.chain_position, row.prev_hash,
+        row.hash,
     ]
     return [_no_formula(c) for c in cells]
 
@@ -128,6 +132,11 @@ def finding_text(finding) -> str:
     if finding.kind == "app_role_can_rewrite":
         return _("The application's database role may change or delete entries of the access log: the "
                  "deployment does not separate the owner role from the application role.")
+    if finding.kind == "unchained":
+        return ngettext("%(num)d event has waited %(minutes)s minutes to be linked into the chain: is the "
+                        "scheduler running?",
+                        "%(num)d events have waited %(minutes)s minutes to be linked into the chain: is the "
+                        "scheduler running?", finding.count, minutes=finding.minutes)
     if finding.kind == "signing_gap":
         return _("Events %(first)s to %(last)s waited %(minutes)s minutes for their signature, longer than "
                  "the signing interval allows: events cut off in that time would leave no trace.",

@@ -11,7 +11,7 @@ from referral.models import AuditEvent
 from referral.models.base import utcnow
 from referral.models.vocab import ServiceCategory
 from tests.api.conftest import assert_problem, bearer, error_fields, token_for
-from tests.factories import consent_and_refer, make_case
+from tests.factories import chain_all, consent_and_refer, make_case
 
 
 def test_search_by_blind_index_finds_only_the_associations_files(client, world):
@@ -144,6 +144,8 @@ def test_auditors_read_and_verify_the_log(client, world):
     page = client.get("/api/v1/audit/events?action=case.", headers=bearer(auditor)).get_json()
     assert [e["action"] for e in page["items"]] == ["case.create"] and page["older_than"] is None
     assert page["items"][0]["actor_username"] == "cw.a" and page["items"][0]["fields"]
+    assert page["items"][0]["chain_position"] is None  # written, not linked yet
+    chain_all()
     verified = client.get("/api/v1/audit/verify", headers=bearer(auditor))
     assert verified.status_code == 200
     body = verified.get_json()

@@ -11,7 +11,7 @@ from sqlalchemy import func, select, text
 from sqlalchemy.exc import DBAPIError
 
 from referral.audit import deferred
-from referral.audit.chain import event_hash, legacy_event_hash
+from referral.audit.chain import event_hash, event_seal, legacy_event_hash
 from referral.audit.log import flush_staged, record
 from referral.audit.verify import sign_head, verify_chain
 from referral.extensions import db
@@ -25,9 +25,11 @@ from tests.factories import (
     IDENTITY,
     PASSWORD,
     as_user,
+    chain_all,
     consent_and_refer,
     csrf_token,
     insider_engine,
+    keep_chaining,
     login,
     make_case,
     statements,
@@ -63,7 +65,7 @@ def log_of_ten(world):
     with as_user(world.auditor):
         for n in range(10):
             record("test.event", object_type="thing", object_id=n, details={"n": n})
-    db.session.commit()
+    assert chain_all() == 10
 
 
 # --- what is written -----------------------------------------------------------------------
@@ -175,7 +177,7 @@ def test_probing_another_associations_file_is_a_logged_404(client, world):
 # --- appended when the transaction commits ----------------------------------------------------
 
 
-def test_recording_sends_nothing_and_a_commit_appends_any_number_in_three_statements(world):
+def test_recording_sends_nothing_and_a_commit_writes_any_number_without_the_chain_head(world):
     sent_by_commit = []
     for count in (1, 60):
         db.session.get(User, world.cw_a.id)  # the transaction has begun, as in a request
@@ -184,13 +186,21 @@ def test_recording_sends_nothing_and_a_commit_appends_any_number_in_three_statem
                 record("test.event", object_type="thing", object_id=n, details={"n": n})
         with statements() as at_commit:
             db.session.commit()
-        assert while_recording == []  # no lock on the chain head while the request goes on
+        assert while_recording == []  # nothing sent while the request goes on
         sent_by_commit.append(at_commit)
-    assert [len(sent) for sent in sent_by_commit] == [3, 3], sent_by_commit
+    # PostgreSQL: the ids from the sequence, then one INSERT, and no request ever touches the head.
+    # SQLite (one writer at a time): its write lock first, then max(id), then the INSERT.
+    postgresql = db.engine.dialect.name == "postgresql"
+    assert [len(sent) for sent in sent_by_commit] == ([2, 2] if postgresql else [3, 3]), sent_by_commit
+    assert postgresql is not any("audit_chain_head" in statement for sent in sent_by_commit for statement in sent)
     logged = events()
-    assert [e.id for e in logged] == list(range(1, 62))
     assert [e.details["n"] for e in logged] == [0] + list(range(60))
     assert {(e.actor_user_id, e.object_type) for e in logged} == {(world.cw_a.id, "thing")}
+    key = app_keys().audit_chain
+    assert all(e.chain_position is None and e.hash is None and e.seal == event_seal(e, key) for e in logged)
+    assert verify_chain().checked == 0  # written, sealed, not chained yet
+    assert chain_all() == 61
+    assert [e.chain_position for e in events()] == list(range(1, 62))  # chained in id order
     assert verify_chain().checked == 61 and verify_chain().valid
 
 
@@ -209,8 +219,9 @@ def test_a_rolled_back_transaction_leaves_no_event_and_no_gap(world):
         db.session.commit()
         record("test.kept", details={"n": 7})
         db.session.commit()
-    assert [(e.id, e.action, e.details["n"]) for e in events()] == [
-        (1, "test.kept", 1), (2, "test.kept", 6), (3, "test.kept", 7)]
+    assert [(e.action, e.details["n"]) for e in events()] == [("test.kept", 1), ("test.kept", 6), ("test.kept", 7)]
+    chain_all()
+    assert [e.chain_position for e in events()] == [1, 2, 3]  # ids may skip (a sequence), positions never
     assert verify_chain().checked == 3 and verify_chain().valid
 
 
@@ -220,27 +231,31 @@ def test_a_transaction_reads_the_events_it_recorded(world):
         returned = record("test.event", details={"n": 1})
         assert returned.id is None  # staged only
         assert db.session.execute(select(func.count()).where(AuditEvent.action == "test.event")).scalar() == 1
-        assert returned.id == 1 and returned.hash == event_hash(returned, app_keys().audit_chain)
+        assert returned.id == 1 and returned.seal == event_seal(returned, app_keys().audit_chain)
         record("test.event", details={"n": 2})
         assert db.session.execute(text("select count(*) from audit_events")).scalar() == 2
         record("test.event", details={"n": 3})
-        assert db.session.execute(text("select last_event_id from audit_chain_head")).scalar() == 3
+        assert db.session.execute(text("select count(*) from audit_events where chain_position is null")).scalar() == 3
     db.session.rollback()
     assert events() == []
+    assert chain_all() == 0 and verify_chain().checked == 0
 
 
-def test_the_owners_file_page_takes_the_log_lock_only_to_commit(client, world):
+def test_the_owners_file_page_writes_its_events_only_to_commit(client, world):
     """Her file page lists the emergency reads of her file from the log: that read needs only what
-    others committed, so it must not append the page's own events early and hold the chain head
-    (which every audited request in the network waits for) while the page renders."""
+    others committed, so it must not write the page's own events early (on SQLite, taking the
+    database's one write lock) while the page renders."""
     case = make_case(world.cw_a)
     login(client, world.cw_a)
     assert client.get(f"/cases/{case.id}").status_code == 200
     with statements() as sent:
         assert client.get(f"/cases/{case.id}").status_code == 200
-    head = [n for n, statement in enumerate(sent) if "audit_chain_head" in statement]
-    assert len(head) == 2, sent  # reserve, then the new hash: the append at commit
-    assert not any(statement.lstrip().upper().startswith("SELECT") for statement in sent[head[0]:]), sent
+    writes = [n for n, statement in enumerate(sent)
+              if statement.lstrip().upper().startswith("INSERT INTO AUDIT_EVENTS")]
+    assert len(writes) == 1, sent  # one INSERT of its events, at commit: after the page's last read
+    assert not any(statement.lstrip().upper().startswith("SELECT") for statement in sent[writes[0]:]), sent
+    if db.engine.dialect.name == "postgresql":
+        assert not any("audit_chain_head" in statement for statement in sent), sent  # only the sequencer's
 
 
 def test_a_savepoint_rolled_back_discards_only_what_was_recorded_inside_it(world):
@@ -254,8 +269,9 @@ def test_a_savepoint_rolled_back_discards_only_what_was_recorded_inside_it(world
         with db.session.begin_nested():
             record("test.released")
         db.session.commit()
-    assert [(e.id, e.action) for e in events()] == [
-        (1, "test.before"), (2, "test.after"), (3, "test.released")]
+    assert [e.action for e in events()] == ["test.before", "test.after", "test.released"]
+    chain_all()
+    assert [e.chain_position for e in events()] == [1, 2, 3]
     assert verify_chain().valid
 
 
@@ -326,7 +342,7 @@ def test_a_rewrite_with_recomputed_hashes_fails_without_the_key(log_of_ten, reha
 
 def test_an_event_appended_behind_the_apps_back_is_reported(log_of_ten):
     last = dict(db.session.execute(select(AuditEvent.__table__).where(AuditEvent.id == 10)).mappings().one())
-    forged = dict(last, id=11, action="case.read", prev_hash=last["hash"])
+    forged = dict(last, id=11, chain_position=11, action="case.read", prev_hash=last["hash"])
     forged["hash"] = event_hash(forged, app_keys().audit_chain)
     tamper(AuditEvent.__table__.insert(), forged)
     result = verify_chain()
@@ -336,7 +352,7 @@ def test_an_event_appended_behind_the_apps_back_is_reported(log_of_ten):
 def test_the_hash_covers_every_column(app):
     from referral.audit.chain import HASHED_FIELDS
 
-    assert set(HASHED_FIELDS) == {c.name for c in AuditEvent.__table__.columns} - {"hash"}
+    assert set(HASHED_FIELDS) == {c.name for c in AuditEvent.__table__.columns} - {"hash", "chain_position", "seal"}
 
 
 def test_a_rewrite_by_someone_holding_the_key_is_caught_by_a_signed_checkpoint(log_of_ten):
@@ -403,7 +419,7 @@ def test_the_apps_role_cannot_rewrite_the_log_nor_switch_its_guard_off(log_of_te
 @pytest.mark.postgres
 def test_the_chain_head_only_moves_forward(log_of_ten):
     with pytest.raises(DBAPIError, match="only moves forward"), db.engine.begin() as conn:
-        conn.execute(text("update audit_chain_head set last_event_id = 5"))
+        conn.execute(text("update audit_chain_head set last_position = 5"))
     assert verify_chain().valid
 
 
@@ -443,16 +459,17 @@ def test_concurrent_writers_keep_the_chain_linear(app, world):
     for thread in threads:
         thread.join()
     assert errors == []
-    logged = events()
+    chain_all()
+    logged = sorted(events(), key=lambda e: e.chain_position)
     total = sum(1 + (n + i) % 3 for n in range(8) for i in range(25))
-    assert [e.id for e in logged] == list(range(1, total + 1))
-    # Each transaction's events are appended together, in the order they were recorded.
-    by_transaction: dict[tuple[int, int], list[int]] = {}
+    assert [e.chain_position for e in logged] == list(range(1, total + 1))
+    # Each transaction's events are chained in the order they were recorded, transactions in the
+    # order each writer committed them.
+    by_transaction: dict[tuple[int, int], list[tuple[int, int]]] = {}
     for e in logged:
-        by_transaction.setdefault((e.details["writer"], e.details["i"]), []).append((e.id, e.details["j"]))
-    for (n, i), appended in by_transaction.items():
-        first = appended[0][0]
-        assert appended == [(first + j, j) for j in range(1 + (n + i) % 3)], (n, i, appended)
+        by_transaction.setdefault((e.details["writer"], e.details["i"]), []).append((e.chain_position, e.details["j"]))
+    for (n, i), chained in by_transaction.items():
+        assert [j for _, j in chained] == list(range(1 + (n + i) % 3)), (n, i, chained)
     for n in range(8):
         firsts = [by_transaction[(n, i)][0][0] for i in range(25)]
         assert firsts == sorted(firsts)
@@ -502,14 +519,16 @@ def test_open_transactions_do_not_queue_on_the_log_until_they_commit(app, world)
     assert errors == [] and waited == [True]  # the second committed while the first was still open
     assert [(e.id, e.action, e.actor_username) for e in events()] == [
         (1, "test.second", "cw.b"), (2, "test.second", "cw.b"), (3, "test.first", "cw.a"), (4, "test.first", "cw.a")]
+    chain_all()
     assert verify_chain().valid and verify_chain().checked == 4
 
 
 @pytest.mark.postgres
 @pytest.mark.slow
 def test_verifying_while_others_write_never_reports_a_broken_chain(app, world):
-    """The auditor's check runs while requests keep committing events: it must not mistake a commit
-    that lands between its reads for a cut or an insertion."""
+    """The auditor's check runs while requests keep committing events and the sequencer keeps
+    chaining them: it must not mistake a batch that lands between its reads for a cut or an
+    insertion."""
     stop = threading.Event()
     errors: list[BaseException] = []
 
@@ -523,8 +542,9 @@ def test_verifying_while_others_write_never_reports_a_broken_chain(app, world):
         except BaseException as exc:  # noqa: BLE001  (re-raised in the test thread)
             errors.append(exc)
 
-    thread = threading.Thread(target=writer)
-    thread.start()
+    threads = [threading.Thread(target=writer), threading.Thread(target=keep_chaining, args=(app, stop, errors))]
+    for thread in threads:
+        thread.start()
     try:
         results = []
         for _ in range(30):
@@ -532,7 +552,8 @@ def test_verifying_while_others_write_never_reports_a_broken_chain(app, world):
             db.session.rollback()
     finally:
         stop.set()
-        thread.join()
+        for thread in threads:
+            thread.join()
     assert errors == []
     assert [r for r in results if not r.valid] == []
     assert results[-1].checked > results[0].checked  # the writer did commit in between

@@ -253,7 +253,7 @@ def test_the_scheduler_runs_its_jobs_at_their_periods(app, monkeypatch):
     assert periods == {"sla_sweep": timedelta(minutes=2), "email_outbox": timedelta(seconds=30),
                        "session_cleanup": timedelta(hours=1), "audit_sign": timedelta(minutes=15),
                        "stay_service_sweep": timedelta(hours=1), "task_reminders": timedelta(minutes=5),
-                       "hot_case_reviews": timedelta(minutes=15)}
+                       "hot_case_reviews": timedelta(minutes=15), "audit_chain": timedelta(seconds=2)}
     # A slow run is never doubled inside one process; missed runs collapse into one.
     assert all(job.max_instances == 1 and job.coalesce for job in jobs)
 
@@ -306,7 +306,7 @@ def test_the_audit_head_is_signed_once_per_new_head(world, app):
     scheduler.run_job(app, "audit_sign")
     checkpoints = db.session.execute(select(AuditCheckpoint)).scalars().all()
     assert len(checkpoints) == 1
-    assert checkpoints[0].event_id == db.session.execute(select(func.max(AuditEvent.id))).scalar()
+    assert checkpoints[0].event_id == db.session.execute(select(func.max(AuditEvent.chain_position))).scalar()
     overdue_referrals(world, 1)
     scheduler.run_job(app, "audit_sign")
     assert db.session.execute(select(func.count()).select_from(AuditCheckpoint)).scalar() == 2

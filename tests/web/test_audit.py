@@ -19,7 +19,7 @@ from referral.models.vocab import Role
 from referral.services import audit_queries
 from referral.services.cases import read_identity
 from referral.services.errors import InputError
-from tests.factories import IDENTITY, as_user, csrf_token, insider_sql, login, make_case, make_user
+from tests.factories import IDENTITY, as_user, chain_all, csrf_token, insider_sql, login, make_case, make_user
 
 OTHER_IDENTITY = {"full_name": "خديجة العلوي", "phone": "0677889900", "national_id": "AB998877",
                   "address": "حي السلام، فاس", "narrative": "Threatened by her brother."}
@@ -37,6 +37,7 @@ def log(world):
     with as_user(world.cw_b):
         read_identity(world.cw_b, case_a, break_glass_reason=BREAK_GLASS_REASON, purpose="emergency")
         db.session.commit()
+    chain_all()  # as the scheduler's sequencer does within seconds
     return case_a, case_b
 
 
@@ -248,7 +249,8 @@ def test_verify_says_intact_then_finds_the_first_altered_event(client, world, lo
     tamper("UPDATE audit_events SET break_glass_reason = 'routine' WHERE id = :id", id=target)
     page = client.get("/audit/verify").get_data(as_text=True)
     assert "The log was altered" in page and "The log is intact" not in page
-    assert f">#{target}</a>" in page
+    assert f">#{target}</span>" in page  # its chain position (here its id too)
+    assert f'href="/audit?before={target + 1}"' in page  # where the list shows it
     assert "This event was changed after it was written." in page
 
 
@@ -257,7 +259,7 @@ def test_verify_finds_a_removed_event(client, world, log):
     target = ids_where(AuditEvent.action == "case.create")[-1]
     tamper("DELETE FROM audit_events WHERE id = :id", id=target)
     page = client.get("/audit/verify").get_data(as_text=True)
-    assert f">#{target}</a>" in page and "This event was removed from the log." in page
+    assert f">#{target}</span>" in page and "This event was removed from the log." in page
 
 
 def test_signing_the_head_records_a_checkpoint_and_is_logged(client, world, log):

@@ -46,8 +46,10 @@ class AuditEventSchema(ma.Schema):
     purpose = fields.String(required=True, allow_none=True)
     break_glass_reason = fields.String(required=True, allow_none=True)
     details = fields.Dict(required=True)
-    prev_hash = fields.String(required=True)
-    hash = fields.String(required=True)
+    chain_position = fields.Integer(required=True, allow_none=True, metadata={
+        "description": "Position in the hash chain; null for a few seconds, until the sequencer links it"})
+    prev_hash = fields.String(required=True, allow_none=True)
+    hash = fields.String(required=True, allow_none=True)
 
 
 class AuditEventPageSchema(ma.Schema):
@@ -58,11 +60,14 @@ class AuditEventPageSchema(ma.Schema):
 
 class ChainVerificationSchema(ma.Schema):
     valid = fields.Boolean(required=True)
-    first_invalid_event = fields.Integer(required=True, allow_none=True)
+    first_invalid_event = fields.Integer(required=True, allow_none=True,
+                                         metadata={"description": "Chain position where the log stops being valid"})
+    invalid_event_id = fields.Integer(required=True, allow_none=True,
+                                      metadata={"description": "Id of the event found invalid, if there is one"})
     checked = fields.Integer(required=True)
     problem = fields.String(required=True, allow_none=True, metadata={"enum": [
         "altered", "broken_link", "missing", "inserted", "truncated", "bad_signature", "checkpoint_mismatch",
-        "checkpoint_missing", "external_unreadable", None]})
+        "checkpoint_missing", "external_unreadable", "forged", None]})
     checkpoints = fields.Integer(metadata={"description": "Signed checkpoints verified with the current key"})
     external_checkpoints = fields.Integer(
         metadata={"description": "Of them, kept outside the database (MASAR_AUDIT_CHECKPOINT_DIR)"})
@@ -72,7 +77,8 @@ class ChainVerificationSchema(ma.Schema):
 
 class ChainFindingSchema(ma.Schema):
     kind = fields.String(required=True, metadata={"enum": [
-        "no_external_checkpoint", "signing_gap", "unsigned_tail", "app_role_can_rewrite"]})
+        "no_external_checkpoint", "signing_gap", "unsigned_tail", "unchained", "app_role_can_rewrite"]})
     from_event = fields.Integer(allow_none=True)
     to_event = fields.Integer(allow_none=True)
     minutes = fields.Integer(allow_none=True)
+    count = fields.Integer(allow_none=True)
