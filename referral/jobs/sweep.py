@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from flask import current_app
-from sqlalchemy import exists, literal_column, select, update
+from sqlalchemy import exists, insert, literal_column, select, update
 from sqlalchemy.orm import load_only
 
 from ..audit.context import acting_as
@@ -107,14 +107,16 @@ def _breach_batch(now: datetime, size: int, report: SweepReport) -> int:
     referrals, caseworkers = _referrals({row.referral_id for row in claimed})
     kinds = defaultdict(list)
     timers = defaultdict(list)
+    breaches = []
     for row in claimed:
         referral = referrals[row.referral_id]
         timers[row.referral_id].append(row.id)
-        db.session.add(Breach(timer_id=row.id, referral_id=row.referral_id, kind=row.kind, due_at=row.due_at,
-                              breached_at=now))
+        breaches.append({"timer_id": row.id, "referral_id": row.referral_id, "kind": row.kind, "due_at": row.due_at,
+                         "breached_at": now})
         record("sla.breach", object_type="referral", object_id=referral.id, case_id=referral.case_id,
                details={"reference": referral.reference, "timer": row.kind.value, "due_at": row.due_at.isoformat()})
         kinds[row.referral_id].append(row.kind.value)
+    db.session.execute(insert(Breach), breaches)  # one executemany, no ORM object per breach
     daily_stats.first_breaches(timers, now)
     staff = staff_of_agencies({r.to_agency_id for r in referrals.values()}, (Role.OFFICER, Role.CASEWORKER))
     # The referring side: who sent it, and the file's caseworker if someone else now holds it.
@@ -188,16 +190,18 @@ def _escalation_batch(now: datetime, size: int, report: SweepReport) -> int:
     ).all())
     national, regional = _coordinators()
     kinds = defaultdict(list)
+    escalations = []
     for row in claimed:
         referral = referrals[row.referral_id]
         people = national + regional.get(regions.get(referral.to_agency_id), [])
-        for user in people or [None]:  # no coordinator at all: the row still records the escalation
-            db.session.add(Escalation(breach_id=row.id, level=1, notified_user_id=user.id if user else None,
-                                      created_at=now))
+        # No coordinator at all: the row still records the escalation.
+        escalations += [{"breach_id": row.id, "level": 1, "notified_user_id": user.id if user else None,
+                         "created_at": now} for user in people or [None]]
         record("sla.escalation", object_type="referral", object_id=referral.id, case_id=referral.case_id,
                details={"reference": referral.reference, "timer": row.kind.value, "breach_id": row.id,
                         "coordinators": len(people)})
         kinds[row.referral_id].append(row.kind.value)
+    db.session.execute(insert(Escalation), escalations)
     notify_batch("referral.escalation", [
         (referrals[referral_id], national + regional.get(regions.get(referrals[referral_id].to_agency_id), []),
          {"timers": sorted(timer_kinds)})

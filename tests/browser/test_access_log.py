@@ -27,3 +27,15 @@ def test_an_arabic_reader_answers_who_read_her_file_and_why(page, world):
     expect(row).to_contain_text("للعمل على الملف")
     expect(row).to_contain_text("cw.a")
     snap(page, "access-log-ar")
+
+
+def test_an_auditor_sees_what_waits_for_the_chain_and_signing_links_it(page, world):
+    make_case(world.cw_a)  # its events are written, not chained: the scheduler is not running here
+    _log_in(page, world.auditor, language="ar")
+    page.goto("/audit/verify")
+    expect(page.locator(".verdict-ok")).to_be_visible()
+    expect(page.get_by_test_id("waiting")).to_be_visible()
+    page.locator("form[action$='/audit/verify/sign'] button[type=submit]").click()
+    expect(page.locator(".verdict-ok")).to_be_visible()
+    expect(page.locator("#h-checkpoint + dl.facts")).to_be_visible()  # signed, at the linked head
+    snap(page, "access-log-verify-ar")
