@@ -89,7 +89,9 @@ def upgrade():
     if postgresql:
         op.execute("ALTER TABLE audit_events ENABLE TRIGGER audit_events_append_only")
     with op.batch_alter_table('audit_events', schema=None) as batch_op:
-        batch_op.create_index('ix_audit_events_chain_position', ['chain_position'], unique=True)
+        batch_op.create_index('ix_audit_events_chain_position', ['chain_position'], unique=True,
+                              postgresql_where=sa.text('chain_position IS NOT NULL'),
+                              sqlite_where=sa.text('chain_position IS NOT NULL'))
         batch_op.create_index('ix_audit_events_unchained', ['id'], unique=False,
                               postgresql_where=sa.text('chain_position IS NULL'),
                               sqlite_where=sa.text('chain_position IS NULL'))
@@ -134,7 +136,8 @@ def downgrade():
     with op.batch_alter_table('audit_events', schema=None) as batch_op:
         batch_op.drop_index('ix_audit_events_unchained', sqlite_where=sa.text('chain_position IS NULL'),
                             postgresql_where=sa.text('chain_position IS NULL'))
-        batch_op.drop_index('ix_audit_events_chain_position')
+        batch_op.drop_index('ix_audit_events_chain_position', sqlite_where=sa.text('chain_position IS NOT NULL'),
+                            postgresql_where=sa.text('chain_position IS NOT NULL'))
         batch_op.alter_column('hash', existing_type=sa.String(length=64), nullable=False)
         batch_op.alter_column('prev_hash', existing_type=sa.String(length=64), nullable=False)
         batch_op.drop_column('chain_position')

@@ -31,6 +31,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from datetime import datetime
 
 from sqlalchemy import Sequence, event, func, insert, select, update
 from sqlalchemy.orm import ORMExecuteState, Session, SessionTransaction
@@ -60,8 +61,37 @@ COMMITTED_LOG = {"masar_committed_log": True}
 DISCLOSURES = frozenset({"case.read", "case.break_glass_read", "referral.read", "note.read", "attachment.read",
                          "attachment.list", "report.read", "task.read"})
 
+@dataclass(slots=True)
+class StagedEvent:
+    """An event recorded and not written yet: the columns of `AuditEvent`, without the ORM's
+    bookkeeping (a sweep batch records thousands). ``id`` and ``seal`` are set when it is written;
+    the chain's columns stay None here (the sequencer sets them in the database)."""
+
+    occurred_at: datetime
+    action: str
+    outcome: AuditOutcome
+    actor_user_id: int | None
+    actor_username: str | None
+    actor_agency_id: int | None
+    actor_roles: str | None
+    session_ref: str | None
+    object_type: str | None
+    object_id: str | None
+    case_id: uuid.UUID | None
+    fields: list
+    ip_address: str | None
+    purpose: str | None
+    break_glass_reason: str | None
+    details: dict
+    id: int | None = None
+    seal: str | None = None
+    chain_position: int | None = None
+    prev_hash: str | None = None
+    hash: str | None = None
+
+
 #: (transaction or savepoint the event was recorded in, event)
-_Entry = tuple[SessionTransaction, AuditEvent]
+_Entry = tuple[SessionTransaction, StagedEvent]
 
 
 @dataclass
@@ -97,8 +127,8 @@ def record(
     break_glass_reason: str | None = None,
     details: dict | None = None,
     actor: Actor | None = None,
-) -> AuditEvent:
-    """Stage one event; it is appended to the chain when the caller's transaction commits.
+) -> StagedEvent:
+    """Stage one event; it is written when the caller's transaction commits (and chained later).
 
     Who acts is read now (`current_actor`), not at the append.
     """
@@ -107,7 +137,7 @@ def record(
     if session.get_transaction() is None:
         session.begin()  # no statement yet: it only ties the event to the transaction to come
     transaction = session.get_nested_transaction() or session.get_transaction()
-    audit_event = AuditEvent(
+    audit_event = StagedEvent(
         occurred_at=utcnow(),
         action=action,
         outcome=outcome,
@@ -161,7 +191,7 @@ def _append_staged(session: Session) -> None:
     _append(session, [audit_event for _, audit_event in batch])
 
 
-def _append(session: Session, events: list[AuditEvent]) -> None:
+def _append(session: Session, events: list[StagedEvent]) -> None:
     """Ids, seals, one INSERT: two statements however many events, and no lock."""
     key = app_keys().audit_chain
     rows = []

@@ -19,6 +19,7 @@ sort on each request (`services.metrics.EXACT_PERCENTILES_UP_TO`).
 
 from __future__ import annotations
 
+import functools
 import math
 from collections import defaultdict
 from collections.abc import Mapping
@@ -181,7 +182,7 @@ def _upsert(table: Table, delta: Mapping[Key, Mapping[str, int]]) -> None:
     changed: two transactions creating the same cell at once both count, and a sweep batch of
     hundreds of breaches is a few statements. Rows go in one order for every writer: two of them
     cannot deadlock."""
-    upsert = _dialect_insert()
+    dialect = db.session.get_bind().dialect.name
     period = period_column(table)
     by_columns: dict[tuple, list] = defaultdict(list)
     for key in sorted(delta, key=str):
@@ -193,15 +194,23 @@ def _upsert(table: Table, delta: Mapping[Key, Mapping[str, int]]) -> None:
         # One statement per set of columns, its rows as parameters: SQLAlchemy compiles it once
         # (a cached statement) and sends the rows in multi-row batches, instead of compiling a
         # VALUES clause of every row each time.
-        statement = upsert(table)
-        db.session.execute(statement.on_conflict_do_update(
-            index_elements=[period, table.c.agency_id, table.c.need, table.c.urgency],
-            set_={column: table.c[column] + statement.excluded[column] for column in columns},
-        ), rows)
+        db.session.execute(_upsert_statement(dialect, table.name, columns), rows)
 
 
-def _dialect_insert():
-    if db.session.get_bind().dialect.name == "postgresql":
+@functools.cache
+def _upsert_statement(dialect: str, table_name: str, columns: tuple[str, ...]):
+    """The upsert adding `columns`, built once per process: building `excluded` for a table of
+    about 260 columns costs some 10 ms, once per referral change and sweep batch otherwise."""
+    table = next(t for t in (referral_daily_stats, referral_weekly_stats) if t.name == table_name)
+    statement = _dialect_insert(dialect)(table)
+    return statement.on_conflict_do_update(
+        index_elements=[period_column(table), table.c.agency_id, table.c.need, table.c.urgency],
+        set_={column: table.c[column] + statement.excluded[column] for column in columns},
+    )
+
+
+def _dialect_insert(dialect: str):
+    if dialect == "postgresql":
         from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 
         return postgresql_insert

@@ -355,6 +355,16 @@ def test_the_hash_covers_every_column(app):
     assert set(HASHED_FIELDS) == {c.name for c in AuditEvent.__table__.columns} - {"hash", "chain_position", "seal"}
 
 
+def test_a_staged_event_has_every_column_of_the_log(app):
+    """What `record` stages is written column by column: a column added to the model and not to
+    the staged event would fail every commit."""
+    from dataclasses import fields
+
+    from referral.audit.log import StagedEvent
+
+    assert {f.name for f in fields(StagedEvent)} == {c.key for c in AuditEvent.__table__.columns}
+
+
 def test_a_rewrite_by_someone_holding_the_key_is_caught_by_a_signed_checkpoint(log_of_ten):
     """Even with the chain key (a stolen app server), history before a signature stays fixed."""
     sign_head()
