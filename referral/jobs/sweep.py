@@ -15,8 +15,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from flask import current_app
-from sqlalchemy import exists, insert, literal_column, select, update
-from sqlalchemy.orm import load_only
+from sqlalchemy import insert, literal_column, select, update
 
 from ..audit.context import acting_as
 from ..audit.log import record
@@ -24,7 +23,7 @@ from ..extensions import db
 from ..models import Agency, AuditEvent, Breach, Case, Escalation, JobLock, Referral, SlaPolicy, SlaTimer, User
 from ..models.base import utcnow
 from ..models.vocab import Role, Urgency
-from ..notifications import notify, notify_batch, staff_of_agencies
+from ..notifications import notify_batch, notify_each, staff_of_agencies
 from ..stats import daily_stats
 from .locks import SCHEDULER_ACTOR, JobLease
 
@@ -134,15 +133,15 @@ def _breach_batch(now: datetime, size: int, report: SweepReport) -> int:
 
 
 def _referrals(ids: set) -> tuple[dict, dict]:
-    """The claimed referrals (reference, routing columns only) and their files' caseworkers."""
+    """The claimed referrals (reference, routing columns only: plain rows, not ORM objects, as a
+    day's backlog claims thousands) and their files' caseworkers."""
     rows = db.session.execute(
-        select(Referral, Case.caseworker_id)
+        select(Referral.id, Referral.reference, Referral.case_id, Referral.to_agency_id, Referral.created_by_id,
+               Case.caseworker_id)
         .join(Case, Case.id == Referral.case_id)
         .where(Referral.id.in_(ids))
-        .options(load_only(Referral.id, Referral.reference, Referral.case_id, Referral.to_agency_id,
-                           Referral.created_by_id))
     ).all()
-    return {r.id: r for r, _ in rows}, {r.id: caseworker_id for r, caseworker_id in rows}
+    return {r.id: r for r in rows}, {r.id: r.caseworker_id for r in rows}
 
 
 def _users(ids: set[int]) -> dict[int, User]:
@@ -245,8 +244,15 @@ def stalled_cases(cutoff: datetime, since: datetime | None, limit: int, owners: 
     is a list of seeks on both databases); the NOT EXISTS probes ix_audit_events_case. The
     watermark ``since`` keeps the range to files that went stale since the last sweep.
     """
-    flagged = exists().where(AuditEvent.case_id == Case.id, AuditEvent.action == "case.stalled",
-                             AuditEvent.occurred_at >= Case.last_activity_at)
+    # SQLite without statistics sees the per-action index as good as the per-file one (the first
+    # holds every "case.stalled" event of the network): it is told which to take.
+    flagged = (
+        select(AuditEvent.id)
+        .where(AuditEvent.case_id == Case.id, AuditEvent.action == "case.stalled",
+               AuditEvent.occurred_at >= Case.last_activity_at)
+        .with_hint(AuditEvent, "INDEXED BY ix_audit_events_case", dialect_name="sqlite")
+        .exists()
+    )
     query = (
         select(Case.id, Case.case_number, Case.caseworker_id, Case.owner_agency_id, Case.last_activity_at)
         .where(Case.owner_agency_id.in_(owners),
@@ -273,12 +279,14 @@ def _stall_batch(now: datetime, size: int, report: SweepReport) -> int:
     # Files without an active caseworker go to their association's caseworkers.
     orphaned = {r.owner_agency_id for r in rows if r.caseworker_id not in caseworkers}
     staff = staff_of_agencies(orphaned, (Role.CASEWORKER,))
+    news = []
     for row in rows:
         record("case.stalled", object_type="case", object_id=row.id, case_id=row.id,
                details={"case_number": row.case_number, "inactive_since": row.last_activity_at.isoformat()})
         people = [caseworkers[row.caseworker_id]] if row.caseworker_id in caseworkers else \
             staff.get(row.owner_agency_id, [])
-        notify(people, "case.stalled", case=row)
+        news.append((people, {"case": row}))
+    notify_each("case.stalled", news)
     # A full batch may stop inside a run of equal timestamps: restart from the last one (the
     # NOT EXISTS skips what was flagged); a partial batch covered everything up to the cutoff.
     reached = rows[-1].last_activity_at if len(rows) == size else cutoff

@@ -11,7 +11,7 @@ from collections.abc import Iterable
 from flask import current_app
 from flask_babel import force_locale
 from flask_babel import gettext as _
-from sqlalchemy import select
+from sqlalchemy import insert, select
 
 from ..extensions import db
 from ..models import Notification, OutboxEmail, Referral, User, UserRole
@@ -163,31 +163,66 @@ def notify(users: Iterable[User], kind: str, *, referral: Referral | None = None
            params: dict | None = None, path: str | None = None) -> None:
     """Tell `users` in the app and by email; `path` is the page the email links to when the news
     is about neither a referral nor a file."""
-    params = dict(params or {})
-    if referral is not None:
-        params.setdefault("reference", referral.reference)
-    elif case is not None:
-        params.setdefault("reference", case.case_number)
-    link = _link(referral, case, path)
-    seen: set[int] = set()
-    letters: dict[str, tuple[str, str]] = {}  # one rendering per language, whoever reads it
-    for user in users:
-        if user.id in seen:
-            continue
-        seen.add(user.id)
-        db.session.add(Notification(user_id=user.id, kind=kind, params=params,
-                                    referral_id=referral.id if referral else None,
-                                    case_id=case.id if case is not None else None))
-        if user.email:
-            locale = user.locale or current_app.config["BABEL_DEFAULT_LOCALE"]
-            if locale not in letters:
-                with force_locale(locale):
-                    text = notification_text(kind, params)
-                    letters[locale] = (f"Masar: {text}", _(
-                        "%(text)s\n\nOpen Masar to see it: %(link)s\n\nThis message contains no personal "
-                        "information on purpose.", text=text, link=link))
-            subject, body = letters[locale]
-            db.session.add(OutboxEmail(to_address=user.email, subject=subject, body=body))
+    letters = _Letters()
+    letters.add(users, kind, referral=referral, case=case, params=params, path=path)
+    letters.write()
+
+
+def notify_each(kind: str, news: Iterable[tuple[Iterable[User], dict]]) -> None:
+    """Several notices of one kind at once (a sweep batch's stalled files), each `(users, what)`
+    where `what` holds `notify`'s keyword arguments: one INSERT per table for all of them."""
+    letters = _Letters()
+    for users, what in news:
+        letters.add(users, kind, **what)
+    letters.write()
+
+
+class _Letters:
+    """Notices and their emails gathered as rows, written in one INSERT per table: a sweep batch
+    tells thousands, and no one reads them back in the transaction but through a query."""
+
+    def __init__(self):
+        self.notices: list[dict] = []
+        self.emails: list[dict] = []
+        #: One rendering per kind, parameters and language, whoever reads it.
+        self.rendered: dict[tuple, tuple[str, str]] = {}
+
+    def add(self, users: Iterable[User], kind: str, *, referral: Referral | None = None, case=None,
+            params: dict | None = None, path: str | None = None) -> None:
+        params = dict(params or {})
+        if referral is not None:
+            params.setdefault("reference", referral.reference)
+        elif case is not None:
+            params.setdefault("reference", case.case_number)
+        link = _link(referral, case, path)
+        seen: set[int] = set()
+        for user in users:
+            if user.id in seen:
+                continue
+            seen.add(user.id)
+            self.notices.append({"user_id": user.id, "kind": kind, "params": params,
+                                 "referral_id": referral.id if referral else None,
+                                 "case_id": case.id if case is not None else None})
+            if user.email:
+                subject, body = self._letter(kind, params, link, user.locale)
+                self.emails.append({"to_address": user.email, "subject": subject, "body": body})
+
+    def _letter(self, kind: str, params: dict, link: str, locale: str | None) -> tuple[str, str]:
+        locale = locale or current_app.config["BABEL_DEFAULT_LOCALE"]
+        key = (kind, repr(sorted(params.items())), link, locale)
+        if key not in self.rendered:
+            with force_locale(locale):
+                text = notification_text(kind, params)
+                self.rendered[key] = (f"Masar: {text}", _(
+                    "%(text)s\n\nOpen Masar to see it: %(link)s\n\nThis message contains no personal "
+                    "information on purpose.", text=text, link=link))
+        return self.rendered[key]
+
+    def write(self) -> None:
+        if self.notices:
+            db.session.execute(insert(Notification), self.notices)
+        if self.emails:
+            db.session.execute(insert(OutboxEmail), self.emails)
 
 
 #: A digest names this many references; the rest are counted.
@@ -207,17 +242,19 @@ def notify_batch(kind: str, news: Iterable[tuple[Referral, Iterable[User], dict]
             if (user.id, referral.id) not in told:
                 told.add((user.id, referral.id))
                 items.append((referral, params))
+    letters = _Letters()
     for user, items in per_user.values():
         if len(items) == 1:
             referral, params = items[0]
-            notify([user], kind, referral=referral, params=params)
+            letters.add([user], kind, referral=referral, params=params)
         else:
             named = sorted(items, key=lambda item: item[0].reference)[:DIGEST_REFERENCES]
             references = [r.reference for r, _ in named]
-            notify([user], f"{kind}_digest", params={
+            letters.add([user], f"{kind}_digest", params={
                 "count": len(items), "reference": references[0], "references": references,
                 # What each named referral's own notice said (its time limits), for the record.
                 "details": {r.reference: params for r, params in named}}, path="/notifications?group=overdue")
+    letters.write()
 
 
 def _link(referral: Referral | None, case=None, path: str | None = None) -> str:
