@@ -19,7 +19,7 @@ from referral.jobs.scheduler import run_job
 from referral.models import AuditChainHead, AuditEvent
 from referral.models.base import utcnow
 from referral.security.keys import app_keys
-from tests.factories import as_user, chain_all, csrf_token, insider_engine, keep_chaining, login
+from tests.factories import as_user, chain_all, csrf_token, insider_engine, keep_chaining, login, statements
 
 _EVENTS = AuditEvent.__table__
 
@@ -249,3 +249,13 @@ def test_two_sequencers_and_many_writers_at_once_keep_one_linear_chain(app, worl
     assert positions == list(range(1, sum(written) + 1))
     result = verify_chain()
     assert result.valid and result.checked == sum(written)
+
+
+def test_with_nothing_waiting_the_sequencer_neither_locks_nor_writes(world):
+    write(world.cw_a, 1)
+    chain_all()
+    with statements() as sent:
+        assert chain_pending() == 0
+    db.session.commit()
+    assert len(sent) == 1 and sent[0].lstrip().upper().startswith("SELECT"), sent
+    assert "FOR UPDATE" not in sent[0].upper()
