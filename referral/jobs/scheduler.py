@@ -210,7 +210,8 @@ def _stop(scheduler: BackgroundScheduler) -> None:
         scheduler.shutdown(wait=False)
 
 
-@click.command("scheduler", help="Run the background jobs (SLA sweep, email, cleanup) until stopped.")
+@click.command("scheduler", help="Run the background jobs (SLA sweep, email, cleanup, the audit chain's "
+                                "sequencer and signing) until stopped.")
 def scheduler_command() -> None:
     app = current_app._get_current_object()
     # A foreground service: say what each job did (counts only), unless logging is set up already.
