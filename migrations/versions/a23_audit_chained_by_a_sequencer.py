@@ -119,7 +119,9 @@ def downgrade():
         "SELECT count(*) FROM audit_events WHERE chain_position IS NULL OR chain_position <> id")).scalar()
     if unchained_or_reordered:
         raise RuntimeError(f"{unchained_or_reordered} audit events are unchained or not at their id's "
-                           "position: the log cannot go back to a chain ordered by id")
+                           "position: the log cannot go back to a chain ordered by id (events waiting "
+                           "are linked by 'flask --app wsgi audit sign'; events linked out of id order "
+                           "cannot be renumbered without breaking the signed chain)")
     if postgresql:
         columns = ", ".join(CHAIN_COLUMNS)
         for role in _inserting_roles(bind):
