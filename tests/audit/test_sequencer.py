@@ -17,7 +17,6 @@ from referral.audit.verify import sign_head, verify_chain
 from referral.extensions import db
 from referral.jobs.scheduler import run_job
 from referral.models import AuditChainHead, AuditEvent
-from referral.models.base import utcnow
 from referral.security.keys import app_keys
 from tests.factories import as_user, chain_all, csrf_token, insider_engine, keep_chaining, login, statements
 
@@ -125,7 +124,7 @@ def test_a_genuine_event_copied_under_a_new_id_keeps_a_seal_that_no_longer_holds
 def test_events_waiting_too_long_are_a_warning_with_their_number(app, client, world):
     write(world.cw_a, 3)
     assert [f for f in verify_chain().findings if f.kind == "unchained"] == []
-    later = utcnow() + timedelta(minutes=5)
+    later = rows()[0]["occurred_at"] + timedelta(minutes=5)  # five minutes after they were recorded
     [finding] = [f for f in verify_chain(now=later).findings if f.kind == "unchained"]
     assert (finding.count, finding.minutes) == (3, 5)
     assert verify_chain(now=later).valid  # a stopped sequencer proves no tampering
