@@ -115,7 +115,7 @@ def _breach_batch(now: datetime, size: int, report: SweepReport) -> int:
         record("sla.breach", object_type="referral", object_id=referral.id, case_id=referral.case_id,
                details={"reference": referral.reference, "timer": row.kind.value, "due_at": row.due_at.isoformat()})
         kinds[row.referral_id].append(row.kind.value)
-    db.session.execute(insert(Breach), breaches)  # one executemany, no ORM object per breach
+    db.session.execute(insert(Breach.__table__), breaches)  # one executemany, through Core: no ORM step per row
     daily_stats.first_breaches(timers, now)
     staff = staff_of_agencies({r.to_agency_id for r in referrals.values()}, (Role.OFFICER, Role.CASEWORKER))
     # The referring side: who sent it, and the file's caseworker if someone else now holds it.
@@ -200,7 +200,7 @@ def _escalation_batch(now: datetime, size: int, report: SweepReport) -> int:
                details={"reference": referral.reference, "timer": row.kind.value, "breach_id": row.id,
                         "coordinators": len(people)})
         kinds[row.referral_id].append(row.kind.value)
-    db.session.execute(insert(Escalation), escalations)
+    db.session.execute(insert(Escalation.__table__), escalations)
     notify_batch("referral.escalation", [
         (referrals[referral_id], national + regional.get(regions.get(referrals[referral_id].to_agency_id), []),
          {"timers": sorted(timer_kinds)})

@@ -10,12 +10,12 @@ from collections.abc import Iterable
 
 from flask import current_app
 from flask_babel import force_locale
-from flask_babel import gettext as _
 from sqlalchemy import insert, select
 
 from ..extensions import db
 from ..models import Notification, OutboxEmail, Referral, User, UserRole
 from ..models.vocab import Role
+from ..translation import gettext as _
 
 
 def notification_text(kind: str, params: dict) -> str:
@@ -220,9 +220,9 @@ class _Letters:
 
     def write(self) -> None:
         if self.notices:
-            db.session.execute(insert(Notification), self.notices)
+            db.session.execute(insert(Notification.__table__), self.notices)
         if self.emails:
-            db.session.execute(insert(OutboxEmail), self.emails)
+            db.session.execute(insert(OutboxEmail.__table__), self.emails)
 
 
 #: A digest names this many references; the rest are counted.
@@ -234,16 +234,20 @@ def notify_batch(kind: str, news: Iterable[tuple[Referral, Iterable[User], dict]
     gets the usual notification, whoever hears of several gets one digest naming them (`kind` +
     "_digest"), in the app and by email: after a day without a sweep an officer gets one message,
     not one per overdue referral."""
-    per_user: dict[int, tuple[User, list[tuple[Referral, dict]]]] = {}
-    told: set[tuple[int, object]] = set()  # (user, referral): each referral named once per person
+    # user id -> (user, {referral id: (referral, params)}): each referral named once per person.
+    # A batch pairs hundreds of referrals with their agencies' staff: one dictionary step per pair.
+    per_user: dict[int, tuple[User, dict]] = {}
     for referral, users, params in news:
+        item = (referral, params)
+        referral_id = referral.id
         for user in users:
-            items = per_user.setdefault(user.id, (user, []))[1]
-            if (user.id, referral.id) not in told:
-                told.add((user.id, referral.id))
-                items.append((referral, params))
+            entry = per_user.get(user.id)
+            if entry is None:
+                entry = per_user[user.id] = (user, {})
+            entry[1].setdefault(referral_id, item)
     letters = _Letters()
-    for user, items in per_user.values():
+    for user, named_once in per_user.values():
+        items = list(named_once.values())
         if len(items) == 1:
             referral, params = items[0]
             letters.add([user], kind, referral=referral, params=params)
