@@ -15,8 +15,9 @@ import traceback
 
 from flask import current_app, g, jsonify, render_template, request, session
 from flask_babel import force_locale
-from flask_babel import lazy_gettext as _l
 from sqlalchemy.exc import DBAPIError
+
+from .translation import lazy_gettext as _l
 
 log = logging.getLogger(__name__)
 

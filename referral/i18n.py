@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from flask import Blueprint, Flask, abort, g, redirect, request, session, url_for
-from flask_babel import get_locale
 
 from .extensions import babel
+from .translation import install_in_jinja, language
 from .web.redirects import local_path
 
 RTL_LANGUAGES = frozenset({"ar"})
@@ -36,7 +36,7 @@ def select_locale() -> str:
 
 
 def text_direction() -> str:
-    return "rtl" if str(get_locale()) in RTL_LANGUAGES else "ltr"
+    return "rtl" if language() in RTL_LANGUAGES else "ltr"
 
 
 @bp.post("/language")
@@ -55,12 +55,13 @@ def set_language():
 
 def init_i18n(app: Flask) -> None:
     babel.init_app(app, locale_selector=select_locale)
+    install_in_jinja(app)
     app.register_blueprint(bp)
 
     @app.context_processor
     def language_context():
         return {
             "text_direction": text_direction(),
-            "current_language": str(get_locale()),
+            "current_language": language(),
             "language_names": LANGUAGE_NAMES,
         }

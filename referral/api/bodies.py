@@ -9,8 +9,8 @@ media type to send. (A JSON body that does not parse is webargs' 400.)
 from __future__ import annotations
 
 from flask import current_app, request
-from flask_babel import lazy_gettext as _l
 
+from ..translation import lazy_gettext as _l
 from .errors import ApiProblem, field_error
 
 #: What webargs reads as JSON (Flask's Request.is_json): application/json and application/*+json.

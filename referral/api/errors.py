@@ -11,7 +11,6 @@ import logging
 
 from flask import Blueprint, current_app, jsonify
 from flask_babel import force_locale
-from flask_babel import lazy_gettext as _l
 from werkzeug.exceptions import HTTPException, MethodNotAllowed
 
 from ..faults import PROBLEM_MEDIA_TYPE, TYPE_PREFIX, database_fault, log_unexpected, unavailable_response
@@ -21,6 +20,7 @@ from ..policy.refusals import record_refusal
 from ..services.cases import StaleCase
 from ..services.errors import MESSAGES, InputError
 from ..services.plan import StaleGoal
+from ..translation import lazy_gettext as _l
 from ..workflows.errors import ConcurrentUpdate, GuardFailed, InvalidTransition, StaleVersion, WorkflowError
 from .locale import api_locale
 

@@ -6,10 +6,10 @@ from datetime import timedelta
 
 from flask import g
 from flask_babel import force_locale
-from flask_babel import lazy_gettext as _l
 
 from ..labels import label
 from ..services import metrics
+from ..translation import lazy_gettext as _l
 from .base import ApiBlueprint
 from .errors import ApiProblem, field_error
 from .locale import api_locale

@@ -6,7 +6,7 @@ the code beside them for whoever needs to search or report it.
 
 from __future__ import annotations
 
-from flask_babel import lazy_gettext as _l
+from ..translation import lazy_gettext as _l
 
 ACTIONS = {
     "access.denied": _l("Refused access"),

@@ -14,7 +14,7 @@ import secrets
 from datetime import timedelta
 
 from flask import current_app, url_for
-from flask_babel import force_locale, gettext
+from flask_babel import force_locale
 from icalendar import Calendar, Event
 from sqlalchemy import select
 
@@ -24,6 +24,7 @@ from ..labels import label
 from ..models import CaseTask, User
 from ..models.base import utcnow
 from ..models.vocab import Role
+from ..translation import gettext
 
 #: The window a feed shows: the recent past (to tick off) and the weeks ahead.
 PAST, AHEAD = timedelta(days=14), timedelta(days=120)

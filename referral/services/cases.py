@@ -362,9 +362,9 @@ def reopen_case(user: User, case: Case, comment: str) -> None:
 
 
 def get_case(case_id: uuid.UUID | str) -> Case | None:
-    """The file with its region (every file page names it)."""
+    """The file with its region and the association that holds it (every file page names both)."""
     try:
         key = case_id if isinstance(case_id, uuid.UUID) else uuid.UUID(str(case_id))
     except ValueError:
         return None
-    return db.session.get(Case, key, options=[joinedload(Case.region)])
+    return db.session.get(Case, key, options=[joinedload(Case.region), joinedload(Case.owner_agency)])

@@ -8,7 +8,7 @@ the same message. The workflow engine's refusals (workflows/errors.py) use the s
 
 from __future__ import annotations
 
-from flask_babel import lazy_gettext as _l
+from ..translation import lazy_gettext as _l
 
 
 class InputError(ValueError):

@@ -16,7 +16,6 @@ from datetime import UTC, date, datetime, time
 from zoneinfo import ZoneInfo
 
 from flask_babel import force_locale
-from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 
 from ..audit.log import record
@@ -34,6 +33,7 @@ from ..models.vocab import (
     ViolenceType,
 )
 from ..policy import Action, can, require
+from ..translation import lazy_gettext as _l
 from .errors import InputError
 
 LOCALES = ("ar", "fr", "en")

@@ -7,10 +7,10 @@ import csv
 import io
 
 from flask_babel import force_locale
-from flask_babel import gettext as _
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font
 
+from ..translation import gettext as _
 from .observatory_report import Report, Row, Table
 
 XLSX_MEDIA_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"

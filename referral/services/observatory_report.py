@@ -128,7 +128,8 @@ def _json_list(value) -> list:
 
 def _columns(indicator: Indicator, locale: str, seen_other: bool) -> list[tuple[str, str]]:
     from flask_babel import force_locale
-    from flask_babel import gettext as _
+
+    from ..translation import gettext as _
 
     columns = [(value["code"], value.get(locale) or value["en"]) for value in indicator.values]
     with force_locale(locale):
@@ -307,7 +308,8 @@ def _aligned(grid: Grid, columns: list, wanted: list) -> Grid:
 
 def _region_names(locale: str) -> dict:
     from flask_babel import force_locale
-    from flask_babel import gettext as _
+
+    from ..translation import gettext as _
 
     names = {r.id: r.name(locale) for r in db.session.execute(select(Region)).scalars()}
     with force_locale(locale):

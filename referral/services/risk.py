@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from flask_babel import lazy_gettext as _l
-
 from ..models.vocab import RiskLevel
+from ..translation import lazy_gettext as _l
 
 QUESTIONNAIRE_VERSION = "dash-2009"
 HIGH_THRESHOLD = 14  # 14 or more "yes": high risk

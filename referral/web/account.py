@@ -4,12 +4,12 @@
 from __future__ import annotations
 
 from flask import Blueprint, abort, current_app, flash, g, redirect, render_template, session, url_for
-from flask_babel import gettext as _
 
 from ..audit import deferred
 from ..models.vocab import AuditOutcome
 from ..security.sessions import end_session
 from ..services import calendar_feed, credentials
+from ..translation import gettext as _
 from .forms.auth import ConfirmForm
 
 bp = Blueprint("account", __name__, url_prefix="/account")

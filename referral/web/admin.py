@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
 from flask_babel import get_locale
-from flask_babel import gettext as _
 from sqlalchemy import exists, select
 from sqlalchemy.orm import joinedload
 
@@ -19,6 +18,7 @@ from ..services import admin as accounts_admin
 from ..services.admin import AccountError
 from ..services.paging import page_of
 from ..services.records import get_record
+from ..translation import gettext as _
 from .access import guard
 from .forms.admin import NewUserForm, UserFilterForm, account_error_message
 from .refusals import form_page, refused_redirect

@@ -8,11 +8,11 @@ own account's are refused (403); both are logged.
 from __future__ import annotations
 
 from flask import Blueprint, abort, flash, g, redirect, render_template, url_for
-from flask_babel import gettext as _
 
 from ..policy import Action
 from ..services import account_approvals
 from ..services.admin import AccountError
+from ..translation import gettext as _
 from .access import guard
 from .forms.admin import account_error_message
 from .refusals import refused_redirect

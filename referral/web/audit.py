@@ -8,9 +8,6 @@ import json
 from collections.abc import Iterable, Iterator
 
 from flask import Blueprint, Response, abort, flash, g, redirect, render_template, request, stream_with_context, url_for
-from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
-from flask_babel import ngettext
 
 from ..audit import deferred
 from ..audit import labels as audit_labels
@@ -21,6 +18,9 @@ from ..models.vocab import AuditOutcome
 from ..policy import Action
 from ..policy.core import has_role_for
 from ..services import audit_queries
+from ..translation import gettext as _
+from ..translation import lazy_gettext as _l
+from ..translation import ngettext
 from .access import guard
 from .forms.audit import OUTCOME_LABELS, AuditFilterForm
 from .refusals import refused_redirect

@@ -5,7 +5,6 @@ from __future__ import annotations
 from datetime import timedelta
 
 from flask import Blueprint, current_app, flash, g, redirect, render_template, request, session, url_for
-from flask_babel import gettext as _
 
 from ..audit.context import set_actor
 from ..audit.log import record
@@ -20,6 +19,7 @@ from ..security.tokens import token_digest
 from ..services import accounts, credentials
 from ..services.accounts import LoginStatus, PasswordRejected
 from ..services.records import get_record
+from ..translation import gettext as _
 from .forms.auth import ChangePasswordForm, ConfirmForm, EnrolForm, LoginForm, SecondFactorForm
 from .redirects import local_path
 from .refusals import form_page, refused_redirect

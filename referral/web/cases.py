@@ -7,8 +7,6 @@ from datetime import date
 
 from flask import Blueprint, abort, flash, g, redirect, render_template, request, send_file, url_for
 from flask_babel import get_locale
-from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 
 from ..models import Case, CaseGoal, Referral
 from ..models.base import utcnow
@@ -32,6 +30,8 @@ from ..services.cases import StaleCase
 from ..services.errors import InputError, input_error_message
 from ..services.records import get_record
 from ..services.risk import QUESTION_IDS
+from ..translation import gettext as _
+from ..translation import lazy_gettext as _l
 from .access import guard, load_case
 from .choices import agency_choices, region_choices
 from .forms import options

@@ -15,8 +15,6 @@ from dataclasses import dataclass
 from babel.units import format_unit
 from flask import Blueprint, Response, current_app, flash, g, redirect, render_template, request, url_for
 from flask_babel import format_date, format_decimal, format_percent, get_locale
-from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 
 from ..labels import label
 from ..models.base import utcnow
@@ -25,6 +23,8 @@ from ..policy.core import has_role_for
 from ..services import metrics, nudges
 from ..services.directory import get_service
 from ..services.metrics import DIMENSIONS, STEPS, SUPPRESS_BELOW, is_suppressed_count
+from ..translation import gettext as _
+from ..translation import lazy_gettext as _l
 from .access import guard, load_referral
 from .choices import service_choices
 from .formatting import day, isolate

@@ -6,7 +6,6 @@ from datetime import timedelta
 
 from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
 from flask_babel import get_locale
-from flask_babel import gettext as _
 
 from ..models import Agency, Holiday, Service
 from ..models.base import utcnow
@@ -20,6 +19,7 @@ from ..services.directory import ACCESSIBILITY, find_services, open_now
 from ..services.directory_admin import format_hours
 from ..services.errors import InputError, input_error_message
 from ..services.records import get_record
+from ..translation import gettext as _
 from .access import guard
 from .choices import agency_choices, region_choices
 from .forms import options

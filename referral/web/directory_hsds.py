@@ -6,12 +6,12 @@ from __future__ import annotations
 import json
 
 from flask import Blueprint, Response, g, render_template, request
-from flask_babel import gettext as _
 
 from ..audit.log import record
 from ..lifecycle import refuse
 from ..policy import Action
 from ..services import hsds
+from ..translation import gettext as _
 from .access import guard
 from .forms.directory import HsdsImportForm
 from .refusals import form_page

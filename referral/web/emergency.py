@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from flask import abort, flash, g, redirect, render_template, url_for
-from flask_babel import gettext as _
 
 from ..audit.denials import record_denial
 from ..notifications import emergency_reason_label
@@ -11,6 +10,7 @@ from ..policy import Action, PermissionDenied
 from ..services import break_glass
 from ..services.cases import get_case
 from ..services.errors import InputError
+from ..translation import gettext as _
 from .access import guard
 from .cases import bp
 from .forms.cases import BreakGlassForm, ConfirmForm

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from flask import Blueprint, flash, g, redirect, render_template, request, url_for
-from flask_babel import gettext as _
 
 from ..models.vocab import Role, ServiceCategory
 from ..policy import Action
 from ..services import emergency_rules
+from ..translation import gettext as _
 from .access import guard
 from .refusals import REFUSED
 

@@ -11,9 +11,10 @@ from __future__ import annotations
 from datetime import date, datetime
 
 from flask import Flask
-from flask_babel import format_date, format_datetime, format_decimal, get_locale, ngettext
+from flask_babel import format_date, format_datetime, format_decimal
 
 from ..models.base import utcnow
+from ..translation import language, ngettext
 
 #: One date style per language, day first, with the month in words so no one reads 12/03 as 12 March.
 DATE_PATTERNS = {"ar": "d MMMM y", "fr": "d MMM y", "en": "d MMM y"}
@@ -27,16 +28,13 @@ LRI, PDI = "\u2066", "\u2069"
 LIST_SEPARATORS = {"ar": "، "}
 
 
-def _language() -> str:
-    return str(get_locale() or "en").split("_")[0]
-
 
 def when(value: datetime | None, fmt: str = "medium") -> str:
     """A date and time in the reader's one style; `fmt` "date" leaves the time out. (The other
     values of `fmt` are kept for the templates that name one; they no longer differ.)"""
     if not value:
         return ""
-    date_pattern = DATE_PATTERNS.get(_language(), DATE_PATTERNS["en"])
+    date_pattern = DATE_PATTERNS.get(language(), DATE_PATTERNS["en"])
     if fmt == "date":
         return format_datetime(value, date_pattern)
     return format_datetime(value, f"{date_pattern} {TIME_PATTERN}")
@@ -49,7 +47,7 @@ def day(value) -> str:
             value = date.fromisoformat(value)
         except ValueError:
             return value  # shown as it was recorded rather than not at all
-    return format_date(value, DATE_PATTERNS.get(_language(), DATE_PATTERNS["en"])) if value else ""
+    return format_date(value, DATE_PATTERNS.get(language(), DATE_PATTERNS["en"])) if value else ""
 
 
 def _count_and_unit(seconds: float) -> tuple[int, str]:
@@ -96,7 +94,7 @@ def isolate(text) -> str:
 
 def list_separator() -> str:
     """Between the items of a list: the Arabic comma in Arabic."""
-    return LIST_SEPARATORS.get(_language(), ", ")
+    return LIST_SEPARATORS.get(language(), ", ")
 
 
 def init_formatting(app: Flask) -> None:

@@ -5,12 +5,12 @@ from __future__ import annotations
 
 from flask import Blueprint, flash, g, redirect, render_template, request, url_for
 from flask_babel import get_locale
-from flask_babel import gettext as _
 
 from ..policy import Action, NotFoundError, can
 from ..policy.refusals import record_refusal
 from ..services import hot_cases
 from ..services.errors import InputError, input_error_message
+from ..translation import gettext as _
 from .access import guard, load_case
 from .forms.hot_cases import FlagFileForm, FlagReferralForm, HotCaseDecisionForm
 from .refusals import REFUSED, attach_input_error, discard_refused_changes

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from flask import Blueprint, flash, g, redirect, url_for
-from flask_babel import gettext as _
 
 from ..models import Service
 from ..models.vocab import IntakeChannel
@@ -11,6 +10,7 @@ from ..policy import Action
 from ..services.directory import find_services, get_service
 from ..services.errors import InputError, input_error_message
 from ..services.hotline import REPORT_CATEGORIES, take_call
+from ..translation import gettext as _
 from ..workflows.errors import WorkflowError
 from .access import guard
 from .choices import region_choices, service_choices

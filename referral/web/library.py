@@ -7,7 +7,6 @@ import io
 
 from flask import Blueprint, abort, flash, g, redirect, render_template, request, send_file, url_for
 from flask_babel import get_locale
-from flask_babel import gettext as _
 
 from ..lifecycle import ANONYMOUS_PUBLIC_ENDPOINTS
 from ..models.library import LIBRARY_TOPICS
@@ -16,6 +15,7 @@ from ..security.headers import served_as_download
 from ..services import library
 from ..services.directory import public_help
 from ..services.errors import InputError, input_error_message
+from ..translation import gettext as _
 from .access import guard
 from .choices import region_choices
 from .forms.library import LANGUAGE_LABELS, TOPIC_LABELS, ArticleForm, DocumentForm, ItemVersionForm

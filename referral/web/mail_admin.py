@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from flask import Blueprint, flash, g, redirect, render_template, url_for
-from flask_babel import ngettext
 
 from ..policy import Action
 from ..services import outbox_admin
+from ..translation import ngettext
 from .access import guard
 
 bp = Blueprint("mail_admin", __name__, url_prefix="/admin/email")

@@ -5,10 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from flask import Flask, g, request, url_for
-from flask_babel import lazy_gettext as _l
 
 from ..policy import Action
 from ..policy.core import has_role_for
+from ..translation import lazy_gettext as _l
 
 #: (endpoint, label, permission) in menu order; endpoints absent from the app are skipped.
 MENU = (

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from flask import Blueprint, g, redirect, render_template, request, url_for
-from flask_babel import lazy_gettext as _l
 
 from ..notifications import notification_text
 from ..services import notification_lists
+from ..translation import lazy_gettext as _l
 from .forms.auth import ConfirmForm
 
 bp = Blueprint("notifications", __name__, url_prefix="/notifications")

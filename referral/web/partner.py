@@ -5,7 +5,6 @@ through it are logged under the partner agency's name."""
 from __future__ import annotations
 
 from flask import Blueprint, abort, redirect, render_template, request, url_for
-from flask_babel import gettext as _
 
 from ..audit.context import Actor, set_actor
 from ..extensions import csrf, limiter
@@ -14,6 +13,7 @@ from ..security.proxies import client_ip
 from ..security.public_forms import form_token, same_origin, valid_form_token
 from ..services import partner_links
 from ..services.errors import InputError, input_error_message
+from ..translation import gettext as _
 from ..workflows.errors import InvalidTransition, WorkflowError
 from .refusals import REFUSED
 

@@ -8,7 +8,6 @@ they write records one.
 from __future__ import annotations
 
 from flask import Blueprint, abort, current_app, render_template, request
-from flask_babel import gettext as _
 
 from ..extensions import csrf
 from ..models.base import utcnow
@@ -16,6 +15,7 @@ from ..security.proxies import client_ip
 from ..security.public_forms import access_token, form_token, report_id_from_access, same_origin, valid_form_token
 from ..security.visitors import visitor_digest
 from ..services import public_reports as reports
+from ..translation import gettext as _
 from .choices import region_choices
 from .forms.public_reports import AddInformationForm, PublicReportForm, StatusForm
 from .refusals import REFUSED, form_page

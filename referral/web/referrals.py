@@ -7,7 +7,6 @@ from zoneinfo import ZoneInfo
 
 from flask import Blueprint, current_app, flash, g, redirect, render_template, request, url_for
 from flask_babel import force_locale
-from flask_babel import gettext as _
 
 from ..models import Case, Referral, Service
 from ..models.base import utcnow
@@ -22,6 +21,7 @@ from ..services.consents import record_consent
 from ..services.directory import find_services, get_service
 from ..services.errors import InputError, input_error_message
 from ..services.referrals import TRANSITIONS, WorkflowError, create_referral
+from ..translation import gettext as _
 from .access import guard, load_case, load_referral
 from .choices import region_choices, service_choices
 from .forms.cases import NoteForm

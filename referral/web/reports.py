@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 from flask import Blueprint, flash, g, redirect, render_template, request, url_for
-from flask_babel import gettext as _
 
 from ..policy import Action
 from ..services import report_triage as triage
 from ..services.directory import get_service
 from ..services.errors import InputError
 from ..services.public_reports import ReportInputError
+from ..translation import gettext as _
 from ..workflows.errors import WorkflowError
 from .access import guard, load_report
 from .choices import service_choices

@@ -4,13 +4,14 @@ administrators edit them; every change is audited and applies to the referrals a
 from __future__ import annotations
 
 from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
-from flask_babel import format_decimal, ngettext
-from flask_babel import gettext as _
+from flask_babel import format_decimal
 
 from ..models.vocab import ServiceCategory, SlaClock, Urgency
 from ..policy import Action
 from ..services import sla_policies
 from ..services.sla_policies import PolicyInputError, in_best_unit
+from ..translation import gettext as _
+from ..translation import ngettext
 from .access import guard
 from .forms.sla_policies import POLICY_ERRORS, NewPolicyForm, PolicyForm
 from .refusals import discard_refused_changes, form_page

@@ -6,8 +6,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from flask import Blueprint, abort, flash, g, redirect, url_for
-from flask_babel import get_locale, ngettext
-from flask_babel import gettext as _
+from flask_babel import get_locale
 
 from ..models import Stay
 from ..policy import Action
@@ -16,6 +15,8 @@ from ..services import stays
 from ..services.directory import get_service
 from ..services.errors import InputError, input_error_message
 from ..services.records import get_record
+from ..translation import gettext as _
+from ..translation import ngettext
 from .access import guard, load_referral
 from .formatting import list_separator
 from .forms import options

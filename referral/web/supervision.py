@@ -4,12 +4,12 @@ her association puts under approval, and her decision on a request (also offered
 from __future__ import annotations
 
 from flask import Blueprint, abort, flash, g, redirect, render_template, url_for
-from flask_babel import gettext as _
 
 from ..models.approval import CASEWORK_STEPS
 from ..policy import Action
 from ..services import supervision
 from ..services.errors import InputError, input_error_message
+from ..translation import gettext as _
 from .access import guard
 from .forms.supervision import DecisionForm, StepsForm
 from .refusals import form_page, refused_redirect

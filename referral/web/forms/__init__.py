@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from flask_babel import lazy_gettext as _l
 from wtforms import DateField, DateTimeField, SelectChoice
 from wtforms.widgets import TextInput
+
+from ...translation import lazy_gettext as _l
 
 BLANK = "—"
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from flask_babel import get_locale
-from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import SelectField, SelectMultipleField, StringField
 from wtforms.validators import DataRequired, Email, Length, Optional, ValidationError
@@ -12,6 +11,7 @@ from wtforms.widgets import CheckboxInput, ListWidget
 from ...labels import label
 from ...models.vocab import Role
 from ...services import directory
+from ...translation import lazy_gettext as _l
 
 REQUIRED = _l("This field is required.")
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, SelectField, StringField
 from wtforms.validators import Length, Optional, ValidationError
@@ -10,6 +9,7 @@ from wtforms.validators import Length, Optional, ValidationError
 from ...audit.labels import ACTION_GROUPS
 from ...models.vocab import AuditOutcome
 from ...services.audit_queries import AuditFilters
+from ...translation import lazy_gettext as _l
 from . import DayFirstDateField
 from .admin import agency_choices, coerce_int_or_none
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from wtforms import (
@@ -34,6 +33,7 @@ from ...models.vocab import (
     ViolenceType,
 )
 from ...services.risk import QUESTIONS
+from ...translation import lazy_gettext as _l
 from . import BLANK, DayFirstDateField, DayFirstDateTimeField, enum_options, options
 
 REQUIRED = _l("This field is required.")

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
-from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import HiddenField, SelectField
 from wtforms.validators import DataRequired, Optional, ValidationError
@@ -15,6 +14,7 @@ from ...models.base import utcnow
 from ...models.vocab import ServiceCategory, Urgency
 from ...services import directory
 from ...services.metrics import DEFAULT_PERIOD_DAYS, MAX_PERIOD_DAYS, MetricsFilter
+from ...translation import lazy_gettext as _l
 from . import DayFirstDateField, enum_options, options
 from .cases import REQUIRED, coerce_int_or_none
 

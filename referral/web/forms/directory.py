@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from wtforms import BooleanField, SelectField, StringField
@@ -11,6 +10,7 @@ from wtforms.validators import DataRequired, Email, Length, Optional
 from ...labels import lazy_label
 from ...models.service import SERVICE_LANGUAGES
 from ...models.vocab import AgencyKind, ServiceCategory
+from ...translation import lazy_gettext as _l
 from . import DayFirstDateField, enum_options, options
 from .cases import REQUIRED, MultiCheckboxField, coerce_int_or_none
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import HiddenField, IntegerField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
@@ -10,6 +9,7 @@ from wtforms.validators import DataRequired, Length, NumberRange, Optional
 from ...labels import lazy_label
 from ...models.hot_case import DECISION_KINDS, HOT_CASE_REASONS
 from ...services.hot_cases import DEFAULT_REVIEW_DAYS, TEXT_MAX
+from ...translation import lazy_gettext as _l
 from . import options
 
 REQUIRED = _l("This field is required.")

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
 
 from ...labels import lazy_label
 from ...models.vocab import ServiceCategory, ViolenceType
+from ...translation import lazy_gettext as _l
 from . import options
 from .cases import REQUIRED, _choices, coerce_int_or_none
 

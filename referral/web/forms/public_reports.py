@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import re
 
-from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, HiddenField, RadioField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional, ValidationError
@@ -13,6 +12,7 @@ from wtforms.validators import DataRequired, Length, Optional, ValidationError
 from ...labels import lazy_label
 from ...models.vocab import IncidentPlace, ReporterRole, ViolenceType
 from ...services.public_reports import ADDITION_MAX, CONTACT_MAX, NARRATIVE_MAX
+from ...translation import lazy_gettext as _l
 from . import DayFirstDateField, enum_options, options
 from .cases import REQUIRED, coerce_int_or_none
 

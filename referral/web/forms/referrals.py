@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, HiddenField, SelectField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
 
 from ...models.vocab import DeclineReason, ServiceCategory, SharedField, Urgency
+from ...translation import lazy_gettext as _l
 from . import DayFirstDateTimeField, options
 from .cases import REQUIRED, MultiCheckboxField, _choices, coerce_int_or_none
 

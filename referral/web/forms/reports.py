@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import SelectField, TextAreaField
 from wtforms.validators import DataRequired, Length
@@ -10,6 +9,7 @@ from wtforms.validators import DataRequired, Length
 from ...labels import lazy_label
 from ...services.public_reports import ADDITION_MAX
 from ...services.report_triage import CLOSE_OUTCOMES
+from ...translation import lazy_gettext as _l
 from . import options
 from .cases import REQUIRED, coerce_int_or_none
 

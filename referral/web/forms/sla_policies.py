@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import DecimalField, RadioField, SelectField
 from wtforms.validators import InputRequired, NumberRange, Optional
 
 from ...models.vocab import ServiceCategory, SlaClock, Urgency
 from ...services.sla_policies import PolicyValues, in_best_unit, to_minutes
+from ...translation import lazy_gettext as _l
 from . import enum_options, options
 from .cases import REQUIRED
 

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, IntegerField, SelectField
 from wtforms.validators import DataRequired, InputRequired, NumberRange
 
 from ...models.vocab import ExitDestination, ExitOutcome
+from ...translation import lazy_gettext as _l
 from . import DayFirstDateField, enum_options
 from .cases import REQUIRED
 

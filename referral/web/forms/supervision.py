@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, StringField, TextAreaField
 from wtforms.validators import Length, Optional
 
 from ...labels import lazy_label
 from ...models.approval import CASEWORK_STEPS
+from ...translation import lazy_gettext as _l
 from . import options
 from .cases import MultiCheckboxField
 
