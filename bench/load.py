@@ -29,6 +29,7 @@ from referral.extensions import db
 from referral.models import Case, Referral, User, UserRole, UserSession
 from referral.models.base import utcnow
 from referral.models.vocab import Role
+from referral.policy.recipients import recipient_access
 from referral.security.tokens import new_token, token_digest
 
 from .measure import summary
@@ -103,10 +104,14 @@ def build_scenarios(app, per_role: int = 4, per_user: int = 30) -> dict[str, lis
             caseworker_lines += files + [("/", token), ("/cases/", token), ("/referrals/outbox", token)] * 3
         for user in _users(Role.OFFICER, per_role):
             token = _session(user.id)
-            received = db.session.execute(
-                select(Referral.id, Referral.case_id).where(Referral.to_agency_id == user.agency_id,
-                                                            Referral.status.not_in(["draft", "withdrawn"]))
-                .order_by(func.random()).limit(per_user)).all()
+            # Files the officer still reads (access ends with a refusal, a closed file, a withdrawn
+            # consent, a month after completion): the others answer 404 and would leave the
+            # scenario without her file pages.
+            candidates = db.session.execute(
+                select(Referral).where(Referral.to_agency_id == user.agency_id,
+                                       Referral.status.not_in(["draft", "withdrawn"]))
+                .order_by(func.random()).limit(4 * per_user)).scalars().all()
+            received = [r for r in candidates if recipient_access(r.case, r).open][:per_user]
             files = [(f"/cases/{r.case_id}", token) for r in received]
             file_lines += files
             bare_lines += [(f"/_bench/bare/{r.id}", token) for r in received]

@@ -233,10 +233,29 @@ def _append_before_reading_the_log(state: ORMExecuteState) -> None:
         _append_staged(state.session)
 
 
+#: Whether a statement's shape reads the log, by its SQLAlchemy cache key (the same key its
+#: compiled form is cached under; the statement keeps it, so SQLAlchemy does not compute it again).
+#: Bounded like SQLAlchemy's own cache of compiled statements.
+_SHAPES_NAMING_THE_LOG: dict = {}
+_SHAPES_KEPT = 2000
+
+
 def _names_the_log(statement) -> bool:
     if isinstance(statement, TextClause):
         text = statement.text.lower()
         return any(name in text for name in _LOG_TABLES)
+    cache_key = statement._generate_cache_key()  # noqa: SLF001  (memoized on the statement)
+    if cache_key is None:  # a statement SQLAlchemy does not cache: walk it every time
+        return _walk_names_the_log(statement)
+    answer = _SHAPES_NAMING_THE_LOG.get(cache_key.key)
+    if answer is None:
+        if len(_SHAPES_NAMING_THE_LOG) >= _SHAPES_KEPT:
+            _SHAPES_NAMING_THE_LOG.clear()
+        answer = _SHAPES_NAMING_THE_LOG[cache_key.key] = _walk_names_the_log(statement)
+    return answer
+
+
+def _walk_names_the_log(statement) -> bool:
     return any(isinstance(element, TableClause) and element.name in _LOG_TABLES
                for element in visitors.iterate(statement))
 

@@ -24,7 +24,7 @@ from ..models import (
 )
 from ..models.vocab import ReferralStatus, Role
 from .actions import ACTIONS, NO_IDENTITY_ROLES, Action
-from .fields import active_consents
+from .fields import active_categories, active_consents
 from .recipients import recipient_access
 
 
@@ -154,7 +154,8 @@ def _fields_shared_with_agency(case: Case, agency_id: int) -> frozenset[str] | N
     if not referrals:
         return None
     consents = active_consents(case)
-    accesses = [recipient_access(case, r, consents=consents) for r in referrals]
+    categories = active_categories({agency_id})
+    accesses = [recipient_access(case, r, consents=consents, categories=categories) for r in referrals]
     if not any(a.open for a in accesses):
         return None
     return frozenset(f for a in accesses for f in a.fields)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from ..extensions import db
-from ..models import Agency, Case, Consent
+from ..models import Agency, Case, Consent, Service
 from ..models.vocab import SharedField
 
 
@@ -27,18 +27,38 @@ def consent_for(case: Case, agency: Agency | None, service_category=None, *,
     """
     if agency is None:
         return None
-    categories = {s.category for s in agency.services if s.active}
+    return consent_covering(case, agency.id, {s.category for s in agency.services if s.active}, service_category,
+                            consents=consents)
+
+
+def consent_covering(case: Case, agency_id: int, categories, service_category=None, *,
+                     consents: list[Consent] | None = None) -> frozenset[str] | None:
+    """`consent_for` with the agency given by its id and the categories of its active services
+    (`active_categories`), for a page that asks about several agencies at once."""
+    categories = set(categories)
     if service_category is not None:
         categories &= {service_category}
     covered = False
     allowed: set[str] = set()
     for consent in active_consents(case) if consents is None else consents:
-        if consent.agency_id == agency.id or (
+        if consent.agency_id == agency_id or (
             consent.service_category is not None and consent.service_category in categories
         ):
             covered = True
             allowed.update(consent.fields or [])
     return frozenset(allowed) if covered else None
+
+
+def active_categories(agency_ids) -> dict[int, frozenset]:
+    """The categories of each agency's active services, in one query of two columns (no agency or
+    service objects: a file page asks this of every agency its referrals went to)."""
+    found: dict[int, set] = {agency_id: set() for agency_id in agency_ids}
+    if found:
+        for agency_id, category in db.session.execute(
+                select(Service.agency_id, Service.category).where(Service.agency_id.in_(list(found)),
+                                                                  Service.active.is_(True))):
+            found[agency_id].add(category)
+    return {agency_id: frozenset(categories) for agency_id, categories in found.items()}
 
 
 def visible_risk_level(access, case: Case):

@@ -10,6 +10,7 @@ risk level); the referral's record (dates, status, outcome) stays with the agenc
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -18,7 +19,7 @@ from flask import current_app, has_app_context
 from ..models import Case, Consent, Referral
 from ..models.base import utcnow
 from ..models.vocab import CaseStatus, ReferralStatus
-from .fields import active_consents, consent_for
+from .fields import active_consents, consent_covering, consent_for
 
 #: The recipient's access ends the moment the referral reaches one of these.
 ENDS_AT_ONCE = frozenset({ReferralStatus.DECLINED, ReferralStatus.WITHDRAWN, ReferralStatus.RETURNED})
@@ -44,17 +45,22 @@ def after_completion() -> timedelta:
 
 
 def recipient_access(case: Case, referral: Referral, *, consents: list[Consent] | None = None,
-                     at: datetime | None = None) -> RecipientAccess:
+                     at: datetime | None = None, categories: Mapping[int, frozenset] | None = None
+                     ) -> RecipientAccess:
     """The receiving agency's access to `case` through `referral`, now (or at `at`).
 
-    `consents`: the file's consents in force, when the caller has them already (one query per file,
-    not one per referral)."""
+    `consents`: the file's consents in force, and `categories`: `active_categories` of the
+    receiving agencies, when the caller has them already (one query per file, not one per referral)."""
     ended = _ended(case, referral, at or utcnow())
     if ended is not None:
         return RecipientAccess(False, ended=ended)
     if consents is None:
         consents = active_consents(case)
-    consented = consent_for(case, referral.to_agency, referral.need, consents=consents)
+    if categories is None:
+        consented = consent_for(case, referral.to_agency, referral.need, consents=consents)
+    else:
+        consented = consent_covering(case, referral.to_agency_id, categories[referral.to_agency_id], referral.need,
+                                     consents=consents)
     if consented is None:
         return RecipientAccess(False, ended="no_consent")
     until = _completed_at(referral) + after_completion() if referral.status == ReferralStatus.COMPLETED else None

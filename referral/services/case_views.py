@@ -6,14 +6,14 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import func, select
-from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy.orm import joinedload
 
 from ..audit.log import record
 from ..extensions import db
-from ..models import Agency, Case, CaseEvent, Consent, Referral, ReferralEvent, User
+from ..models import Case, CaseEvent, Consent, Referral, ReferralEvent, User
 from ..models.vocab import CaseStatus, ReferralStatus
 from ..policy import Action, cases_query, referrals_of_case_query, require
-from ..policy.fields import active_consents
+from ..policy.fields import active_categories, active_consents
 from ..policy.recipients import recipient_access
 from ..security.case_crypto import prefetch_case_ciphers, unseal_text
 from .paging import page_of
@@ -78,24 +78,29 @@ def timeline(user: User, case: Case, referrals: list[Referral] | None = None) ->
     the page has them already. Actors' names come with the events (two queries in all).
     """
     decision = require(user, Action.CASE_READ, case)
-    events = (select(CaseEvent, User.display_name).outerjoin(User, User.id == CaseEvent.actor_user_id)
+    # Plain rows of the columns shown: a file's history is dozens of events, and the ORM would
+    # build an object of every column for each (the file page's largest read).
+    events = (select(CaseEvent.occurred_at, CaseEvent.kind, CaseEvent.details, User.display_name)
+              .outerjoin(User, User.id == CaseEvent.actor_user_id)
               .where(CaseEvent.case_id == case.id).order_by(CaseEvent.occurred_at))
     if decision.relation != "owner":
         # Her plan and the association's own approvals are its business, not the recipients'.
         for internal in ("goal\\_%", "case\\_plan\\_%", "case\\_close\\_%", "shred\\_request\\_%"):
             events = events.where(CaseEvent.kind.not_like(internal, escape="\\"))
-    entries = [TimelineEntry(e.occurred_at, f"event_{e.kind}", actor, e.details or {})
-               for e, actor in db.session.execute(events)]
+    entries = [TimelineEntry(e.occurred_at, f"event_{e.kind}", e.display_name, e.details or {})
+               for e in db.session.execute(events)]
     if referrals is None:
         referrals = db.session.execute(referrals_of_case_query(user, case)).scalars().all()
     by_id = {r.id: r for r in referrals if r.case_id == case.id}
     if by_id:
-        for event, actor in db.session.execute(
-            select(ReferralEvent, User.display_name).outerjoin(User, User.id == ReferralEvent.actor_user_id)
+        for event in db.session.execute(
+            select(ReferralEvent.occurred_at, ReferralEvent.action, ReferralEvent.to_status,
+                   ReferralEvent.reason_code, ReferralEvent.referral_id, User.display_name)
+            .outerjoin(User, User.id == ReferralEvent.actor_user_id)
             .where(ReferralEvent.referral_id.in_(list(by_id))).order_by(ReferralEvent.occurred_at)
         ):
             entries.append(TimelineEntry(
-                event.occurred_at, f"action_{event.action}", actor,
+                event.occurred_at, f"action_{event.action}", event.display_name,
                 {"to": event.to_status.value, "reason": event.reason_code}, by_id[event.referral_id]))
     entries.sort(key=lambda e: e.at)
     return entries
@@ -118,12 +123,11 @@ def what_recipients_see(case: Case, referrals: list[Referral], *, without: Conse
     sent = [r for r in referrals if r.status != ReferralStatus.DRAFT]
     if not sent:
         return {}
-    # Each agency's services decide which consents cover it: loaded for all of them in one query.
-    db.session.execute(select(Agency).where(Agency.id.in_({r.to_agency_id for r in sent}))
-                       .options(selectinload(Agency.services))).scalars().all()
+    # Each agency's services decide which consents cover it: their categories, in one query.
+    categories = active_categories({r.to_agency_id for r in sent})
     in_force = active_consents(case) if consents is None else [c for c in consents if c.withdrawn_at is None]
     consents = [c for c in in_force if without is None or c.id != without.id]
-    return {r.id: recipient_access(case, r, consents=consents) for r in sent}
+    return {r.id: recipient_access(case, r, consents=consents, categories=categories) for r in sent}
 
 
 def withdrawal_preview(user: User, case: Case, consent: Consent) -> list[tuple[Referral, object, object]]:

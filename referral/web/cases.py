@@ -34,7 +34,7 @@ from ..translation import gettext as _
 from ..translation import lazy_gettext as _l
 from .access import guard, load_case
 from .choices import agency_choices, region_choices
-from .forms import options
+from .forms import FormOnFirstUse, options
 from .forms.cases import (
     AnonymousCaseForm,
     AttachmentForm,
@@ -152,7 +152,7 @@ def _file_page(case: Case, access, *, purpose: str = "view", **forms) -> dict:
     is_owner = access.relation == "owner"
     context = {"case": case, "access": access, "identity": identity, "referrals": referrals, "is_owner": is_owner,
                "risk_level": visible_risk_level(access, case),
-               "timeline": case_views.timeline(g.user, case, referrals), "note_form": NoteForm()}
+               "timeline": case_views.timeline(g.user, case, referrals), "note_form": FormOnFirstUse(NoteForm)}
     if is_owner:
         consents_of_case = consents.consents_of(case)
         assessment = assessments.latest_assessment(case)
@@ -160,23 +160,23 @@ def _file_page(case: Case, access, *, purpose: str = "view", **forms) -> dict:
             consents=consents_of_case, assessment=assessment,
             next_steps=case_views.next_steps(case, consents_of_case, assessment, referrals),
             notes=notes.visible_notes(g.user, case),
-            attachments=attachments.list_attachments(g.user, case), attachment_form=AttachmentForm(),
-            # The secondary forms are drawn when she opens them (cases.file_form), or when refused.
+            attachments=attachments.list_attachments(g.user, case), attachment_form=FormOnFirstUse(AttachmentForm),
+            # The secondary forms are drawn when she opens them (cases.file_form), or when refused;
+            # the buttons' small forms are built only if the page shows them.
             consent_form=None if consents_of_case else _consent_form(case), task_form=None, goal_form=None,
-            erasure_form=None, close_form=CloseForm(), reopen_form=ReopenForm(),
-            confirm_form=ConfirmForm(),
+            erasure_form=None, reopen_form=FormOnFirstUse(ReopenForm), confirm_form=FormOnFirstUse(ConfirmForm),
             recipients_see=case_views.what_recipients_see(case, referrals, consents=consents_of_case),
             emergency_reads=break_glass.accesses_to(g.user, case),
             tasks=tasks.tasks_of_case(g.user, case),
             zone=tasks.agency_zone(case.owner_agency),
             goals=plan.goals_of_case(g.user, case),
-            goal_close_form=GoalCloseForm(formdata=None),
+            goal_close_form=FormOnFirstUse(lambda: GoalCloseForm(formdata=None)),
             approvals=[(a, *supervision.comments_of(a)) for a in supervision.recent_of_case(case)],
-            approval_steps=supervision.steps_of(case.owner_agency_id), decision_form=DecisionForm(formdata=None),
+            approval_steps=supervision.steps_of(case.owner_agency_id),
+            decision_form=FormOnFirstUse(lambda: DecisionForm(formdata=None)),
             may_decide=supervision.is_supervisor(g.user, case.owner_agency_id),
         )
-        if "close_form" not in forms:
-            context["close_form"] = _close_form(referrals)
+        context["close_form"] = FormOnFirstUse(lambda: _close_form(referrals))
     context.update(forms)
     return context
 

@@ -57,3 +57,34 @@ def test_nobody_else_reaches_them(client, world, referred, who):
     for name in ("consent", "goal", "task", "erasure"):
         assert client.get(f"/cases/{referred.id}/forms/{name}").status_code in (403, 404)
     assert client.get(f"/cases/{referred.id}/forms/other").status_code == 404
+
+
+def test_a_button_s_form_is_built_only_when_the_page_draws_it(app):
+    from referral.web.forms import FormOnFirstUse
+    from referral.web.forms.cases import ReopenForm
+
+    built = []
+
+    def build():
+        built.append(1)
+        return ReopenForm(formdata=None)
+
+    with app.test_request_context():
+        form = FormOnFirstUse(build)
+        assert form.errors == {} and not built  # the error summary asks every form, and builds none
+        assert 'name="csrf_token"' in form.hidden_tag() and 'name="comment"' in form.comment()
+        assert len(built) == 1
+        assert [f.name for f in form] == [f.name for f in ReopenForm(formdata=None)] and "comment" in form
+        assert form["comment"] is form.comment and len(built) == 1
+
+
+def test_a_closed_file_draws_its_reopen_form_and_not_the_close_form(client, world, referred):
+    from referral.extensions import db
+    from referral.models.vocab import CaseStatus
+
+    referred.status = CaseStatus.CLOSED
+    db.session.commit()
+    english(client, world.cw_a)
+    html = client.get(f"/cases/{referred.id}").get_data(as_text=True)
+    assert f'action="/cases/{referred.id}/reopen"' in html and 'name="comment"' in html
+    assert f'action="/cases/{referred.id}/close"' not in html and 'name="reason"' not in html

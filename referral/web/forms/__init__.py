@@ -22,6 +22,42 @@ def enum_options(enum_cls, prefix: str = "", *, blank: bool = True) -> list[Sele
     return options(((m.value, lazy_label(m.value, prefix)) for m in enum_cls), blank=blank)
 
 
+class FormOnFirstUse:
+    """A blank form built the first time a template reads it.
+
+    The file page offers seven small forms (close, reopen, confirm, decide, ...) and draws two or
+    three of them; each costs its fields, its CSRF token and their labels when built. Until it is
+    built it is a blank form that nobody has validated, so it has no errors: that is all the page's
+    error summary asks of it (`errors`), without building it."""
+
+    __slots__ = ("_build", "_form")
+
+    def __init__(self, build):
+        self._build = build
+        self._form = None
+
+    def _built(self):
+        if self._form is None:
+            self._form = self._build()
+        return self._form
+
+    @property
+    def errors(self) -> dict:
+        return {} if self._form is None else self._form.errors
+
+    def __getattr__(self, name):
+        return getattr(self._built(), name)
+
+    def __getitem__(self, name):
+        return self._built()[name]
+
+    def __contains__(self, name) -> bool:
+        return name in self._built()
+
+    def __iter__(self):
+        return iter(self._built())
+
+
 class DayFirstDateField(DateField):
     """A date typed day first (31/12/2026), whatever language the browser itself is set to.
 
