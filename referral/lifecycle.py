@@ -13,6 +13,7 @@ from __future__ import annotations
 from flask import Flask, g, redirect, request, session, url_for
 from flask_login import current_user
 from sqlalchemy.exc import DBAPIError
+from sqlalchemy.orm import joinedload
 
 from .audit import deferred
 from .audit.context import Actor, reset_actor, set_actor
@@ -58,7 +59,8 @@ def user_of_the_session_row(_request=None) -> User | None:
     user_id = getattr(session, "user_id", None)
     if user_id is None:
         return None
-    user = db.session.get(User, user_id)
+    # Her roles in the same query (joined): every request asks them, the bare ones included.
+    user = db.session.get(User, user_id, options=[joinedload(User.role_rows)])
     if user is None or not user.active:
         return None
     return user
