@@ -13,7 +13,8 @@ ROOT = Path(__file__).resolve().parents[1]
 #: A figure: not the 50 of "p50", nor a digit inside a word.
 NUMBER = re.compile(r"(?<![\w.])\d[\d,]*(?:\.\d+)?")
 #: The checked columns of the targets table (the last, "what limits it", is analysis).
-COLUMNS = {"first run": 2, "2026-11-23": 3, "2026-12-04, stock settings": 4, "2026-12-04, tuned planner": 5}
+COLUMNS = {"first run": 2, "2026-11-23": 3, "2026-12-04, stock settings": 4, "2026-12-04, tuned planner": 5,
+           "third database, stock": 6, "third database, tuned": 7}
 
 
 def _table(text: str, heading: str) -> list[list[str]]:
