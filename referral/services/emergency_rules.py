@@ -7,7 +7,7 @@ widening emergency access is exactly what they watch for.
 
 from __future__ import annotations
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, exists, select
 
 from ..audit.log import record
 from ..extensions import db
@@ -33,14 +33,19 @@ def current_rules() -> frozenset[Rule]:
 
 def may_ask(user: User) -> bool:
     """Whether one of `user`'s roles is eligible in a kind of service her agency offers (one query)."""
+    eligible = may_ask_clause(user)
+    return eligible is not None and bool(db.session.execute(select(eligible)).scalar())
+
+
+def may_ask_clause(user: User):
+    """`may_ask` as an SQL condition, for a statement that asks other things too (the menu's);
+    None when her account alone answers no."""
     roles = [r for r in user.roles if r in ELIGIBLE_ROLES]
     if not user.active or not roles or user.agency_id is None:
-        return False
-    return db.session.execute(
+        return None
+    return exists(
         select(Service.id).join(EmergencyEligibility, EmergencyEligibility.service_category == Service.category)
-        .where(Service.agency_id == user.agency_id, Service.active.is_(True), EmergencyEligibility.role.in_(roles))
-        .limit(1)
-    ).first() is not None
+        .where(Service.agency_id == user.agency_id, Service.active.is_(True), EmergencyEligibility.role.in_(roles)))
 
 
 def set_rules(admin: User, rules: set[Rule]) -> bool:

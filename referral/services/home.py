@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import func, select
+from sqlalchemy import func, literal, select
 from sqlalchemy.orm import joinedload
 
 from ..extensions import db
@@ -12,7 +13,7 @@ from ..models import AuditEvent, Case, Notification, Referral, User
 from ..models.vocab import CaseStatus, Role
 from ..policy import cases_query, inbox_query, outbox_query
 from ..policy.queries import oversight_referrals_query
-from . import tasks
+from . import emergency_rules, tasks
 from .referrals import bounced
 
 LIST_SIZE = 10
@@ -70,5 +71,22 @@ def home_panels(user: User, now: datetime) -> dict:
     return panels
 
 
-def unread_notifications(user: User) -> int:
-    return _count(select(Notification).where(Notification.user_id == user.id, Notification.read_at.is_(None)))
+def _unread_count(user: User):
+    """Her unread notifications, counted from ix_notifications_user_unread."""
+    return select(func.count()).select_from(Notification).where(Notification.user_id == user.id,
+                                                                Notification.read_at.is_(None))
+
+
+@dataclass(frozen=True)
+class MenuFacts:
+    unread: int
+    may_ask_emergency_access: bool
+
+
+def menu_facts(user: User) -> MenuFacts:
+    """What every page's menu asks of the database, in one statement: her unread notifications,
+    and whether she may ask for emergency access (`emergency_rules.may_ask`)."""
+    eligible = emergency_rules.may_ask_clause(user)
+    unread, may_ask = db.session.execute(select(
+        _unread_count(user).scalar_subquery(), eligible if eligible is not None else literal(False))).one()
+    return MenuFacts(unread, bool(may_ask))

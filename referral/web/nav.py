@@ -56,7 +56,7 @@ def nav_items() -> list[NavItem]:
             continue
         if permission is not None and not has_role_for(user, permission):
             continue
-        if endpoint == "cases.emergency_access" and not _may_ask_emergency_access(user):
+        if endpoint == "cases.emergency_access" and not _menu_facts(user).may_ask_emergency_access:
             continue  # only agencies that answer emergencies may ask: the page would refuse her
         badge = unread_count(user) if endpoint == "notifications.index" else 0
         if endpoint == "approvals.index":
@@ -67,10 +67,14 @@ def nav_items() -> list[NavItem]:
     return items
 
 
-def _may_ask_emergency_access(user) -> bool:
-    from ..services.break_glass import may_ask
+def _menu_facts(user):
+    """The menu's two questions to the database (unread notifications, emergency access), asked
+    together once per request."""
+    if "menu_facts" not in g:
+        from ..services.home import menu_facts
 
-    return may_ask(user)
+        g.menu_facts = menu_facts(user)
+    return g.menu_facts
 
 
 def _waiting_approvals(user) -> int:
@@ -87,12 +91,9 @@ def _waiting_casework(user) -> int:
 
 def unread_count(user) -> int:
     """Unread notifications (one indexed count: ix_notifications_user_unread), counted once per
-    request: the menu's badge and the home page's notice show the same number."""
-    if "unread_count" not in g:
-        from ..services.home import unread_notifications
-
-        g.unread_count = unread_notifications(user)
-    return g.unread_count
+    request with the menu's other question: the menu's badge and the home page's notice show the
+    same number."""
+    return _menu_facts(user).unread
 
 
 def _is_current(endpoint: str) -> bool:
