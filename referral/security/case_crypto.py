@@ -78,11 +78,33 @@ def create_case_key(case_id: uuid.UUID) -> FieldCipher:
     return cipher
 
 
+def _wrapped_keys() -> dict | None:
+    """Wrapped data keys read with their files in this app context, not unwrapped yet."""
+    store = _app_globals()
+    if store is None:
+        return None
+    wrapped = store.__dict__.get("_case_wrapped_keys")
+    if wrapped is None:
+        wrapped = store._case_wrapped_keys = {}
+    return wrapped
+
+
+def remember_wrapped_key(row: CaseKey) -> None:
+    """A file's wrapped data key, read in the same statement as the file (`services.cases.get_case`):
+    unwrapped only if the file is decrypted, then as `case_cipher` would have read it itself."""
+    wrapped = _wrapped_keys()
+    if wrapped is not None:
+        wrapped[row.case_id] = row
+
+
 def case_cipher(case_id: uuid.UUID) -> FieldCipher:
     cache = _cache()
     if cache is not None and (cipher := cache.get(case_id)) is not None:
         return cipher
-    row = db.session.execute(select(CaseKey).where(CaseKey.case_id == case_id)).scalar_one_or_none()
+    wrapped = _wrapped_keys()
+    row = wrapped.pop(case_id, None) if wrapped is not None else None
+    if row is None:
+        row = db.session.execute(select(CaseKey).where(CaseKey.case_id == case_id)).scalar_one_or_none()
     if row is None:
         raise DataKeyShredded(f"the data key of file {case_id} was erased; its identity is unreadable")
     cipher = _unwrapped(row)
@@ -116,6 +138,9 @@ def forget_cached_key(case_id: uuid.UUID) -> None:
     cache = _cache()
     if cache is not None:
         cache.pop(case_id, None)
+    wrapped = _wrapped_keys()
+    if wrapped is not None:
+        wrapped.pop(case_id, None)
 
 
 def rewrap(row: CaseKey) -> bool:

@@ -12,7 +12,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 
 from ..audit.log import record
 from ..extensions import db
-from ..models import Agency, Case, CaseBlindIndex, CaseEvent, Referral, Region, User
+from ..models import Agency, Case, CaseBlindIndex, CaseEvent, CaseKey, Referral, Region, User
 from ..models.base import utcnow, uuid7
 from ..models.case import IDENTITY_COLUMNS
 from ..models.vocab import (
@@ -29,7 +29,14 @@ from ..models.vocab import (
 )
 from ..policy import Action, require
 from ..security.blind_index import BlindIndexError
-from ..security.case_crypto import case_cipher, create_case_key, prefetch_case_ciphers, seal, unseal_text
+from ..security.case_crypto import (
+    case_cipher,
+    create_case_key,
+    prefetch_case_ciphers,
+    remember_wrapped_key,
+    seal,
+    unseal_text,
+)
 from ..security.keys import app_keys
 from ..workflows import engine
 from . import duplicates
@@ -362,9 +369,17 @@ def reopen_case(user: User, case: Case, comment: str) -> None:
 
 
 def get_case(case_id: uuid.UUID | str) -> Case | None:
-    """The file with its region and the association that holds it (every file page names both)."""
+    """The file with its region and the association that holds it (every file page names both),
+    and its wrapped data key in the same statement (unwrapped only if the page decrypts it)."""
     try:
         key = case_id if isinstance(case_id, uuid.UUID) else uuid.UUID(str(case_id))
     except ValueError:
         return None
-    return db.session.get(Case, key, options=[joinedload(Case.region), joinedload(Case.owner_agency)])
+    found = db.session.execute(
+        select(Case, CaseKey).outerjoin(CaseKey, CaseKey.case_id == Case.id).where(Case.id == key)
+        .options(joinedload(Case.region), joinedload(Case.owner_agency))).first()
+    if found is None:
+        return None
+    if found.CaseKey is not None:
+        remember_wrapped_key(found.CaseKey)
+    return found.Case

@@ -237,6 +237,29 @@ def test_prefetch_leaves_a_shredded_file_unreadable(app, world):
     assert sum("case_keys" in s for s in seen) == 2
 
 
+def test_a_file_is_read_with_its_key_and_erasure_still_forgets_it(app, world):
+    from referral.services.cases import get_case
+
+    case_id = make_case(world.cw_a).id
+    with app.app_context(), statements() as seen:  # a new request: no key cached
+        loaded = get_case(case_id)
+        assert case_crypto.unseal_text(loaded.id, "cases", "full_name", loaded.id, loaded.full_name_ct) == IDENTITY[
+            "full_name"]
+        assert len(seen) == 1 and "case_keys" in seen[0]  # the file and its key, one statement
+        db.session.execute(db.delete(CaseKey).where(CaseKey.case_id == case_id))
+        get_case(case_id)  # read again with its key, now gone
+        case_crypto.forget_cached_key(case_id)  # as erasure does
+        with pytest.raises(DataKeyShredded):
+            case_crypto.case_cipher(case_id)
+        db.session.rollback()
+    with app.app_context():
+        get_case(case_id)
+        case_crypto.forget_cached_key(case_id)  # a key remembered with its file is forgotten too
+        with statements() as asked:
+            case_crypto.case_cipher(case_id)
+        assert sum("case_keys" in s for s in asked) == 1
+
+
 # --- one policy decision per request, never a stale one -------------------------------------------
 # The file page asks for the same decision four times; it is made once per request, user and file,
 # and made again as soon as a referral or a consent changes, even before that change is flushed.
