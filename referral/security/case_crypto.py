@@ -56,15 +56,20 @@ def _field_aad(table: str, column: str, row_id: object) -> bytes:
     return _aad_prefix(table, column) + _row_text(row_id)
 
 
-def _cache() -> dict | None:
-    """The data keys unwrapped in this app context (one request, or one job); None outside one."""
+def _context_dict(name: str) -> dict | None:
+    """A dictionary kept for this app context (one request, or one job); None outside one."""
     store = _app_globals()
     if store is None:
         return None
-    cache = store.__dict__.get("_case_ciphers")
-    if cache is None:
-        cache = store._case_ciphers = {}
-    return cache
+    kept = store.__dict__.get(name)
+    if kept is None:
+        kept = store.__dict__[name] = {}
+    return kept
+
+
+def _cache() -> dict | None:
+    """The data keys unwrapped in this app context."""
+    return _context_dict("_case_ciphers")
 
 
 def create_case_key(case_id: uuid.UUID) -> FieldCipher:
@@ -80,13 +85,7 @@ def create_case_key(case_id: uuid.UUID) -> FieldCipher:
 
 def _wrapped_keys() -> dict | None:
     """Wrapped data keys read with their files in this app context, not unwrapped yet."""
-    store = _app_globals()
-    if store is None:
-        return None
-    wrapped = store.__dict__.get("_case_wrapped_keys")
-    if wrapped is None:
-        wrapped = store._case_wrapped_keys = {}
-    return wrapped
+    return _context_dict("_case_wrapped_keys")
 
 
 def remember_wrapped_key(row: CaseKey) -> None:
