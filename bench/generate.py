@@ -24,6 +24,7 @@ from sqlalchemy_utils import create_database, database_exists, drop_database
 
 from .files import MAX_REFERRALS, Plan, first_index_by_year, init_worker, make_chunk
 from .network import build_network
+from .paths import unused
 from .progress import Progress
 from .sink import make_sink
 
@@ -241,7 +242,7 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     summary["database_url"] = make_url(args.database_url).render_as_string(hide_password=True)
     RESULTS.mkdir(exist_ok=True)
-    path = RESULTS / f"generate-{datetime.now(UTC):%Y-%m-%d}-{args.files}.json"
+    path = unused(RESULTS / f"generate-{datetime.now(UTC):%Y-%m-%d}-{args.files}.json")
     path.write_text(json.dumps(summary, indent=2) + "\n")
     print(json.dumps(summary, indent=2))
     print(f"summary written to {path}", file=sys.stderr)

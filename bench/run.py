@@ -22,6 +22,7 @@ from sqlalchemy.engine import make_url
 
 from . import measure
 from .generate import DEFAULT_URL, RESULTS, bench_app, ensure_database, generate, migrate, read_meta
+from .paths import unused
 
 QUICK_FILES = 2_000
 #: The planner settings of a PostgreSQL tuned for the data (BENCHMARKS.md), set per connection with
@@ -205,7 +206,7 @@ def main(argv: list[str] | None = None) -> int:
     }
     files = report["database"]["files"]
     suffix = ("-quick" if args.quick else "") + ("-tuned" if args.planner == "tuned" else "")
-    path = args.output or RESULTS / f"{started:%Y-%m-%d}-n{files}{suffix}.json"
+    path = args.output or unused(RESULTS / f"{started:%Y-%m-%d}-n{files}{suffix}.json")
     path.parent.mkdir(parents=True, exist_ok=True)
     for name in ALL:
         if name not in args.only:
