@@ -46,6 +46,7 @@ def _resolved() -> tuple:
 
 
 def translations():
+    """The current context's translations (Babel's `Translations`, or null ones outside a request)."""
     return _resolved()[2]
 
 
@@ -55,13 +56,13 @@ def language() -> str:
 
 
 def gettext(string: str, **variables) -> str:
-    text = _resolved()[2].ugettext(string)
+    text = translations().ugettext(string)
     return text % variables if variables else text
 
 
 def ngettext(singular: str, plural: str, num: int, **variables) -> str:
     variables.setdefault("num", num)
-    return _resolved()[2].ungettext(singular, plural, num) % variables
+    return translations().ungettext(singular, plural, num) % variables
 
 
 def lazy_gettext(string: str, **variables) -> LazyString:
@@ -72,9 +73,9 @@ def install_in_jinja(app) -> None:
     """The templates' `_`, `gettext` and `ngettext` through the remembered translations (in place of
     the ones Flask-Babel installs)."""
     app.jinja_env.install_gettext_callables(
-        gettext=lambda s: _resolved()[2].ugettext(s),
-        ngettext=lambda s, p, n: _resolved()[2].ungettext(s, p, n),
-        pgettext=lambda c, s: _resolved()[2].upgettext(c, s),
-        npgettext=lambda c, s, p, n: _resolved()[2].unpgettext(c, s, p, n),
+        gettext=lambda s: translations().ugettext(s),
+        ngettext=lambda s, p, n: translations().ungettext(s, p, n),
+        pgettext=lambda c, s: translations().upgettext(c, s),
+        npgettext=lambda c, s, p, n: translations().unpgettext(c, s, p, n),
         newstyle=True,
     )
