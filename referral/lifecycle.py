@@ -59,8 +59,10 @@ def user_of_the_session_row(_request=None) -> User | None:
     user_id = getattr(session, "user_id", None)
     if user_id is None:
         return None
-    # Her roles in the same query (joined): every request asks them, the bare ones included.
-    user = db.session.get(User, user_id, options=[joinedload(User.role_rows)])
+    # Her roles in the same query (joined): every request asks them, the bare ones included. Her
+    # agency too: every page's header names it, and it is the agency of every referral her
+    # inbox and her received files list.
+    user = db.session.get(User, user_id, options=[joinedload(User.role_rows), joinedload(User.agency)])
     if user is None or not user.active:
         return None
     return user

@@ -144,13 +144,19 @@ def _decide_case_access(user: User, case: Case) -> Decision:
 def _fields_shared_with_agency(case: Case, agency_id: int) -> frozenset[str] | None:
     """Union of what the agency still reads through each of its referrals (each cut by the consent
     covering its own need, and by the end of access); None when no referral gives it access."""
-    referrals = db.session.execute(
+    # Read as the agency's listing of the file (drafts left out, withdrawn ones kept), which its
+    # file page shows next: `known_recipient_listing` gives it back without a second query.
+    listing = db.session.execute(
         select(Referral).where(
             Referral.case_id == case.id,
             Referral.to_agency_id == agency_id,
-            Referral.status.in_(DELIVERED_STATES),
-        )
+            Referral.status != ReferralStatus.DRAFT,
+        ).order_by(Referral.created_at)
     ).scalars().all()
+    decisions = _request_decisions()
+    if decisions is not None:
+        decisions[(_LISTING, agency_id, case.id)] = listing
+    referrals = [r for r in listing if r.status in DELIVERED_STATES]
     if not referrals:
         return None
     consents = active_consents(case)
@@ -167,10 +173,21 @@ def _fields_shared_with_agency(case: Case, agency_id: int) -> frozenset[str] | N
 # pending in the session (checked before each use), flushed, written in bulk, committed or
 # rolled back.
 
+def known_recipient_listing(user: User, case: Case) -> list[Referral] | None:
+    """The referrals of `case` sent to the user's agency (drafts left out), as the request's access
+    decision read them; None if it did not, or if a referral, consent or service changed since."""
+    decisions = _request_decisions()
+    if decisions is None or _access_changes_pending():
+        return None
+    return decisions.get((_LISTING, user.agency_id, case.id))
+
+
 #: Rows a file decision reads.
 _ACCESS_MODELS = (Referral, Consent, Agency, Service)
 _ACCESS_TABLES = frozenset(model.__table__.name for model in _ACCESS_MODELS)
 _DECISIONS = "_case_decisions"
+#: Key prefix, in the same dictionary, of an agency's listing of a file's referrals.
+_LISTING = "listing"
 
 
 def _request_decisions() -> dict | None:

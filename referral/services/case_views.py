@@ -5,14 +5,15 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import func, select
+from sqlalchemy import func, literal, null, select, type_coerce, union_all
 from sqlalchemy.orm import joinedload
 
 from ..audit.log import record
 from ..extensions import db
 from ..models import Case, CaseEvent, Consent, Referral, ReferralEvent, User
-from ..models.vocab import CaseStatus, ReferralStatus
+from ..models.vocab import CaseStatus, ReferralStatus, Role
 from ..policy import Action, cases_query, referrals_of_case_query, require
+from ..policy.core import known_recipient_listing
 from ..policy.fields import active_categories, active_consents
 from ..policy.recipients import recipient_access
 from ..security.case_crypto import prefetch_case_ciphers, unseal_text
@@ -29,7 +30,13 @@ class CaseRow:
 
 
 def case_referrals(user: User, case: Case) -> list[Referral]:
-    """The referrals of a file she may list, with the agency each went to."""
+    """The referrals of a file she may list, with the agency each went to. A receiving agency's
+    list is the one its access decision read in this request, when it did (all of them went to
+    her own agency, already loaded)."""
+    if case.owner_agency_id != user.agency_id or Role.CASEWORKER not in user.roles:
+        known = known_recipient_listing(user, case)
+        if known is not None:
+            return list(known)
     return list(db.session.execute(referrals_of_case_query(user, case)
                                    .options(joinedload(Referral.to_agency))).scalars())
 
@@ -75,34 +82,40 @@ def timeline(user: User, case: Case, referrals: list[Referral] | None = None) ->
     """Everything that happened to the file that the user may see, oldest first.
 
     `referrals`: the file's referrals as `referrals_of_case_query` lists them for the user, when
-    the page has them already. Actors' names come with the events (two queries in all).
+    the page has them already. Actors' names come with the events: one query.
     """
     decision = require(user, Action.CASE_READ, case)
-    # Plain rows of the columns shown: a file's history is dozens of events, and the ORM would
-    # build an object of every column for each (the file page's largest read).
-    events = (select(CaseEvent.occurred_at, CaseEvent.kind, CaseEvent.details, User.display_name)
+    if referrals is None:
+        referrals = db.session.execute(referrals_of_case_query(user, case)).scalars().all()
+    by_id = {r.id: r for r in referrals if r.case_id == case.id}
+    # Plain rows of the columns shown, the file's events and its referrals' in one statement: a
+    # file's history is dozens of events, and the ORM would build an object of every column for
+    # each (the file page's largest read).
+    events = (select(CaseEvent.occurred_at, CaseEvent.kind.label("kind"), CaseEvent.details,
+                     type_coerce(null(), ReferralEvent.to_status.type).label("to_status"),
+                     type_coerce(null(), ReferralEvent.reason_code.type).label("reason_code"),
+                     type_coerce(null(), ReferralEvent.referral_id.type).label("referral_id"),
+                     User.display_name, literal(0).label("source"))
               .outerjoin(User, User.id == CaseEvent.actor_user_id)
-              .where(CaseEvent.case_id == case.id).order_by(CaseEvent.occurred_at))
+              .where(CaseEvent.case_id == case.id))
     if decision.relation != "owner":
         # Her plan and the association's own approvals are its business, not the recipients'.
         for internal in ("goal\\_%", "case\\_plan\\_%", "case\\_close\\_%", "shred\\_request\\_%"):
             events = events.where(CaseEvent.kind.not_like(internal, escape="\\"))
-    entries = [TimelineEntry(e.occurred_at, f"event_{e.kind}", e.display_name, e.details or {})
-               for e in db.session.execute(events)]
-    if referrals is None:
-        referrals = db.session.execute(referrals_of_case_query(user, case)).scalars().all()
-    by_id = {r.id: r for r in referrals if r.case_id == case.id}
     if by_id:
-        for event in db.session.execute(
-            select(ReferralEvent.occurred_at, ReferralEvent.action, ReferralEvent.to_status,
-                   ReferralEvent.reason_code, ReferralEvent.referral_id, User.display_name)
+        events = union_all(events, (
+            select(ReferralEvent.occurred_at, ReferralEvent.action, null(), ReferralEvent.to_status,
+                   ReferralEvent.reason_code, ReferralEvent.referral_id, User.display_name, literal(1))
             .outerjoin(User, User.id == ReferralEvent.actor_user_id)
-            .where(ReferralEvent.referral_id.in_(list(by_id))).order_by(ReferralEvent.occurred_at)
-        ):
-            entries.append(TimelineEntry(
-                event.occurred_at, f"action_{event.action}", event.display_name,
-                {"to": event.to_status.value, "reason": event.reason_code}, by_id[event.referral_id]))
-    entries.sort(key=lambda e: e.at)
+            .where(ReferralEvent.referral_id.in_(list(by_id)))))
+    events = events.order_by("occurred_at", "source")
+    entries = []
+    for e in db.session.execute(events):
+        if e.source == 0:
+            entries.append(TimelineEntry(e.occurred_at, f"event_{e.kind}", e.display_name, e.details or {}))
+        else:
+            entries.append(TimelineEntry(e.occurred_at, f"action_{e.kind}", e.display_name,
+                                         {"to": e.to_status.value, "reason": e.reason_code}, by_id[e.referral_id]))
     return entries
 
 

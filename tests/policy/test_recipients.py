@@ -234,3 +234,34 @@ def test_the_owner_sees_what_each_agency_still_sees(client, world, referred):
     assert "What the agency still sees" in page
     assert "Phone, address and safe contact instructions, Name" in page  # the police
     assert "Nothing: the referral was declined" in page  # association B
+
+
+def test_the_file_page_lists_what_the_access_decision_read_until_a_referral_changes(app, world):
+    """A receiving agency's file page reuses the referrals its access decision read (one query
+    fewer): the same list as the listing query, withdrawn ones kept, drafts never; and read anew
+    as soon as a referral changes in the request."""
+    from flask import g
+
+    from referral.policy import case_access
+    from referral.policy.core import known_recipient_listing
+    from referral.services.case_views import case_referrals
+
+    case = make_case(world.cw_a)
+    police = world.service(world.police, ServiceCategory.POLICE_PROTECTION)
+    withdrawn = consent_and_refer(world.cw_a, case, police)
+    act(world.cw_a, withdrawn, "withdraw", reason="error")
+    live = consent_and_refer(world.cw_a, case, police)
+    draft = consent_and_refer(world.cw_a, case, police, send=False)  # never the police's to see
+    assert draft.status == ReferralStatus.DRAFT
+    officer = world.officer_police
+    with app.test_request_context():
+        g.user = officer
+        assert case_access(officer, case).relation == "recipient"
+        listed = case_referrals(officer, case)
+        assert [r.id for r in listed] == [withdrawn.id, live.id]
+        assert known_recipient_listing(officer, case) is not None
+        db.session.get(Referral, live.id).status = ReferralStatus.DECLINED  # pending in the session
+        assert known_recipient_listing(officer, case) is None
+        db.session.flush()
+        assert known_recipient_listing(officer, case) is None  # the decisions were forgotten
+        db.session.rollback()
