@@ -11,7 +11,7 @@ from flask_babel import get_locale
 from ..models import Case, CaseGoal, Referral
 from ..models.base import utcnow
 from ..models.case import IDENTITY_COLUMNS
-from ..models.vocab import ReferralStatus
+from ..models.vocab import CaseStatus, ReferralStatus
 from ..policy import Action
 from ..policy.fields import visible_risk_level
 from ..services import (
@@ -164,7 +164,8 @@ def _file_page(case: Case, access, *, purpose: str = "view", **forms) -> dict:
             # The secondary forms are drawn when she opens them (cases.file_form), or when refused;
             # the buttons' small forms are built only if the page shows them.
             consent_form=None if consents_of_case else _consent_form(case), task_form=None, goal_form=None,
-            erasure_form=None, reopen_form=FormOnFirstUse(ReopenForm), confirm_form=FormOnFirstUse(ConfirmForm),
+            erasure_form=None, close_form=None, reopen_form=FormOnFirstUse(ReopenForm),
+            confirm_form=FormOnFirstUse(ConfirmForm),
             recipients_see=case_views.what_recipients_see(case, referrals, consents=consents_of_case),
             emergency_reads=break_glass.accesses_to(g.user, case),
             tasks=tasks.tasks_of_case(g.user, case),
@@ -176,7 +177,7 @@ def _file_page(case: Case, access, *, purpose: str = "view", **forms) -> dict:
             decision_form=FormOnFirstUse(lambda: DecisionForm(formdata=None)),
             may_decide=supervision.is_supervisor(g.user, case.owner_agency_id),
         )
-        context["close_form"] = FormOnFirstUse(lambda: _close_form(referrals))
+        context["open_goals"] = any(view.goal.status == "open" for view in context["goals"])
     context.update(forms)
     return context
 
@@ -187,21 +188,27 @@ ON_DEMAND_FORMS = {
     "goal": (_l("Add a goal agreed with her"), "cases/_form_goal.html"),
     "task": (_l("Plan a follow-up"), "cases/_form_task.html"),
     "erasure": (_l("She asks that her file be erased"), "cases/_form_erasure.html"),
+    "close": (_l("Close the file"), "cases/_form_close.html"),
 }
 
 
-@bp.get("/<case_id>/forms/<any(consent, goal, task, erasure):name>")
+@bp.get("/<case_id>/forms/<any(consent, goal, task, erasure, close):name>")
 def file_form(case_id, name):
     """One secondary form of the file page, blank: on a page of its own (a link, with JavaScript
     off), or as a fragment the page puts in place when she opens it (``?fragment=1``)."""
     case, _access = load_case(case_id, Action.CASE_UPDATE)
     plan.require_owner(g.user, case)
+    if name == "close" and case.status != CaseStatus.OPEN:
+        return redirect(url_for("cases.show", case_id=case.id))  # closed meanwhile: her file shows why
     title, template = ON_DEMAND_FORMS[name]
     forms = {"consent": lambda: {"consent_form": _consent_form(case)},
              "goal": lambda: {"goal_form": _goal_form(case, _own_referrals(case))},
              "task": lambda: {"task_form": _task_form(case)},
              "erasure": lambda: {"erasure_form": ErasureRequestForm(),
-                                 "approval_steps": supervision.steps_of(case.owner_agency_id)}}[name]()
+                                 "approval_steps": supervision.steps_of(case.owner_agency_id)},
+             "close": lambda: {"close_form": _close_form(_own_referrals(case)),
+                               "open_goals": plan.open_goal_count(case) > 0,
+                               "approval_steps": supervision.steps_of(case.owner_agency_id)}}[name]()
     if request.args.get("fragment"):
         return render_template(template, case=case, **forms)
     return render_template("cases/form_only.html", case=case, title=title, template=template, **forms)

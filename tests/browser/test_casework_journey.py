@@ -90,6 +90,7 @@ def test_plan_follow_up_message_partner_letter_and_supervised_closure(browser, l
 
     # The closure goes to her supervisor; the file stays open until she approves.
     page.goto(f"/cases/{case.id}")
+    page.locator("#h-close").click()  # the closure form is fetched when she opens it
     page.locator("#reason").select_option("needs_met")
     page.locator("input[name=services_received][value=legal]").check()
     page.locator("#comment").fill("The complaint is filed; she is safe at her sister's")

@@ -150,7 +150,7 @@ def test_closing_with_open_goals_needs_an_explanation_and_records_what_she_recei
         plan.add_goal(world.cw_a, case, {**GOAL, "target_on": None})
         db.session.commit()
     login(client, world.cw_a)
-    html = client.get(_page(case)).get_data(as_text=True)
+    html = client.get(f"/cases/{case.id}/forms/close").get_data(as_text=True)  # one click away
     ticked = ('<input checked id="services_received-3" name="services_received" type="checkbox" '
               'value="police_protection">')
     assert ticked in html  # her completed referral's service
