@@ -50,6 +50,11 @@ def translations():
     return _resolved()[2]
 
 
+def locale():
+    """The reader's Babel `Locale` (None outside any request), resolved with her translations."""
+    return _resolved()[0]
+
+
 def language() -> str:
     """The reader's language code ("ar", "fr", "en"); "en" outside any request."""
     return _resolved()[1]

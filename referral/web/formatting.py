@@ -10,11 +10,12 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
+from babel import dates
 from flask import Flask
-from flask_babel import format_date, format_datetime, format_decimal
+from flask_babel import format_date, format_decimal, get_timezone
 
 from ..models.base import utcnow
-from ..translation import language, ngettext
+from ..translation import language, locale, ngettext
 
 #: One date style per language, day first, with the month in words so no one reads 12/03 as 12 March.
 DATE_PATTERNS = {"ar": "d MMMM y", "fr": "d MMM y", "en": "d MMM y"}
@@ -34,10 +35,12 @@ def when(value: datetime | None, fmt: str = "medium") -> str:
     values of `fmt` are kept for the templates that name one; they no longer differ.)"""
     if not value:
         return ""
-    date_pattern = DATE_PATTERNS.get(language(), DATE_PATTERNS["en"])
-    if fmt == "date":
-        return format_datetime(value, date_pattern)
-    return format_datetime(value, f"{date_pattern} {TIME_PATTERN}")
+    pattern = DATE_PATTERNS.get(language(), DATE_PATTERNS["en"])
+    if fmt != "date":
+        pattern = f"{pattern} {TIME_PATTERN}"
+    # Babel directly, with the locale resolved once per request: as Flask-Babel's
+    # format_datetime does, without its lookups of the locale and the format on every date.
+    return dates.format_datetime(value, pattern, locale=locale() or "en", tzinfo=get_timezone())
 
 
 def day(value) -> str:

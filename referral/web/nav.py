@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from flask import Flask, g, request, url_for
+from flask import Flask, current_app, g, request, url_for
 
 from ..policy import Action
 from ..policy.core import has_role_for
+from ..translation import language
 from ..translation import lazy_gettext as _l
 
 #: (endpoint, label, permission) in menu order; endpoints absent from the app are skipped.
@@ -45,17 +46,11 @@ class NavItem:
 
 
 def nav_items() -> list[NavItem]:
-    from flask import current_app
-
     user = g.get("user")
     if user is None:
         return []
     items = []
-    for endpoint, label, permission in MENU:
-        if endpoint not in current_app.view_functions:
-            continue
-        if permission is not None and not has_role_for(user, permission):
-            continue
+    for endpoint, url, label in _entries_for(user):
         if endpoint == "cases.emergency_access" and not _menu_facts(user).may_ask_emergency_access:
             continue  # only agencies that answer emergencies may ask: the page would refuse her
         badge = unread_count(user) if endpoint == "notifications.index" else 0
@@ -63,8 +58,23 @@ def nav_items() -> list[NavItem]:
             badge = _waiting_approvals(user)
         if endpoint == "supervision.index":
             badge = _waiting_casework(user)
-        items.append(NavItem(url_for(endpoint), str(label), _is_current(endpoint), badge))
+        items.append(NavItem(url, label, _is_current(endpoint), badge))
     return items
+
+
+def _entries_for(user) -> tuple[tuple[str, str, str], ...]:
+    """(endpoint, address, label) of the entries her roles open, in the reader's language: the
+    same for every page she opens, so built once per process for each set of roles, language and
+    address of the app (the facts of the database are asked per request, in `nav_items`)."""
+    key = (frozenset(user.roles) if user.active else frozenset(), language(), request.script_root)
+    cache = current_app.extensions.setdefault("masar_nav_entries", {})
+    entries = cache.get(key)
+    if entries is None:
+        entries = cache[key] = tuple(
+            (endpoint, url_for(endpoint), str(label)) for endpoint, label, permission in MENU
+            if endpoint in current_app.view_functions
+            and (permission is None or has_role_for(user, permission)))
+    return entries
 
 
 def _menu_facts(user):
