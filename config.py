@@ -186,6 +186,7 @@ def load_config(name: str | None = None) -> dict:
         #: Run the SLA sweeps inside the web process (single-node installs).
         "SCHEDULER_IN_WEB": _env_bool("MASAR_SCHEDULER_IN_WEB", env == "development"),
         "BABEL_DEFAULT_LOCALE": "ar",
+        #: Never used: `i18n.select_timezone` always answers (her agency's zone, else DEFAULT_TIMEZONE).
         "BABEL_DEFAULT_TIMEZONE": "UTC",
         "BABEL_TRANSLATION_DIRECTORIES": str(BASE_DIR / "translations"),
         "LANGUAGES": ("ar", "fr", "en"),

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from zoneinfo import ZoneInfo
+
 from flask import Blueprint, Flask, abort, g, redirect, request, session, url_for
 
 from .extensions import babel
@@ -35,6 +37,18 @@ def select_locale() -> str:
     return current_app.config["BABEL_DEFAULT_LOCALE"]
 
 
+def select_timezone() -> ZoneInfo:
+    """The reader's clock: her agency's time zone, else the deployment's (MASAR_DEFAULT_TIMEZONE).
+    Every date and time a page shows is on it, as her follow-ups and the SLA's working hours
+    already were. A `ZoneInfo`, as they use, so that all of them read the same time zone database
+    (Flask-Babel would otherwise turn the name into a pytz zone, whose rules can differ)."""
+    from flask import current_app
+
+    user = g.get("user")
+    agency = getattr(user, "agency", None) if user is not None else None
+    return ZoneInfo(getattr(agency, "timezone", None) or current_app.config["DEFAULT_TIMEZONE"])
+
+
 def text_direction() -> str:
     return "rtl" if language() in RTL_LANGUAGES else "ltr"
 
@@ -54,7 +68,7 @@ def set_language():
 
 
 def init_i18n(app: Flask) -> None:
-    babel.init_app(app, locale_selector=select_locale)
+    babel.init_app(app, locale_selector=select_locale, timezone_selector=select_timezone)
     install_in_jinja(app)
     app.register_blueprint(bp)
 

@@ -8,11 +8,11 @@ one day-first style per language; signed numbers are isolated so "<5" is never m
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 
 from babel import dates
 from flask import Flask
-from flask_babel import format_date, format_decimal, get_timezone
+from flask_babel import format_decimal, get_timezone
 
 from ..models.base import utcnow
 from ..translation import language, locale, ngettext
@@ -31,7 +31,8 @@ LIST_SEPARATORS = {"ar": "، "}
 
 
 def when(value: datetime | None, fmt: str = "medium") -> str:
-    """A date and time in the reader's one style; `fmt` "date" leaves the time out. (The other
+    """A date and time in the reader's one style, on her clock (her agency's time zone:
+    `i18n.select_timezone`); `fmt` "date" leaves the time out, the day being hers too. (The other
     values of `fmt` are kept for the templates that name one; they no longer differ.)"""
     if not value:
         return ""
@@ -44,13 +45,18 @@ def when(value: datetime | None, fmt: str = "medium") -> str:
 
 
 def day(value) -> str:
-    """A calendar day (a date, or one stored as ISO text, no time zone) in the same style as `when`."""
+    """A calendar day (a date, or one stored as ISO text, no time zone; an instant is the day it was
+    on the reader's clock) in the same style as `when`."""
     if isinstance(value, str) and value:
         try:
             value = date.fromisoformat(value)
         except ValueError:
             return value  # shown as it was recorded rather than not at all
-    return format_date(value, DATE_PATTERNS.get(language(), DATE_PATTERNS["en"])) if value else ""
+    if not value:
+        return ""
+    if isinstance(value, datetime):  # an instant: the day it was on her clock
+        value = (value if value.tzinfo else value.replace(tzinfo=UTC)).astimezone(get_timezone()).date()
+    return dates.format_date(value, DATE_PATTERNS.get(language(), DATE_PATTERNS["en"]), locale=locale() or "en")
 
 
 def _count_and_unit(seconds: float) -> tuple[int, str]:

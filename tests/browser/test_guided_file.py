@@ -14,6 +14,7 @@ def test_a_refused_close_focuses_the_error_summary_and_its_link_leads_to_the_fie
     _log_in(page, world.cw_a)
     page.goto(f"/cases/{case.id}")
     expect(page.locator("a.button.primary")).to_have_attribute("href", "#consent")  # consent comes first
+    page.locator("#h-close").click()  # the closure form is fetched when she opens it
     page.locator("#comment").fill("She moved to her sister's")
     page.locator("form[action$='/close'] button[type=submit]").click()
 
