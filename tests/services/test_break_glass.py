@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 from datetime import timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -46,6 +47,10 @@ def test_exact_identity_opens_the_file_for_an_hour_and_tells_her_association(cli
     assert response.status_code == 302
     page = client.get(response.headers["Location"]).get_data(as_text=True)
     assert IDENTITY["full_name"] in page and IDENTITY["address"] in page
+    # When it ends, on her agency's clock like every time the pages show.
+    ends = (utcnow() + timedelta(hours=1)).astimezone(ZoneInfo(world.hospital.timezone))
+    notice = page[page.index('class="notice"'):][:400]
+    assert ends.strftime("%H:%M") in notice and "UTC" not in notice and "بالتوقيت العالمي" not in notice
 
     grant = _events("case.break_glass_read")[0]
     assert grant.purpose == "break_glass" and grant.break_glass_reason == "danger_now"
