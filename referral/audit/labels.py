@@ -161,6 +161,7 @@ FIELDS = {
 PURPOSES = {
     "view": _l("to work on the file"),
     "print": _l("to print a summary of the file"),
+    "history": _l("to read the file's history"),
     "update": _l("to change the file"),
     "edit": _l("to change the file"),
     "referral": _l("for a referral"),

@@ -8,6 +8,7 @@ from datetime import date
 from flask import Blueprint, abort, flash, g, redirect, render_template, request, send_file, url_for
 from flask_babel import get_locale
 
+from ..audit.log import record
 from ..models import Case, CaseGoal, Referral
 from ..models.base import utcnow
 from ..models.case import IDENTITY_COLUMNS
@@ -143,7 +144,7 @@ def show(case_id):
     return render_template("cases/show.html", **_file_page(case, access))
 
 
-def _file_page(case: Case, access, *, purpose: str = "view", **forms) -> dict:
+def _file_page(case: Case, access, *, purpose: str = "view", with_timeline: bool = False, **forms) -> dict:
     """What the file page shows; `forms` replaces a blank form by the one she submitted (refused,
     shown again with what she typed and why)."""
     identity = cases.read_identity(g.user, case, purpose=purpose)
@@ -152,7 +153,9 @@ def _file_page(case: Case, access, *, purpose: str = "view", **forms) -> dict:
     is_owner = access.relation == "owner"
     context = {"case": case, "access": access, "identity": identity, "referrals": referrals, "is_owner": is_owner,
                "risk_level": visible_risk_level(access, case),
-               "timeline": case_views.timeline(g.user, case, referrals), "note_form": FormOnFirstUse(NoteForm)}
+               # The history is on the page printed; on the screen it is read when opened.
+               "timeline": case_views.timeline(g.user, case, referrals) if with_timeline else None,
+               "note_form": FormOnFirstUse(NoteForm)}
     if is_owner:
         consents_of_case = consents.consents_of(case)
         assessment = assessments.latest_assessment(case)
@@ -241,7 +244,22 @@ def _task_form(case: Case, formdata=None) -> TaskForm:
 def summary(case_id):
     """The file on paper: what the viewer may see, no form and no button (a print stylesheet)."""
     case, access = load_case(case_id, Action.CASE_READ)
-    return render_template("cases/summary.html", printed_at=utcnow(), **_file_page(case, access, purpose="print"))
+    return render_template("cases/summary.html", printed_at=utcnow(),
+                           **_file_page(case, access, purpose="print", with_timeline=True))
+
+
+@bp.get("/<case_id>/timeline")
+def timeline(case_id):
+    """The file's history: in its place on the file page when she opens it (``?fragment=1``), or
+    on a page of its own. Whoever may read the file reads it, as she sees it there (a receiving
+    agency not the association's own steps); every reading is in the access log."""
+    case, _access = load_case(case_id, Action.CASE_READ)
+    entries = case_views.timeline(g.user, case, case_views.case_referrals(g.user, case))
+    record("case.read", object_type="case", object_id=case.id, case_id=case.id, purpose="history",
+           details={"case_number": case.case_number})
+    if request.args.get("fragment"):
+        return render_template("cases/_timeline.html", case=case, timeline=entries)
+    return render_template("cases/timeline.html", case=case, timeline=entries)
 
 
 def _refused_on_file_page(case: Case, access, **forms):

@@ -107,6 +107,7 @@ def test_plan_follow_up_message_partner_letter_and_supervised_closure(browser, l
     supervisor.close()
     page.goto(f"/cases/{case.id}")
     expect(page.locator("#h-close")).to_have_text("Reopen the file")
+    page.locator("#h-timeline").click()  # the history is fetched when she opens it
     expect(page.locator("ol.timeline")).to_contain_text("Closure approved by the supervisor")
     snap(page, "casework-closed-after-approval")
     page_log.assert_clean()

@@ -51,7 +51,7 @@ def test_a_goal_agreed_with_her_is_on_her_file_and_sealed(client, world):
     assert b"complaint" not in goal.goal_ct and b"Lawyer" not in (goal.actions_ct or b"")
     html = client.get(_page(case)).get_data(as_text=True)
     assert "File a complaint against her husband" in html and "<li dir=\"auto\">Lawyer</li>" in html
-    assert "Goal added to her plan" in html  # on the timeline
+    assert "Goal added to her plan" in client.get(f"/cases/{case.id}/timeline").get_data(as_text=True)
     actions = db.session.execute(select(AuditEvent.action).where(AuditEvent.action.like("plan.%"))).scalars().all()
     assert "plan.goal_add" in actions and "plan.read" in actions
 
@@ -85,7 +85,8 @@ def test_recipients_and_other_associations_never_see_or_touch_the_plan(client, o
     login(other_client, world.officer_police)
     html = other_client.get(_page(case)).get_data(as_text=True)
     assert "File a complaint" not in html and 'id="plan"' not in html
-    assert "Goal added" not in html and "هدف" not in html  # not even on the timeline
+    history = other_client.get(f"/cases/{case.id}/timeline").get_data(as_text=True)
+    assert "Goal added" not in history and "هدف" not in history  # not even on the timeline
     token = csrf_token(other_client, _page(case))
     assert other_client.post(f"/cases/{case.id}/goals", data={**GOAL, "csrf_token": token}).status_code in (403, 404)
     assert other_client.post(f"/cases/{case.id}/goals/{goal.id}/achieved",

@@ -34,6 +34,12 @@ def _page(case):
     return f"/cases/{case.id}"
 
 
+def _page_and_history(client, case) -> str:
+    """The file page and its timeline (read when she opens it)."""
+    history = client.get(f"/cases/{case.id}/timeline").get_data(as_text=True)
+    return client.get(_page(case)).get_data(as_text=True) + history
+
+
 def _ask_to_close(client, case, **fields):
     data = {"reason": "needs_met", "services_received": ["legal"], "comment": "", **fields,
             "csrf_token": csrf_token(client, _page(case))}
@@ -61,7 +67,7 @@ def test_a_closure_waits_for_the_supervisor_and_the_file_stays_usable(client, ot
     [approval] = _approvals(case)
     assert approval.status == ApprovalStatus.PENDING and approval.payload == {"reason": "needs_met",
                                                                               "services_received": ["legal"]}
-    html = client.get(_page(case)).get_data(as_text=True)
+    html = _page_and_history(client, case)
     assert "Waiting for a supervisor" in html and "Closure sent to the supervisor" in html
     # Still usable: a goal can be added while it waits.
     assert client.post(f"/cases/{case.id}/goals", data={**GOAL, "csrf_token": csrf_token(client, _page(case))}
@@ -99,7 +105,7 @@ def test_a_return_needs_comments_and_brings_them_back_to_her(client, other_clien
     assert _approvals(case)[0].status == ApprovalStatus.PENDING
     assert _decide(other_client, approval, "return", "Call her once more first").status_code == 302
     assert _approvals(case)[0].status == ApprovalStatus.REFUSED
-    html = client.get(_page(case)).get_data(as_text=True)
+    html = _page_and_history(client, case)
     assert "Call her once more first" in html and "Closure returned by the supervisor" in html
     assert b"Call her once more" not in _approvals(case)[0].decision_comment_ct
     db.session.expire_all()
@@ -150,7 +156,7 @@ def test_her_plan_is_approved_as_it_was_sent(client, other_client, world, superv
     assert client.post(f"/cases/{case.id}/plan/approval", data={"csrf_token": token}).status_code == 302
     assert _decide(other_client, _approvals(case)[1], "approve").status_code == 302
     assert _approvals(case)[1].status == ApprovalStatus.APPROVED
-    assert "Plan approved by the supervisor" in client.get(_page(case)).get_data(as_text=True)
+    assert "Plan approved by the supervisor" in _page_and_history(client, case)
 
 
 def test_recipients_see_nothing_of_the_association_s_approvals(client, world, supervised):
@@ -160,7 +166,7 @@ def test_recipients_see_nothing_of_the_association_s_approvals(client, world, su
         supervision.request_closure(world.cw_a, case, "needs_met", "She moved", [])
         db.session.commit()
     login(client, world.officer_police)
-    html = client.get(_page(case)).get_data(as_text=True)
+    html = _page_and_history(client, case)
     assert 'id="approvals"' not in html and "She moved" not in html and "supervisor" not in html.lower()
 
 
