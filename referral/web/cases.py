@@ -8,7 +8,6 @@ from datetime import date
 from flask import Blueprint, abort, flash, g, redirect, render_template, request, send_file, url_for
 from flask_babel import get_locale
 
-from ..audit.log import record
 from ..models import Case, CaseGoal, Referral
 from ..models.base import utcnow
 from ..models.case import IDENTITY_COLUMNS
@@ -254,12 +253,11 @@ def timeline(case_id):
     on a page of its own. Whoever may read the file reads it, as she sees it there (a receiving
     agency not the association's own steps); every reading is in the access log."""
     case, _access = load_case(case_id, Action.CASE_READ)
-    entries = case_views.timeline(g.user, case, case_views.case_referrals(g.user, case))
-    record("case.read", object_type="case", object_id=case.id, case_id=case.id, purpose="history",
-           details={"case_number": case.case_number})
+    entries = case_views.file_history(g.user, case)
     if request.args.get("fragment"):
         return render_template("cases/_timeline.html", case=case, timeline=entries)
-    return render_template("cases/timeline.html", case=case, timeline=entries)
+    return render_template("cases/form_only.html", case=case, title=_("Timeline"), template="cases/_timeline.html",
+                           timeline=entries)
 
 
 def _refused_on_file_page(case: Case, access, **forms):
