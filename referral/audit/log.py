@@ -33,7 +33,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlalchemy import Sequence, event, func, insert, select, update
+from sqlalchemy import Sequence, bindparam, event, func, insert, select, update
 from sqlalchemy.orm import ORMExecuteState, Session, SessionTransaction
 from sqlalchemy.sql import visitors
 from sqlalchemy.sql.elements import TextClause
@@ -202,10 +202,13 @@ def _append(session: Session, events: list[StagedEvent]) -> None:
     session.execute(insert(_EVENTS), rows)
 
 
+#: Built once: every audited request draws its ids.
+_DRAW_IDS = select(Sequence(ID_SEQUENCE).next_value()).select_from(func.generate_series(1, bindparam("count")))
+
+
 def _new_ids(session: Session, count: int) -> list[int]:
     if session.get_bind().dialect.name == "postgresql":
-        draws = select(Sequence(ID_SEQUENCE).next_value()).select_from(func.generate_series(1, count))
-        return list(session.execute(draws).scalars())
+        return list(session.execute(_DRAW_IDS, {"count": count}).scalars())
     # SQLite has one writer at a time: once this transaction writes, max(id) stays its own until it
     # commits. Writing the head row (unchanged) takes that lock first, as BEGIN IMMEDIATE would.
     session.execute(update(_HEAD).where(_HEAD.c.id == HEAD_ID).values(id=_HEAD.c.id))

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from flask import g, has_app_context
-from sqlalchemy import event, select
+from sqlalchemy import bindparam, event, select
 
 from ..extensions import db
 from ..models import (
@@ -141,18 +141,19 @@ def _decide_case_access(user: User, case: Case) -> Decision:
     return Decision(False, "none")
 
 
+#: Built once (CONTRIBUTING.md, "Statements a page runs on every visit").
+_AGENCYS_LISTING = (select(Referral).where(Referral.case_id == bindparam("case_id"),
+                                           Referral.to_agency_id == bindparam("agency_id"),
+                                           Referral.status != ReferralStatus.DRAFT)
+                    .order_by(Referral.created_at))
+
+
 def _fields_shared_with_agency(case: Case, agency_id: int) -> frozenset[str] | None:
     """Union of what the agency still reads through each of its referrals (each cut by the consent
     covering its own need, and by the end of access); None when no referral gives it access."""
     # Read as the agency's listing of the file (drafts left out, withdrawn ones kept), which its
     # file page shows next: `known_recipient_listing` gives it back without a second query.
-    listing = db.session.execute(
-        select(Referral).where(
-            Referral.case_id == case.id,
-            Referral.to_agency_id == agency_id,
-            Referral.status != ReferralStatus.DRAFT,
-        ).order_by(Referral.created_at)
-    ).scalars().all()
+    listing = db.session.execute(_AGENCYS_LISTING, {"case_id": case.id, "agency_id": agency_id}).scalars().all()
     decisions = _request_decisions()
     if decisions is not None:
         decisions[(_LISTING, agency_id, case.id)] = listing

@@ -2,19 +2,20 @@
 
 from __future__ import annotations
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 
 from ..extensions import db
 from ..models import Agency, Case, Consent, Service
 from ..models.vocab import SharedField
 
+#: Built once (CONTRIBUTING.md, "Statements a page runs on every visit").
+_ACTIVE_CONSENTS = select(Consent).where(Consent.case_id == bindparam("case_id"), Consent.withdrawn_at.is_(None))
+_ACTIVE_CATEGORIES = select(Service.agency_id, Service.category).where(
+    Service.agency_id.in_(bindparam("agency_ids", expanding=True)), Service.active.is_(True))
+
 
 def active_consents(case: Case) -> list[Consent]:
-    return list(
-        db.session.execute(
-            select(Consent).where(Consent.case_id == case.id, Consent.withdrawn_at.is_(None))
-        ).scalars()
-    )
+    return list(db.session.execute(_ACTIVE_CONSENTS, {"case_id": case.id}).scalars())
 
 
 def consent_for(case: Case, agency: Agency | None, service_category=None, *,
@@ -54,9 +55,7 @@ def active_categories(agency_ids) -> dict[int, frozenset]:
     service objects: a file page asks this of every agency its referrals went to)."""
     found: dict[int, set] = {agency_id: set() for agency_id in agency_ids}
     if found:
-        for agency_id, category in db.session.execute(
-                select(Service.agency_id, Service.category).where(Service.agency_id.in_(list(found)),
-                                                                  Service.active.is_(True))):
+        for agency_id, category in db.session.execute(_ACTIVE_CATEGORIES, {"agency_ids": list(found)}):
             found[agency_id].add(category)
     return {agency_id: frozenset(categories) for agency_id, categories in found.items()}
 

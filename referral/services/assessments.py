@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import joinedload
 
 from ..audit.log import record
@@ -25,12 +25,15 @@ def assessments_of(case: Case, limit: int = 100) -> list[RiskAssessment]:
                                    .limit(limit)).scalars())
 
 
+#: Built once (CONTRIBUTING.md, "Statements a page runs on every visit").
+_LATEST_ASSESSMENT = (select(RiskAssessment).where(RiskAssessment.case_id == bindparam("case_id"))
+                      .options(joinedload(RiskAssessment.assessed_by).lazyload(User.role_rows))
+                      .order_by(RiskAssessment.assessed_at.desc(), RiskAssessment.id.desc()).limit(1))
+
+
 def latest_assessment(case: Case) -> RiskAssessment | None:
     """Her latest assessment, with who made it."""
-    return db.session.execute(select(RiskAssessment).where(RiskAssessment.case_id == case.id)
-                              .options(joinedload(RiskAssessment.assessed_by).lazyload(User.role_rows))
-                              .order_by(RiskAssessment.assessed_at.desc(), RiskAssessment.id.desc())
-                              .limit(1)).scalar_one_or_none()
+    return db.session.execute(_LATEST_ASSESSMENT, {"case_id": case.id}).scalar_one_or_none()
 
 
 def assess_risk(user: User, case: Case, answers: dict[str, bool], *, judged_level: RiskLevel | str | None = None,

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import uuid
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 
 from ..audit.log import record
 from ..extensions import db
@@ -46,11 +46,15 @@ def add_attachment(user: User, case: Case, *, filename: str, content_type: str, 
     return attachment
 
 
+#: Built once (CONTRIBUTING.md, "Statements a page runs on every visit").
+_ATTACHMENTS_OF_CASE = (select(Attachment).where(Attachment.case_id == bindparam("case_id"))
+                        .order_by(Attachment.created_at))
+
+
 def list_attachments(user: User, case: Case) -> list[tuple[Attachment, str]]:
     """The owner's view: attachments with their decrypted names (the content stays sealed)."""
     require(user, Action.CASE_UPDATE, case)
-    rows = db.session.execute(select(Attachment).where(Attachment.case_id == case.id)
-                              .order_by(Attachment.created_at)).scalars().all()
+    rows = db.session.execute(_ATTACHMENTS_OF_CASE, {"case_id": case.id}).scalars().all()
     if case.shredded_at is not None:
         return []
     if rows:

@@ -20,7 +20,7 @@ import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select
 
 from ..audit import deferred
 from ..audit.log import COMMITTED_LOG, record
@@ -175,17 +175,20 @@ def grants_today(user: User) -> int:
     ).scalar_one()
 
 
+#: Built once (CONTRIBUTING.md, "Statements a page runs on every visit").
+_EMERGENCY_ACCESSES_TO = (
+    select(AuditEvent).where(AuditEvent.case_id == bindparam("case_id"), AuditEvent.action.in_([GRANT, PENDING]),
+                             AuditEvent.purpose == "break_glass")
+    .order_by(AuditEvent.id.desc()).limit(50)
+    # Only others' emergency reads: her page's own events are not needed, and appending them
+    # here would hold the log's head lock while the page renders (every audited request waits).
+    .execution_options(**COMMITTED_LOG))
+
+
 def accesses_to(user: User, case: Case) -> list[tuple[AuditEvent, str | None]]:
     """Emergency grants and requests on the owner's file, newest first, with their notes: who, when, why."""
     require(user, Action.CASE_UPDATE, case)  # the owning association only
-    rows = db.session.execute(
-        select(AuditEvent).where(AuditEvent.case_id == case.id, AuditEvent.action.in_([GRANT, PENDING]),
-                                 AuditEvent.purpose == "break_glass")
-        .order_by(AuditEvent.id.desc()).limit(50)
-        # Only others' emergency reads: her page's own events are not needed, and appending them
-        # here would hold the log's head lock while the page renders (every audited request waits).
-        .execution_options(**COMMITTED_LOG)
-    ).scalars().all()
+    rows = db.session.execute(_EMERGENCY_ACCESSES_TO, {"case_id": case.id}).scalars().all()
     return [(row, note_of(row)) for row in rows]
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import joinedload
 
 from ..audit.log import record
@@ -18,11 +18,14 @@ from .records import get_record
 SHAREABLE = frozenset(f.value for f in SharedField)
 
 
+#: Built once (CONTRIBUTING.md, "Statements a page runs on every visit").
+_CONSENTS_OF_CASE = (select(Consent).where(Consent.case_id == bindparam("case_id"))
+                     .options(joinedload(Consent.agency)).order_by(Consent.recorded_at, Consent.id))
+
+
 def consents_of(case: Case) -> list[Consent]:
     """The file's consents, withdrawn ones included, oldest first, with the agency each names."""
-    return list(db.session.execute(select(Consent).where(Consent.case_id == case.id)
-                                   .options(joinedload(Consent.agency))
-                                   .order_by(Consent.recorded_at, Consent.id)).scalars())
+    return list(db.session.execute(_CONSENTS_OF_CASE, {"case_id": case.id}).scalars())
 
 
 def consent_of(case: Case, consent_id) -> Consent | None:

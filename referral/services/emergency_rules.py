@@ -7,7 +7,7 @@ widening emergency access is exactly what they watch for.
 
 from __future__ import annotations
 
-from sqlalchemy import delete, exists, select
+from sqlalchemy import bindparam, delete, exists, select
 
 from ..audit.log import record
 from ..extensions import db
@@ -31,21 +31,27 @@ def current_rules() -> frozenset[Rule]:
         select(EmergencyEligibility.service_category, EmergencyEligibility.role)))
 
 
+#: `may_ask` as an SQL condition on `may_ask_parameters`, for a statement that asks other things
+#: too (the menu's). Built once (CONTRIBUTING.md, "Statements a page runs on every visit").
+MAY_ASK = exists(
+    select(Service.id).join(EmergencyEligibility, EmergencyEligibility.service_category == Service.category)
+    .where(Service.agency_id == bindparam("agency_id"), Service.active.is_(True),
+           EmergencyEligibility.role.in_(bindparam("eligible_roles", expanding=True))))
+_MAY_ASK = select(MAY_ASK)
+
+
 def may_ask(user: User) -> bool:
     """Whether one of `user`'s roles is eligible in a kind of service her agency offers (one query)."""
-    eligible = may_ask_clause(user)
-    return eligible is not None and bool(db.session.execute(select(eligible)).scalar())
+    parameters = may_ask_parameters(user)
+    return parameters is not None and bool(db.session.execute(_MAY_ASK, parameters).scalar())
 
 
-def may_ask_clause(user: User):
-    """`may_ask` as an SQL condition, for a statement that asks other things too (the menu's);
-    None when her account alone answers no."""
+def may_ask_parameters(user: User) -> dict | None:
+    """`MAY_ASK`'s parameters for `user`; None when her account alone answers no."""
     roles = [r for r in user.roles if r in ELIGIBLE_ROLES]
     if not user.active or not roles or user.agency_id is None:
         return None
-    return exists(
-        select(Service.id).join(EmergencyEligibility, EmergencyEligibility.service_category == Service.category)
-        .where(Service.agency_id == user.agency_id, Service.active.is_(True), EmergencyEligibility.role.in_(roles)))
+    return {"agency_id": user.agency_id, "eligible_roles": roles}
 
 
 def set_rules(admin: User, rules: set[Rule]) -> bool:

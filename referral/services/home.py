@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import func, literal, select
+from sqlalchemy import bindparam, func, literal, select
 from sqlalchemy.orm import joinedload
 
 from ..extensions import db
@@ -71,10 +71,13 @@ def home_panels(user: User, now: datetime) -> dict:
     return panels
 
 
-def _unread_count(user: User):
-    """Her unread notifications, counted from ix_notifications_user_unread."""
-    return select(func.count()).select_from(Notification).where(Notification.user_id == user.id,
-                                                                Notification.read_at.is_(None))
+#: Her unread notifications, counted from ix_notifications_user_unread. Built once
+#: (CONTRIBUTING.md, "Statements a page runs on every visit"), with the menu's other question or not.
+_UNREAD_COUNT = (select(func.count()).select_from(Notification)
+                 .where(Notification.user_id == bindparam("user_id"), Notification.read_at.is_(None))
+                 .scalar_subquery())
+_MENU_FACTS = select(_UNREAD_COUNT, emergency_rules.MAY_ASK)
+_MENU_FACTS_NEVER_ELIGIBLE = select(_UNREAD_COUNT, literal(False))
 
 
 @dataclass(frozen=True)
@@ -86,7 +89,9 @@ class MenuFacts:
 def menu_facts(user: User) -> MenuFacts:
     """What every page's menu asks of the database, in one statement: her unread notifications,
     and whether she may ask for emergency access (`emergency_rules.may_ask`)."""
-    eligible = emergency_rules.may_ask_clause(user)
-    unread, may_ask = db.session.execute(select(
-        _unread_count(user).scalar_subquery(), eligible if eligible is not None else literal(False))).one()
+    eligible = emergency_rules.may_ask_parameters(user)
+    if eligible is None:
+        unread, may_ask = db.session.execute(_MENU_FACTS_NEVER_ELIGIBLE, {"user_id": user.id}).one()
+    else:
+        unread, may_ask = db.session.execute(_MENU_FACTS, {"user_id": user.id, **eligible}).one()
     return MenuFacts(unread, bool(may_ask))

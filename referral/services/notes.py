@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import func, select, update
+from sqlalchemy import bindparam, func, select, update
 from sqlalchemy.orm import joinedload
 
 from ..audit.log import record
@@ -71,6 +71,13 @@ def unread_messages(user: User, referral_ids: list) -> dict:
     return dict(rows.all())
 
 
+#: Built once (CONTRIBUTING.md, "Statements a page runs on every visit").
+#: Authors come with the notes (the page shows their names), not one query each.
+_NOTES_OF_CASE = (select(Note).where(Note.case_id == bindparam("case_id")).order_by(Note.created_at)
+                  .options(joinedload(Note.author).lazyload(User.role_rows)))
+_NOTES_OF_REFERRAL = _NOTES_OF_CASE.where(Note.referral_id == bindparam("referral_id"))
+
+
 def visible_notes(user: User, case: Case, *, referral: Referral | None = None) -> list[tuple[Note, str]]:
     """Notes she may read, decrypted: all for the owner; a recipient sees the notes of her referral."""
     if referral is not None and referral.to_agency_id == user.agency_id:
@@ -83,12 +90,10 @@ def visible_notes(user: User, case: Case, *, referral: Referral | None = None) -
         return []
     if case.shredded_at is not None:
         return []
-    # Authors come with the notes (the page shows their names), not one query each.
-    query = (select(Note).where(Note.case_id == case.id).order_by(Note.created_at)
-             .options(joinedload(Note.author).lazyload(User.role_rows)))
-    if referral is not None:
-        query = query.where(Note.referral_id == referral.id)
-    notes = db.session.execute(query).scalars().all()
+    if referral is None:
+        notes = db.session.execute(_NOTES_OF_CASE, {"case_id": case.id}).scalars().all()
+    else:
+        notes = db.session.execute(_NOTES_OF_REFERRAL, {"case_id": case.id, "referral_id": referral.id}).scalars().all()
     if notes:
         record("note.read", object_type="case", object_id=case.id, case_id=case.id, fields=["body"],
                details={"count": len(notes)})

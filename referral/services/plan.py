@@ -10,7 +10,7 @@ import uuid
 from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select
 
 from ..audit.log import record
 from ..extensions import db
@@ -169,12 +169,16 @@ def open_goal_count(case: Case) -> int:
                              .where(CaseGoal.case_id == case.id, CaseGoal.status == "open")) or 0
 
 
+#: Built once (CONTRIBUTING.md, "Statements a page runs on every visit").
+_GOALS_OF_CASE = (select(CaseGoal).where(CaseGoal.case_id == bindparam("case_id"))
+                  .order_by(CaseGoal.status != "open", CaseGoal.target_on.is_(None), CaseGoal.target_on,
+                            CaseGoal.created_at))
+
+
 def goals_of_case(user: User, case: Case) -> list[GoalView]:
     """The plan at a glance: open goals first, by target date; the read is logged."""
     require_owner(user, case)
-    goals = db.session.execute(select(CaseGoal).where(CaseGoal.case_id == case.id)
-                               .order_by(CaseGoal.status != "open", CaseGoal.target_on.is_(None),
-                                         CaseGoal.target_on, CaseGoal.created_at)).scalars().all()
+    goals = db.session.execute(_GOALS_OF_CASE, {"case_id": case.id}).scalars().all()
     if not goals:
         return []
     if case.shredded_at is not None:

@@ -10,7 +10,7 @@ access log; what the two write is sealed under the file's key.
 
 from __future__ import annotations
 
-from sqlalchemy import delete, select
+from sqlalchemy import bindparam, delete, select
 
 from ..audit.log import record
 from ..extensions import db
@@ -63,11 +63,15 @@ def pending_of_case(case: Case) -> list[CaseworkApproval]:
                               .order_by(CaseworkApproval.requested_at)).scalars().all()
 
 
+#: Built once (CONTRIBUTING.md, "Statements a page runs on every visit").
+_RECENT_OF_CASE = (select(CaseworkApproval).where(CaseworkApproval.case_id == bindparam("case_id"))
+                   .order_by(CaseworkApproval.status != ApprovalStatus.PENDING, CaseworkApproval.requested_at.desc())
+                   .limit(bindparam("limit")))
+
+
 def recent_of_case(case: Case, limit: int = 5) -> list[CaseworkApproval]:
     """The file's requests, pending first, then the latest decided (their comments are the point)."""
-    return db.session.execute(select(CaseworkApproval).where(CaseworkApproval.case_id == case.id)
-                              .order_by(CaseworkApproval.status != ApprovalStatus.PENDING,
-                                        CaseworkApproval.requested_at.desc()).limit(limit)).scalars().all()
+    return db.session.execute(_RECENT_OF_CASE, {"case_id": case.id, "limit": limit}).scalars().all()
 
 
 def waiting_for(user: User) -> list[CaseworkApproval]:

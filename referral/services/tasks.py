@@ -9,7 +9,7 @@ from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from flask import current_app
-from sqlalchemy import select, update
+from sqlalchemy import bindparam, select, update
 from sqlalchemy.orm import selectinload
 
 from ..audit.log import record
@@ -79,12 +79,16 @@ def close_task(user: User, case: Case, task_id: uuid.UUID | str, status: str) ->
     return task
 
 
+#: Built once (CONTRIBUTING.md, "Statements a page runs on every visit").
+_TASKS_OF_CASE = (select(CaseTask).where(CaseTask.case_id == bindparam("case_id"))
+                  .options(selectinload(CaseTask.assignee).lazyload(User.role_rows))
+                  .order_by(CaseTask.status != "open", CaseTask.due_at))
+
+
 def tasks_of_case(user: User, case: Case) -> list[tuple[CaseTask, str | None]]:
     """The file's follow-ups, open ones first, with their notes (the read is logged)."""
     require_owner(user, case)
-    tasks = db.session.execute(select(CaseTask).where(CaseTask.case_id == case.id)
-                               .options(selectinload(CaseTask.assignee).lazyload(User.role_rows))
-                               .order_by(CaseTask.status != "open", CaseTask.due_at)).scalars().all()
+    tasks = db.session.execute(_TASKS_OF_CASE, {"case_id": case.id}).scalars().all()
     if case.shredded_at is not None:
         return [(t, None) for t in tasks]
     with_notes = [t for t in tasks if t.note_ct]
