@@ -4,20 +4,17 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from flask import g, has_app_context
-from sqlalchemy import bindparam, event, select
+from sqlalchemy import bindparam, select
 
 from ..extensions import db
 from ..models import (
     AccountApproval,
     Agency,
     Case,
-    Consent,
     HotCase,
     PublicReport,
     Referral,
     Region,
-    Service,
     Stay,
     StayExtension,
     User,
@@ -25,6 +22,7 @@ from ..models import (
 from ..models.vocab import ReferralStatus, Role
 from .actions import ACTIONS, NO_IDENTITY_ROLES, Action
 from .fields import active_categories, active_consents
+from .memo import request_memo
 from .recipients import recipient_access
 
 
@@ -117,8 +115,8 @@ def case_access(user: User, case: Case) -> Decision:
     the timeline and the notes), and decided again as soon as a referral, a consent or the
     directory changes in the request.
     """
-    decisions = _request_decisions()
-    if decisions is None or user.id is None or case.id is None or _access_changes_pending():
+    decisions = request_memo()
+    if decisions is None or user.id is None or case.id is None:
         return _decide_case_access(user, case)
     key = (user.id, user.agency_id, user.roles, case.id, case.owner_agency_id, case.status)
     decision = decisions.get(key)
@@ -154,9 +152,9 @@ def _fields_shared_with_agency(case: Case, agency_id: int) -> frozenset[str] | N
     # Read as the agency's listing of the file (drafts left out, withdrawn ones kept), which its
     # file page shows next: `known_recipient_listing` gives it back without a second query.
     listing = db.session.execute(_AGENCYS_LISTING, {"case_id": case.id, "agency_id": agency_id}).scalars().all()
-    decisions = _request_decisions()
-    if decisions is not None:
-        decisions[(_LISTING, agency_id, case.id)] = listing
+    memo = request_memo()
+    if memo is not None:
+        memo[(_LISTING, agency_id, case.id)] = listing
     referrals = [r for r in listing if r.status in DELIVERED_STATES]
     if not referrals:
         return None
@@ -168,69 +166,17 @@ def _fields_shared_with_agency(case: Case, agency_id: int) -> frozenset[str] | N
     return frozenset(f for a in accesses for f in a.fields)
 
 
-# --- the request's decisions ----------------------------------------------------------------------
-# Kept in `g`, so they end with the request (or job) that made them, keyed by user and file. A
-# change to the rows they read (referrals, consents, the agencies' services) drops them all:
-# pending in the session (checked before each use), flushed, written in bulk, committed or
-# rolled back.
+# --- the request's decisions (kept in `memo`, forgotten when the rows they read change) ---------
 
 def known_recipient_listing(user: User, case: Case) -> list[Referral] | None:
     """The referrals of `case` sent to the user's agency (drafts left out), as the request's access
     decision read them; None if it did not, or if a referral, consent or service changed since."""
-    decisions = _request_decisions()
-    if decisions is None or _access_changes_pending():
-        return None
-    return decisions.get((_LISTING, user.agency_id, case.id))
+    memo = request_memo()
+    return None if memo is None else memo.get((_LISTING, user.agency_id, case.id))
 
 
-#: Rows a file decision reads.
-_ACCESS_MODELS = (Referral, Consent, Agency, Service)
-_ACCESS_TABLES = frozenset(model.__table__.name for model in _ACCESS_MODELS)
-_DECISIONS = "_case_decisions"
-#: Key prefix, in the same dictionary, of an agency's listing of a file's referrals.
+#: Key prefix, in the request's memo, of an agency's listing of a file's referrals.
 _LISTING = "listing"
-
-
-def _request_decisions() -> dict | None:
-    if not has_app_context():
-        return None
-    decisions = g.get(_DECISIONS)
-    if decisions is None:
-        decisions = g._case_decisions = {}
-    return decisions
-
-
-def _touches_access(objects) -> bool:
-    return any(isinstance(obj, _ACCESS_MODELS) for obj in objects)
-
-
-def _access_changes_pending() -> bool:
-    session = db.session
-    return _touches_access(session.new) or _touches_access(session.dirty) or _touches_access(session.deleted)
-
-
-def _forget_decisions(*_args) -> None:
-    if has_app_context():
-        g.pop(_DECISIONS, None)
-
-
-@event.listens_for(db.session, "after_flush")
-def _after_flush(session, _flush_context) -> None:
-    # new/dirty/deleted still hold what this flush wrote.
-    if _touches_access(session.new) or _touches_access(session.dirty) or _touches_access(session.deleted):
-        _forget_decisions()
-
-
-@event.listens_for(db.session, "do_orm_execute")
-def _after_bulk_write(state) -> None:
-    if state.is_update or state.is_delete or state.is_insert:
-        table = getattr(getattr(state.statement, "table", None), "name", None)
-        if table is None or table in _ACCESS_TABLES:
-            _forget_decisions()
-
-
-event.listen(db.session, "after_commit", _forget_decisions)
-event.listen(db.session, "after_soft_rollback", _forget_decisions)
 
 
 def _require_case(user: User, action: Action, case: Case) -> Decision:

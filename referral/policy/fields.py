@@ -7,6 +7,7 @@ from sqlalchemy import bindparam, select
 from ..extensions import db
 from ..models import Agency, Case, Consent, Service
 from ..models.vocab import SharedField
+from .memo import request_memo
 
 #: Built once (CONTRIBUTING.md, "Statements a page runs on every visit").
 _ACTIVE_CONSENTS = select(Consent).where(Consent.case_id == bindparam("case_id"), Consent.withdrawn_at.is_(None))
@@ -15,7 +16,15 @@ _ACTIVE_CATEGORIES = select(Service.agency_id, Service.category).where(
 
 
 def active_consents(case: Case) -> list[Consent]:
-    return list(db.session.execute(_ACTIVE_CONSENTS, {"case_id": case.id}).scalars())
+    """The file's consents in force, read once per request (`memo`): the guard, the listing, what
+    each agency sees and the directory's coverage all ask."""
+    memo = request_memo()
+    key = ("consents", case.id)
+    if memo is None or case.id is None:
+        return list(db.session.execute(_ACTIVE_CONSENTS, {"case_id": case.id}).scalars())
+    if key not in memo:
+        memo[key] = tuple(db.session.execute(_ACTIVE_CONSENTS, {"case_id": case.id}).scalars())
+    return list(memo[key])
 
 
 def consent_for(case: Case, agency: Agency | None, service_category=None, *,
