@@ -6,7 +6,11 @@ from pathlib import Path
 
 from flask import Flask
 
-from config import check_production, load_config
+from .timezones import use_the_pinned_database
+
+use_the_pinned_database()  # before any zone is read, config's included
+
+from config import check_production, load_config  # noqa: E402
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 

@@ -18,17 +18,21 @@ from datetime import UTC, datetime
 
 #: Instants a run can be pinned to. The defaults of the world fixture are Moroccan: agencies in
 #: Africa/Casablanca, open 08:30-16:30 Monday to Friday, national holidays of demo_data.HOLIDAYS.
+#: Morocco is on UTC+0 all year since 20 September 2026 (tz 2026f, referral/timezones.py): a test
+#: that needs local time to differ from UTC, or a clock change, takes a day before that.
 INSTANTS = {
-    # An ordinary Wednesday morning (10:30 in Casablanca), no holiday within a month: the default.
+    # An ordinary Wednesday morning (09:30 in Casablanca), no holiday within a month: the default.
     "wednesday": datetime(2027, 6, 16, 9, 30, tzinfo=UTC),
     # Saturday, offices closed; the Thursday before was a national holiday (Amazigh new year).
     "saturday": datetime(2027, 1, 16, 10, 0, tzinfo=UTC),
     # The eve of the Throne Day (Friday 30 July, then a weekend), an hour and a half before closing.
-    "holiday-eve": datetime(2027, 7, 29, 14, 0, tzinfo=UTC),
-    # Sunday 7 February 2027, 02:45 in Casablanca: at 03:00 the clock goes back to 02:00 for Ramadan.
-    "ramadan-clock-change": datetime(2027, 2, 7, 1, 45, tzinfo=UTC),
-    # 31 December, half an hour before midnight UTC (already 1 January in Casablanca and Hebron).
-    "new-year": datetime(2026, 12, 31, 23, 30, tzinfo=UTC),
+    "holiday-eve": datetime(2027, 7, 29, 15, 0, tzinfo=UTC),
+    # Sunday 15 February 2026, 02:45 in Casablanca: at 03:00 the clock went back to 02:00 for
+    # Ramadan, the last time before Morocco stayed on UTC+0.
+    "ramadan-clock-change": datetime(2026, 2, 15, 1, 45, tzinfo=UTC),
+    # 31 December 2025, half an hour before midnight UTC (already 1 January in Casablanca, then on
+    # UTC+1, and in Hebron).
+    "new-year": datetime(2025, 12, 31, 23, 30, tzinfo=UTC),
     # A leap day, a Tuesday.
     "leap-day": datetime(2028, 2, 29, 11, 0, tzinfo=UTC),
 }

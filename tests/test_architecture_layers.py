@@ -17,7 +17,8 @@ PACKAGE = Path(__file__).resolve().parents[1] / "referral"
 #: The layers from the bottom, each the top-level packages and modules of referral/ it holds. This is
 #: the one place the order is written.
 LAYERS = (
-    ("extensions", "models", "dbutil", "sqlite", "translation", "labels", "faults", "demo_data", "hsds"),
+    ("extensions", "models", "dbutil", "sqlite", "translation", "labels", "faults", "demo_data", "hsds",
+     "timezones"),
     ("security",),
     ("audit",),
     ("policy",),

@@ -65,6 +65,10 @@ def test_recipients_and_other_associations_never_reach_the_plan_or_the_follow_up
 
 
 def test_follow_ups_through_the_api(client, world):
+    # An association on Tunis's clock (UTC+1 all year): her local time is not UTC, whatever the date
+    # (Morocco has been on UTC+0 since 20 September 2026, tz 2026f).
+    world.assoc_a.timezone = "Africa/Tunis"
+    db.session.commit()
     case = make_case(world.cw_a)
     token = token_for(world.cw_a)
     body = assert_problem(client.post(f"/api/v1/cases/{case.id}/tasks", json={
@@ -76,7 +80,7 @@ def test_follow_ups_through_the_api(client, world):
         "note": "Court hearing"}, headers=bearer(token))
     assert created.status_code == 201
     task = created.get_json()
-    assert task["due_at"].startswith("2027-06-18T08:30")  # 09:30 in Casablanca (UTC+1 in June)
+    assert task["due_at"].startswith("2027-06-18T08:30")  # 09:30 in Tunis
     listed = client.get(f"/api/v1/cases/{case.id}/tasks", headers=bearer(token)).get_json()["items"]
     assert [t["note"] for t in listed] == ["Court hearing"]
     closed = client.post(f"/api/v1/cases/{case.id}/tasks/{task['id']}", json={"status": "done"},

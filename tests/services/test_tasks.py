@@ -16,8 +16,10 @@ from referral.services import tasks
 from tests.factories import IDENTITY, consent_and_refer, csrf_token, login, make_case, make_user
 
 NOTE = "Go with her to the court hearing; her sister will keep the children"
-#: The suite's clock: Wednesday 16 June 2027, 10:30 in Casablanca (09:30 UTC).
-NOW = datetime(2027, 6, 16, 9, 30, tzinfo=UTC)
+#: Where the tests of her zone run: Wednesday 17 June 2026, 10:30 in Casablanca (09:30 UTC), before
+#: Morocco stayed on UTC+0 (tz 2026f, from 20 September 2026), so that local time is not UTC; every
+#: tz database agrees on it.
+ZONED_NOW = datetime(2026, 6, 17, 9, 30, tzinfo=UTC)
 
 
 def _plan(client, case, **overrides):
@@ -27,38 +29,41 @@ def _plan(client, case, **overrides):
     return client.post(f"/cases/{case.id}/tasks", data=data)
 
 
-def test_a_caseworker_plans_a_follow_up_in_her_zone_and_sees_it_today(client, world):
+def test_a_caseworker_plans_a_follow_up_in_her_zone_and_sees_it_today(client, world, clock):
+    clock.move_to(ZONED_NOW)
     case = make_case(world.cw_a)
     login(client, world.cw_a)
-    response = _plan(client, case, assignee_id=str(world.cw_a.id))
+    response = _plan(client, case, assignee_id=str(world.cw_a.id), due_at="17/06/2026 15:00")
     assert response.status_code == 302, response.get_data(as_text=True)[:2000]
     task = db.session.execute(select(CaseTask)).scalar_one()
-    assert task.due_at == datetime(2027, 6, 16, 14, 0, tzinfo=UTC)  # 15:00 in Casablanca (UTC+1)
+    assert task.due_at == datetime(2026, 6, 17, 14, 0, tzinfo=UTC)  # 15:00 in Casablanca (UTC+1)
     assert NOTE.encode() not in task.note_ct  # encrypted under the file's key
     page = client.get(f"/cases/{case.id}").get_data(as_text=True)
-    assert NOTE in page and "16/06/2027 15:00" in page
+    assert NOTE in page and "17/06/2026 15:00" in page
     home = client.get("/").get_data(as_text=True)
     assert case.case_number in home.split('id="p-tasks"', 1)[1].split("</section>", 1)[0]
     assert NOTE not in home and IDENTITY["full_name"] not in home.split('id="p-tasks"', 1)[1][:2000]
 
 
 def test_today_is_the_day_in_the_agencys_zone(world, clock):
+    clock.move_to(ZONED_NOW)
     case = make_case(world.cw_a)
     # 00:30 on Thursday in Casablanca is still Wednesday 23:30 in UTC.
-    tasks.add_task(world.cw_a, case, kind="call_back", due_local=datetime(2027, 6, 17, 0, 30),
+    tasks.add_task(world.cw_a, case, kind="call_back", due_local=datetime(2026, 6, 18, 0, 30),
                    assignee_id=world.cw_a.id, note=None)
     db.session.commit()
-    clock.move_to(datetime(2027, 6, 16, 22, 0, tzinfo=UTC))  # Wednesday 23:00 in Casablanca
+    clock.move_to(datetime(2026, 6, 17, 22, 0, tzinfo=UTC))  # Wednesday 23:00 in Casablanca
     assert tasks.my_tasks_today(world.cw_a) == []  # due tomorrow there, though today in UTC
-    clock.move_to(datetime(2027, 6, 16, 23, 10, tzinfo=UTC))  # Thursday 00:10 in Casablanca
+    clock.move_to(datetime(2026, 6, 17, 23, 10, tzinfo=UTC))  # Thursday 00:10 in Casablanca
     assert len(tasks.my_tasks_today(world.cw_a)) == 1
 
 
 def test_the_reminder_goes_once_and_says_nothing_of_her(world, clock):
+    clock.move_to(ZONED_NOW)
     case = make_case(world.cw_a)
-    tasks.add_task(world.cw_a, case, kind="accompany", due_local=datetime(2027, 6, 16, 11, 0),
+    tasks.add_task(world.cw_a, case, kind="accompany", due_local=datetime(2026, 6, 17, 11, 0),
                    assignee_id=world.cw_a.id, note=NOTE)  # 10:00 UTC, within the hour
-    tasks.add_task(world.cw_a, case, kind="call_back", due_local=datetime(2027, 6, 16, 18, 0),
+    tasks.add_task(world.cw_a, case, kind="call_back", due_local=datetime(2026, 6, 17, 18, 0),
                    assignee_id=world.cw_a.id, note=None)  # later today: not yet
     db.session.commit()
     assert tasks.send_reminders() == 1

@@ -3,8 +3,9 @@
 The police station of the test network (region one) works Monday to Friday, 08:30-16:30, in
 Africa/Casablanca; the hospital is open around the clock. Default policies (DESIGN.md): urgent
 1 / 2 / 5 business days, standard 3 / 5 / 15, emergency 1 h / 4 h / 24 h of wall time; a business
-day is 480 open minutes. Casablanca is UTC+1, except during Ramadan (UTC+0 from 7 February to
-14 March 2027). Nothing sleeps: `at=` moves the workflow's clock and `now=` the sweep's.
+day is 480 open minutes. Casablanca is on UTC+0 all year since 20 September 2026 (tz 2026f); the
+tests of a clock change take Morocco's last one, Ramadan 2026 (UTC+1, then UTC+0 from 15 February
+to 22 March). Nothing sleeps: `at=` moves the workflow's clock and `now=` the sweep's.
 """
 
 from __future__ import annotations
@@ -41,8 +42,11 @@ def utc(*args: int) -> datetime:
 
 def test_the_calendar_is_what_these_tests_assume():
     assert casa(2027, 1, 4).weekday() == 0  # Monday 4 January 2027
-    assert casa(2027, 1, 4).utcoffset() == timedelta(hours=1)
-    assert casa(2027, 2, 8).utcoffset() == timedelta(0)  # Ramadan time
+    # Morocco's last clock change (tz 2026f: UTC+0 all year from 20 September 2026), on which every
+    # tz database since 2019 agrees: these tests hold whichever one the machine reads.
+    assert casa(2026, 2, 13).utcoffset() == timedelta(hours=1)
+    assert casa(2026, 2, 16).utcoffset() == timedelta(0)  # Ramadan time
+    assert casa(2026, 2, 13).weekday() == 4  # a Friday
 
 
 def send(world, *, to="police", category=ServiceCategory.POLICE_PROTECTION, urgency="urgent", at, case=None,
@@ -142,9 +146,9 @@ def test_the_agencys_own_closing_day_is_skipped(world):
 
 
 def test_business_time_is_read_on_the_local_clock_across_the_ramadan_change(world):
-    referral = send(world, at=casa(2027, 2, 5, 15, 0))  # 14:00 UTC, the Friday before the change
+    referral = send(world, at=casa(2026, 2, 13, 15, 0))  # 14:00 UTC, the Friday before the change
     # Friday 90 minutes, then Monday 08:30 + 390 on Ramadan time (UTC+0): 15:00 local = 15:00 UTC.
-    assert due(referral)[ACK] == utc(2027, 2, 8, 15, 0) == casa(2027, 2, 8, 15, 0)
+    assert due(referral)[ACK] == utc(2026, 2, 16, 15, 0) == casa(2026, 2, 16, 15, 0)
 
 
 # --- pauses --------------------------------------------------------------------------------
@@ -204,11 +208,11 @@ def test_an_emergency_counts_wall_time_even_at_a_business_hours_agency(world):
 
 
 def test_emergency_wall_time_is_elapsed_time_across_a_clock_change(world):
-    # Casablanca goes from UTC+1 to UTC+0 at 03:00 on Sunday 7 February 2027.
-    referral = send(world, urgency="emergency", at=casa(2027, 2, 7, 1, 30))  # 00:30 UTC
-    assert due(referral) == {ACK: utc(2027, 2, 7, 1, 30), DECIDE: utc(2027, 2, 7, 4, 30),
-                             FIRST: utc(2027, 2, 8, 0, 30)}
-    assert due(referral)[FIRST] == casa(2027, 2, 8, 0, 30)  # 24 h later reads 23 h later locally
+    # Casablanca goes from UTC+1 to UTC+0 at 03:00 on Sunday 15 February 2026.
+    referral = send(world, urgency="emergency", at=casa(2026, 2, 15, 1, 30))  # 00:30 UTC
+    assert due(referral) == {ACK: utc(2026, 2, 15, 1, 30), DECIDE: utc(2026, 2, 15, 4, 30),
+                             FIRST: utc(2026, 2, 16, 0, 30)}
+    assert due(referral)[FIRST] == casa(2026, 2, 16, 0, 30)  # 24 h later reads 23 h later locally
 
 
 def test_an_emergency_pause_keeps_wall_minutes(world):
@@ -244,10 +248,10 @@ def test_post_rape_care_carries_72_and_120_hour_deadlines_from_the_assault(world
 
 
 def test_clinical_deadlines_are_real_hours_across_a_clock_change(world):
-    # Assault on Friday 5 February at noon (UTC+1); Casablanca moves to UTC+0 on the Sunday.
-    referral = post_rape(world, at=casa(2027, 2, 6, 9, 0), assault_at=casa(2027, 2, 5, 12, 0))
-    assert due(referral)[PEP] == utc(2027, 2, 8, 11, 0) == casa(2027, 2, 8, 11, 0)
-    assert due(referral)[EC] == utc(2027, 2, 10, 11, 0)
+    # Assault on Friday 13 February 2026 at noon (UTC+1); Casablanca moves to UTC+0 on the Sunday.
+    referral = post_rape(world, at=casa(2026, 2, 14, 9, 0), assault_at=casa(2026, 2, 13, 12, 0))
+    assert due(referral)[PEP] == utc(2026, 2, 16, 11, 0) == casa(2026, 2, 16, 11, 0)
+    assert due(referral)[EC] == utc(2026, 2, 18, 11, 0)
 
 
 def test_clinical_deadlines_are_never_paused(world):
