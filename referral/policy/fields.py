@@ -11,6 +11,8 @@ from .memo import request_memo
 
 #: Built once (CONTRIBUTING.md, "Statements a page runs on every visit").
 _ACTIVE_CONSENTS = select(Consent).where(Consent.case_id == bindparam("case_id"), Consent.withdrawn_at.is_(None))
+#: Key prefix, in the request's memo, of an agency's kinds of active service.
+_CATEGORIES = "categories"
 _ACTIVE_CATEGORIES = select(Service.agency_id, Service.category).where(
     Service.agency_id.in_(bindparam("agency_ids", expanding=True)), Service.active.is_(True))
 
@@ -37,8 +39,17 @@ def consent_for(case: Case, agency: Agency | None, service_category=None, *,
     """
     if agency is None:
         return None
-    return consent_covering(case, agency.id, {s.category for s in agency.services if s.active}, service_category,
+    return consent_covering(case, agency.id, active_categories({agency.id})[agency.id], service_category,
                             consents=consents)
+
+
+def consent_for_services(case: Case, services) -> dict[int, frozenset[str] | None]:
+    """`consent_for` of each service (its agency, its kind), by service id, for a page that lists
+    many: one statement for the kinds of service of all their agencies."""
+    categories = active_categories({s.agency_id for s in services})
+    consents = active_consents(case)
+    return {s.id: consent_covering(case, s.agency_id, categories[s.agency_id], s.category, consents=consents)
+            for s in services}
 
 
 def consent_covering(case: Case, agency_id: int, categories, service_category=None, *,
@@ -61,12 +72,21 @@ def consent_covering(case: Case, agency_id: int, categories, service_category=No
 
 def active_categories(agency_ids) -> dict[int, frozenset]:
     """The categories of each agency's active services, in one query of two columns (no agency or
-    service objects: a file page asks this of every agency its referrals went to)."""
-    found: dict[int, set] = {agency_id: set() for agency_id in agency_ids}
-    if found:
-        for agency_id, category in db.session.execute(_ACTIVE_CATEGORIES, {"agency_ids": list(found)}):
-            found[agency_id].add(category)
-    return {agency_id: frozenset(categories) for agency_id, categories in found.items()}
+    service objects: a file page asks this of every agency its referrals went to), each agency's
+    read once per request (`memo`)."""
+    memo = request_memo()
+    found = {agency_id: memo[(_CATEGORIES, agency_id)] for agency_id in set(agency_ids)
+             if memo is not None and (_CATEGORIES, agency_id) in memo}
+    missing = sorted(set(agency_ids) - found.keys())
+    if missing:
+        read: dict[int, set] = {agency_id: set() for agency_id in missing}
+        for agency_id, category in db.session.execute(_ACTIVE_CATEGORIES, {"agency_ids": missing}):
+            read[agency_id].add(category)
+        for agency_id, categories in read.items():
+            found[agency_id] = frozenset(categories)
+            if memo is not None:
+                memo[(_CATEGORIES, agency_id)] = found[agency_id]
+    return found
 
 
 def visible_risk_level(access, case: Case):

@@ -12,7 +12,7 @@ from ..models import Case, Referral, Service
 from ..models.base import utcnow
 from ..models.vocab import ReferralStatus, ServiceCategory, Urgency
 from ..policy import Action
-from ..policy.fields import consent_for
+from ..policy.fields import consent_for_services
 from ..services import capacity as places
 from ..services import case_views, notes, partner_links, stays
 from ..services import referrals as referrals_service
@@ -84,7 +84,8 @@ def new(case_id):
         if referral is not None:
             flash(_("Referral %(ref)s sent.", ref=referral.reference), "success")
             return redirect(url_for("referrals.show", referral_id=referral.id))
-    consented = {s.id: sorted(consent_for(case, s.agency, s.category) or []) for s in services}
+    consented = {service_id: sorted(fields or [])
+                 for service_id, fields in consent_for_services(case, services).items()}
     return form_page("referrals/new.html", form=form, case=case, services=services, consented=consented,
                      replaces=replaces, high_risk=case.risk_level == "high", proposals=proposals or [],
                      free=free)

@@ -49,3 +49,28 @@ def test_a_consent_recorded_or_withdrawn_in_the_request_is_seen_at_once(app, wor
         assert [c.fields for c in active_consents(case)] == [["name"]]
         db.session.rollback()
         assert [c.id for c in active_consents(case)] == [consent.id]  # what the database holds
+
+
+def _categories_read(sql: list[str]) -> int:
+    return sum(1 for s in sql if s.lstrip().upper().startswith("SELECT") and "FROM services" in s)
+
+
+def test_an_agency_s_kinds_of_service_are_read_once_and_a_new_service_is_seen_at_once(app, world):
+    from referral.models import Service
+    from referral.policy.fields import active_categories, consent_for
+
+    case = make_case(world.cw_a)
+    with app.test_request_context(), as_user(world.cw_a), statements() as sql:
+        g.user = world.cw_a
+        record_consent(world.cw_a, case, fields=["name"], service_category=ServiceCategory.LEGAL)
+        db.session.flush()
+        assert consent_for(case, world.police, None) is None  # the police give no legal help
+        assert active_categories({world.police.id}) == {world.police.id: {ServiceCategory.POLICE_PROTECTION}}
+        assert _categories_read(sql) == 1
+        assert active_categories({world.police.id, world.hospital.id})[world.police.id] == {
+            ServiceCategory.POLICE_PROTECTION}
+        assert _categories_read(sql) == 2  # the hospital alone
+        db.session.add(Service(agency_id=world.police.id, category=ServiceCategory.LEGAL, name_ar="x",
+                               name_fr="x", name_en="x"))  # pending: the memo is not used
+        assert consent_for(case, world.police, None) == frozenset({"name"})
+        db.session.rollback()

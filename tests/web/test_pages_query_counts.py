@@ -213,6 +213,26 @@ def test_the_home_page_whatever_the_network_holds(client, world, who):
     assert len(page_statements(client, "/")) == one
 
 
+def test_the_new_referral_page_whatever_the_directory_holds(client, world):
+    """The caseworker's list of services to refer her to says, for each, what her consent lets the
+    agency see: one statement for all the agencies' kinds of service, not one per agency."""
+    from tests.factories import make_agency
+
+    case = make_case(world.cw_a)
+    with as_user(world.cw_a):
+        record_consent(world.cw_a, case, fields=["name"], service_category=ServiceCategory.LEGAL)
+        db.session.commit()
+    login(client, world.cw_a)
+    path = f"/referrals/new/{case.id}"
+    few = page_statements(client, path)
+    for n in range(6):
+        make_agency(f"LEGAL-{n}", categories=[ServiceCategory.LEGAL, ServiceCategory.PSYCHOSOCIAL], region=world.r1)
+    db.session.commit()
+    many = page_statements(client, path)
+    assert len(many) == len(few), (len(few), len(many))
+    assert "LEGAL-5" in client.last_page
+
+
 def test_the_caseworker_file_list_whatever_it_holds(client, world):
     make_case(world.cw_a)
     login(client, world.cw_a)
