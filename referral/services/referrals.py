@@ -151,11 +151,11 @@ def referral_page(user: User, referral: Referral, decision) -> ReferralPage:
     """Read a referral for `user` (recorded in the access log by `read_referral`), with its
     history (the actors' names in the same query), its timers and the actions her side may take."""
     case = db.session.get(Case, referral.case_id)
-    view = read_referral(user, referral, decision)
     history = db.session.execute(
         select(ReferralEvent).where(ReferralEvent.referral_id == referral.id)
         .options(joinedload(ReferralEvent.actor).lazyload(User.role_rows))
         .order_by(ReferralEvent.occurred_at, ReferralEvent.id)).scalars().all()
+    view = read_referral(user, referral, decision, events=history)  # its comments are in the history
     timers = db.session.execute(select(SlaTimer).where(SlaTimer.referral_id == referral.id)
                                 .order_by(SlaTimer.due_at)).scalars().all()
     side = decision.relation
@@ -174,10 +174,11 @@ def get_referral(referral_id: uuid.UUID | str) -> Referral | None:
                                                   joinedload(Referral.service)])
 
 
-def read_referral(user: User, referral: Referral, decision) -> dict:
+def read_referral(user: User, referral: Referral, decision, *, events: list[ReferralEvent]) -> dict:
     """What `user` may read of a referral: for both sides, the message, comments and the survivor
     fields the referral shares (cut by the consent covering it); for oversight, metadata only. A
-    recipient whose access has ended keeps the record and her outcome, nothing written about her."""
+    recipient whose access has ended keeps the record and her outcome, nothing written about her.
+    `events`: the referral's events (its history), whose comments she reads here."""
     from ..audit.log import record
     from ..security.case_crypto import unseal_text
     from .cases import read_identity
@@ -204,9 +205,8 @@ def read_referral(user: User, referral: Referral, decision) -> dict:
                    details={"reference": referral.reference, "access_ended": access.ended})
             return view
     view["message"] = unseal_text(case.id, "referrals", "message", referral.id, referral.message_ct)
-    events = db.session.execute(select(ReferralEvent).where(ReferralEvent.referral_id == referral.id,
-                                                            ReferralEvent.comment_ct.is_not(None))).scalars()
-    view["comments"] = {e.id: unseal_text(case.id, "referral_events", "comment", e.id, e.comment_ct) for e in events}
+    view["comments"] = {e.id: unseal_text(case.id, "referral_events", "comment", e.id, e.comment_ct)
+                        for e in events if e.comment_ct is not None}
     record("referral.read", object_type="referral", object_id=referral.id, case_id=case.id,
            fields=["message", "comments"] + (["outcome"] if view["outcome"] else []),
            details={"reference": referral.reference})

@@ -168,6 +168,10 @@ def test_the_officer_referral_page(client, world, files):
     assert counts["small"] == counts["busy"], counts
     for shown in ("Officer.Police4", "Cw.A3", "Derb Sultan", "Note 7.", "Nadia Amrani"):
         assert shown in client.last_page
+    # Each of the file's rows once: the history gives the comments too, the memo the consents.
+    seen = page_statements(client, f"/referrals/{files['busy'][1].id}")
+    for table in ("referral_events", "consents", "services"):
+        assert sum(s.lstrip().startswith(f"SELECT {table}.") for s in seen) == 1, table
 
 
 def test_the_caseworker_referral_page(client, world, files):
