@@ -11,22 +11,26 @@ from .memo import request_memo
 
 #: Built once (CONTRIBUTING.md, "Statements a page runs on every visit").
 _ACTIVE_CONSENTS = select(Consent).where(Consent.case_id == bindparam("case_id"), Consent.withdrawn_at.is_(None))
-#: Key prefix, in the request's memo, of an agency's kinds of active service.
-_CATEGORIES = "categories"
+#: Key prefixes, in the request's memo, of a file's consents in force and an agency's kinds of
+#: active service.
+_CONSENTS, _CATEGORIES = "consents", "categories"
 _ACTIVE_CATEGORIES = select(Service.agency_id, Service.category).where(
     Service.agency_id.in_(bindparam("agency_ids", expanding=True)), Service.active.is_(True))
+
+
+def _kept() -> dict:
+    """The request's memo, or a dictionary of this call's own when nothing may be kept."""
+    memo = request_memo()
+    return {} if memo is None else memo
 
 
 def active_consents(case: Case) -> list[Consent]:
     """The file's consents in force, read once per request (`memo`): the guard, the listing, what
     each agency sees and the directory's coverage all ask."""
-    memo = request_memo()
-    key = ("consents", case.id)
-    if memo is None or case.id is None:
-        return list(db.session.execute(_ACTIVE_CONSENTS, {"case_id": case.id}).scalars())
-    if key not in memo:
-        memo[key] = tuple(db.session.execute(_ACTIVE_CONSENTS, {"case_id": case.id}).scalars())
-    return list(memo[key])
+    kept = _kept() if case.id is not None else {}
+    if (_CONSENTS, case.id) not in kept:
+        kept[(_CONSENTS, case.id)] = tuple(db.session.execute(_ACTIVE_CONSENTS, {"case_id": case.id}).scalars())
+    return list(kept[(_CONSENTS, case.id)])
 
 
 def consent_for(case: Case, agency: Agency | None, service_category=None, *,
@@ -74,19 +78,14 @@ def active_categories(agency_ids) -> dict[int, frozenset]:
     """The categories of each agency's active services, in one query of two columns (no agency or
     service objects: a file page asks this of every agency its referrals went to), each agency's
     read once per request (`memo`)."""
-    memo = request_memo()
-    found = {agency_id: memo[(_CATEGORIES, agency_id)] for agency_id in set(agency_ids)
-             if memo is not None and (_CATEGORIES, agency_id) in memo}
-    missing = sorted(set(agency_ids) - found.keys())
+    kept, wanted = _kept(), set(agency_ids)
+    missing = sorted(agency_id for agency_id in wanted if (_CATEGORIES, agency_id) not in kept)
     if missing:
         read: dict[int, set] = {agency_id: set() for agency_id in missing}
         for agency_id, category in db.session.execute(_ACTIVE_CATEGORIES, {"agency_ids": missing}):
             read[agency_id].add(category)
-        for agency_id, categories in read.items():
-            found[agency_id] = frozenset(categories)
-            if memo is not None:
-                memo[(_CATEGORIES, agency_id)] = found[agency_id]
-    return found
+        kept.update({(_CATEGORIES, agency_id): frozenset(categories) for agency_id, categories in read.items()})
+    return {agency_id: kept[(_CATEGORIES, agency_id)] for agency_id in wanted}
 
 
 def visible_risk_level(access, case: Case):

@@ -39,12 +39,11 @@ def case_referrals(user: User, case: Case) -> list[Referral]:
     """The referrals of a file she may list, with the agency each went to. A receiving agency's
     list is the one its access decision read in this request, when it did (all of them went to
     her own agency, already loaded)."""
-    if case.owner_agency_id != user.agency_id or Role.CASEWORKER not in user.roles:
-        known = known_recipient_listing(user, case)
-        if known is not None:
-            return list(known)
     if case.owner_agency_id == user.agency_id and Role.CASEWORKER in user.roles:
         return list(db.session.execute(_OWNERS_REFERRALS, {"case_id": case.id}).scalars())
+    known = known_recipient_listing(user, case)
+    if known is not None:
+        return list(known)
     return list(db.session.execute(referrals_of_case_query(user, case)
                                    .options(joinedload(Referral.to_agency))).scalars())
 
